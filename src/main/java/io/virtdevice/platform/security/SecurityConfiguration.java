@@ -1,0 +1,113 @@
+package io.virtdevice.platform.security;
+
+import java.util.List;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpMethod;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.access.intercept.AuthorizationFilter;
+import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
+import org.springframework.security.web.context.HttpSessionSecurityContextRepository;
+import org.springframework.security.web.context.SecurityContextRepository;
+import org.springframework.security.web.csrf.CookieCsrfTokenRepository;
+import org.springframework.security.web.csrf.CsrfTokenRequestAttributeHandler;
+import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
+
+/**
+ * One ordered filter chain per surface: the JSON API ({@code /api/**}), URL-trigger links ({@code /t/**}),
+ * and the browser pages. Later surfaces (OAuth, Alexa, IFTTT, Stripe) add their own chains ahead of the
+ * browser one.
+ */
+@Configuration
+class SecurityConfiguration {
+
+    /** Account, team and key management need the signed-in browser session, never an API key. */
+    static final String[] SESSION_ONLY = {"/api/v1/account/**", "/api/v1/team/**", "/api/v1/api-keys/**"};
+
+    static final String[] PUBLIC_API = {"/api/v1/auth/**"};
+
+    @Bean
+    SecurityContextRepository securityContextRepository() {
+        return new HttpSessionSecurityContextRepository();
+    }
+
+    @Bean
+    CookieCsrfTokenRepository csrfTokenRepository() {
+        CookieCsrfTokenRepository repository = CookieCsrfTokenRepository.withHttpOnlyFalse();
+        repository.setCookieCustomizer(c -> c.sameSite("Lax").path("/"));
+        return repository;
+    }
+
+    @Bean
+    @Order(10)
+    SecurityFilterChain apiChain(HttpSecurity http, List<BearerAuthenticator> authenticators,
+            SecurityContextRepository contexts, CookieCsrfTokenRepository csrfTokens) throws Exception {
+        CsrfTokenRequestAttributeHandler csrfHandler = new CsrfTokenRequestAttributeHandler();
+        http.securityMatcher("/api/**")
+                .securityContext(c -> c.securityContextRepository(contexts))
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.NEVER))
+                // Cookie-authenticated writes need the token; bearer requests are not cookie-driven.
+                .csrf(c -> c.csrfTokenRepository(csrfTokens)
+                        .csrfTokenRequestHandler(csrfHandler)
+                        .ignoringRequestMatchers(request -> BearerTokenFilter.bearer(request).isPresent()))
+                .addFilterBefore(new BearerTokenFilter(authenticators, ProblemResponses.unauthenticated()),
+                        BasicAuthenticationFilter.class)
+                .addFilterAfter(new TenantScopeFilter(), AuthorizationFilter.class)
+                .authorizeHttpRequests(a -> a.requestMatchers(PUBLIC_API).permitAll()
+                        .requestMatchers(HttpMethod.GET, "/api/v1/device-types").permitAll()
+                        .requestMatchers(SESSION_ONLY).hasAuthority(Authorities.SESSION)
+                        .requestMatchers(HttpMethod.GET, "/api/**").hasAuthority(Authorities.READ)
+                        .requestMatchers(HttpMethod.HEAD, "/api/**").hasAuthority(Authorities.READ)
+                        .anyRequest().hasAuthority(Authorities.WRITE))
+                .exceptionHandling(e -> e.authenticationEntryPoint(ProblemResponses.unauthenticated())
+                        .accessDeniedHandler(ProblemResponses.forbidden()))
+                .httpBasic(b -> b.disable())
+                .formLogin(f -> f.disable())
+                .logout(l -> l.disable())
+                .requestCache(r -> r.disable())
+                .headers(h -> h.frameOptions(f -> f.deny()));
+        return http.build();
+    }
+
+    /** Secret per-device links for phone shortcuts and Tasker: the token in the path is the credential. */
+    @Bean
+    @Order(20)
+    SecurityFilterChain urlTriggerChain(HttpSecurity http) throws Exception {
+        http.securityMatcher("/t/**")
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .csrf(c -> c.disable())
+                .authorizeHttpRequests(a -> a.anyRequest().permitAll())
+                .requestCache(r -> r.disable())
+                .headers(h -> h.frameOptions(f -> f.deny()));
+        return http.build();
+    }
+
+    @Bean
+    @Order(100)
+    SecurityFilterChain webChain(HttpSecurity http, SecurityContextRepository contexts,
+            CookieCsrfTokenRepository csrfTokens) throws Exception {
+        http.securityContext(c -> c.securityContextRepository(contexts))
+                .csrf(c -> c.csrfTokenRepository(csrfTokens).csrfTokenRequestHandler(new CsrfTokenRequestAttributeHandler()))
+                .addFilterAfter(new TenantScopeFilter(), AuthorizationFilter.class)
+                .authorizeHttpRequests(a -> a.requestMatchers("/", "/login", "/signup", "/verify-email",
+                                "/reset-password", "/invitation", "/error", "/favicon.ico", "/css/**", "/webjars/**")
+                        .permitAll()
+                        .requestMatchers("/actuator/health/**", "/actuator/health", "/actuator/prometheus",
+                                "/actuator/info")
+                        .permitAll()
+                        .requestMatchers("/v3/api-docs/**", "/swagger-ui/**", "/swagger-ui.html")
+                        .permitAll()
+                        .anyRequest()
+                        .authenticated())
+                .formLogin(f -> f.loginPage("/login").defaultSuccessUrl("/", false).permitAll())
+                .logout(l -> l.logoutUrl("/logout").logoutSuccessUrl("/login?logout"))
+                .headers(h -> h.frameOptions(f -> f.deny())
+                        .contentSecurityPolicy(c -> c.policyDirectives(
+                                "default-src 'self'; frame-ancestors 'none'; form-action 'self'; object-src 'none'"))
+                        .referrerPolicy(r -> r.policy(ReferrerPolicyHeaderWriter.ReferrerPolicy.SAME_ORIGIN)));
+        return http.build();
+    }
+}
