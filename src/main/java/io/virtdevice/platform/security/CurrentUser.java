@@ -5,6 +5,7 @@ import java.io.Serial;
 import java.io.Serializable;
 import java.util.Set;
 import java.util.UUID;
+import org.springframework.security.core.AuthenticatedPrincipal;
 
 /**
  * The authenticated principal of a request: who (user, tenant), how they proved it, and what the
@@ -15,7 +16,7 @@ import java.util.UUID;
  * @param credentialId the API key or OAuth token used, if any (for last-used bookkeeping and revocation)
  */
 public record CurrentUser(UUID userId, UUID tenantId, String email, AuthMethod method, Set<String> scopes,
-        UUID credentialId) implements Serializable {
+        UUID credentialId) implements AuthenticatedPrincipal, Serializable {
 
     @Serial
     private static final long serialVersionUID = 1L;
@@ -24,6 +25,12 @@ public record CurrentUser(UUID userId, UUID tenantId, String email, AuthMethod m
         SESSION,
         API_KEY,
         OAUTH
+    }
+
+    /** The user id: Spring Session indexes sessions by it, so all of a user's sessions can be ended. */
+    @Override
+    public String getName() {
+        return userId.toString();
     }
 
     public TenantContext context() {
