@@ -15,7 +15,7 @@ CREATE TABLE devices (
     -- Random, not derived from id (D-19); the charset Alexa allows for endpointId.
     alexa_endpoint_id        varchar(256) NOT NULL UNIQUE
                              DEFAULT 'vd_' || replace(gen_random_uuid()::text, '-', '')
-                             CHECK (alexa_endpoint_id ~ '^[a-zA-Z0-9_\-=#;:?@&]{1,256}$'),
+                             CHECK (alexa_endpoint_id ~ '^[a-zA-Z0-9_\-=#;:?@&]+$'),
     alexa_display_categories text[] NOT NULL DEFAULT '{}' CHECK (cardinality(alexa_display_categories) <= 10),
     alexa_capabilities       jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(alexa_capabilities) = 'array'
                              AND octet_length(alexa_capabilities::text) <= 65536),
