@@ -1,0 +1,43 @@
+package io.virtdevice.devices;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A virtual device as every surface sees it: identity, names, the ids Alexa and IFTTT know it by, and its
+ * properties in template order.
+ *
+ * @param version bumped on every change; the HTTP ETag and the order of the device's events
+ * @param lastStateChange when a property value last changed, or null if never
+ */
+public record Device(
+        UUID id,
+        String name,
+        String friendlyName,
+        DeviceType type,
+        String description,
+        String alexaEndpointId,
+        String iftttDeviceId,
+        boolean online,
+        long version,
+        Map<String, DeviceProperty> properties,
+        Instant createdAt,
+        Instant updatedAt,
+        @JsonIgnore Instant lastStateChange) {
+
+    /** The typed value of a property, or null if the device has no such property or it has no value. */
+    public Object value(String property) {
+        DeviceProperty p = properties.get(property);
+        return p == null ? null : p.value();
+    }
+
+    /** Every property's typed value, in template order (the {@code snapshot} of a device event). */
+    public Map<String, Object> snapshot() {
+        Map<String, Object> values = new LinkedHashMap<>();
+        properties.forEach((name, p) -> values.put(name, p.value()));
+        return values;
+    }
+}

@@ -1,0 +1,49 @@
+package io.virtdevice.devices;
+
+import io.virtdevice.platform.tenancy.TenantContext;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Appends to {@code device_events}, the durable history of every committed device change. */
+@Component
+class DeviceEventRepository {
+
+    private static final String INSERT = """
+            insert into device_events (tenant_id, user_id, device_id, kind, source, device_version, changes, snapshot)
+            values (:tenant, :user, :device, :kind, :source, :version, cast(:changes as jsonb), cast(:snapshot as jsonb))
+            returning id, occurred_at
+            """;
+
+    private final JdbcClient jdbc;
+    private final JsonMapper json;
+
+    DeviceEventRepository(JdbcClient jdbc, JsonMapper json) {
+        this.jdbc = jdbc;
+        this.json = json;
+    }
+
+    /** The stored event's id and time. */
+    record Stored(UUID id, Instant occurredAt) {}
+
+    Stored insert(TenantContext owner, UUID deviceId, DeviceStateChanged.Kind kind, ChangeSource source,
+            long version, List<DeviceStateChanged.Change> changes, Map<String, Object> snapshot) {
+        return jdbc.sql(INSERT)
+                .param("tenant", owner.tenantId())
+                .param("user", owner.userId())
+                .param("device", deviceId)
+                .param("kind", kind.code())
+                .param("source", source.code())
+                .param("version", version)
+                .param("changes", json.writeValueAsString(changes))
+                .param("snapshot", json.writeValueAsString(snapshot))
+                .query((rs, i) -> new Stored(rs.getObject("id", UUID.class),
+                        rs.getObject("occurred_at", OffsetDateTime.class).toInstant()))
+                .single();
+    }
+}

@@ -1,0 +1,310 @@
+package io.virtdevice.devices;
+
+import io.virtdevice.activity.ActivityAction;
+import io.virtdevice.activity.ActivityLog;
+import io.virtdevice.devices.DeviceStateChanged.Change;
+import io.virtdevice.devices.DeviceStateChanged.Kind;
+import io.virtdevice.devices.InvalidPropertyValue.Reason;
+import io.virtdevice.platform.tenancy.TenantContext;
+import io.virtdevice.platform.tenancy.TenantScope;
+import io.virtdevice.platform.web.ApiProblem;
+import io.virtdevice.platform.web.DatabaseErrors;
+import io.virtdevice.platform.web.KeysetCursor;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Function;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.dao.DataAccessException;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+
+/**
+ * The devices module's API and the one way to change a device: REST, the dashboard, URL triggers, Alexa
+ * and IFTTT all come through here. Each change runs in one transaction that locks the device row,
+ * validates everything before writing anything, updates the rows, bumps {@code devices.version}, appends
+ * a {@code device_events} row and an activity entry, and publishes one {@link DeviceStateChanged}. A
+ * change that changes nothing succeeds without a new version, event or activity entry.
+ *
+ * <p>Callers must run inside a tenant scope (the request's, or one they open for a resolved credential);
+ * row-level security makes another user's device indistinguishable from a missing one
+ * ({@link DeviceNotFound}).
+ */
+@Service
+public class DeviceManagement {
+
+    public static final int MAX_PAGE_SIZE = 100;
+
+    static final int NAME_MAX = 100;
+    static final int FRIENDLY_NAME_MAX = 128;
+    static final int DESCRIPTION_MAX = 128;
+
+    private final DeviceRepository devices;
+    private final DeviceEventRepository events;
+    private final ActivityLog activity;
+    private final ApplicationEventPublisher publisher;
+
+    DeviceManagement(DeviceRepository devices, DeviceEventRepository events, ActivityLog activity,
+            ApplicationEventPublisher publisher) {
+        this.devices = devices;
+        this.events = events;
+        this.activity = activity;
+        this.publisher = publisher;
+    }
+
+    @Transactional(readOnly = true)
+    public Optional<Device> find(UUID id) {
+        return devices.find(id);
+    }
+
+    /** The device, or {@link DeviceNotFound}. */
+    @Transactional(readOnly = true)
+    public Device get(UUID id) {
+        return devices.find(id).orElseThrow(DeviceNotFound::new);
+    }
+
+    /**
+     * The context user's devices in creation order.
+     *
+     * @param type only devices of this type, or null for all
+     * @param limit 1 to {@value #MAX_PAGE_SIZE}
+     * @param cursor a {@link DevicePage#nextCursor()} from the previous page, or null for the first page
+     */
+    @Transactional(readOnly = true)
+    public DevicePage list(DeviceType type, int limit, String cursor) {
+        if (limit < 1 || limit > MAX_PAGE_SIZE) {
+            throw new IllegalArgumentException("limit must be between 1 and " + MAX_PAGE_SIZE);
+        }
+        KeysetCursor after = KeysetCursor.decode(cursor);
+        List<Device> rows = devices.page(context().userId(), type, after, limit + 1);
+        if (rows.size() <= limit) {
+            return new DevicePage(rows, null);
+        }
+        List<Device> page = rows.subList(0, limit);
+        Device last = page.get(limit - 1);
+        return new DevicePage(List.copyOf(page), new KeysetCursor(last.createdAt(), last.id()).encode());
+    }
+
+    /**
+     * Creates a device with its type's default property values.
+     *
+     * @throws DeviceLimitReached when the plan's device limit is reached (enforced race-free by the database)
+     * @throws DeviceNameTaken when the user already has a device of that name, ignoring case
+     */
+    @Transactional
+    public Device create(NewDevice request, ChangeSource source) {
+        Objects.requireNonNull(request.type(), "type");
+        String name = DisplayText.required("name", request.name(), NAME_MAX);
+        String friendlyName = DisplayText.optional("friendlyName", request.friendlyName(), FRIENDLY_NAME_MAX);
+        String description = DisplayText.optional("description", request.description(), DESCRIPTION_MAX);
+        TenantContext owner = context();
+        UUID id;
+        try {
+            id = devices.insert(owner, name, friendlyName == null ? name : friendlyName, request.type(), description);
+        } catch (DataAccessException e) {
+            throw translate(e, name);
+        }
+        request.type().properties().forEach(p -> devices.insertProperty(owner, id, p, source));
+        Device device = get(id);
+        DeviceStateChanged event = store(device, Kind.CREATED, source, device.version(), List.of(), device.snapshot());
+        activity.record(ActivityAction.DEVICE_CREATED, source.code(), id,
+                Map.of("name", name, "type", request.type().code()));
+        publisher.publishEvent(event);
+        return device;
+    }
+
+    /**
+     * Renames a device or changes its description.
+     *
+     * @param expectedVersion the version the caller last saw (If-Match), or null to skip the check
+     */
+    @Transactional
+    public Device edit(UUID id, DeviceEdit edit, Long expectedVersion, ChangeSource source) {
+        Device current = lockAndGet(id, expectedVersion).device();
+        String name = edit.name() == null ? current.name() : DisplayText.required("name", edit.name(), NAME_MAX);
+        String friendlyName = edit.friendlyName() == null
+                ? current.friendlyName()
+                : DisplayText.required("friendlyName", edit.friendlyName(), FRIENDLY_NAME_MAX);
+        String description = edit.description() == null
+                ? current.description()
+                : DisplayText.optional("description", edit.description().orElse(null), DESCRIPTION_MAX);
+        List<Change> changes = new ArrayList<>();
+        addIfChanged(changes, "name", current.name(), name);
+        addIfChanged(changes, "friendlyName", current.friendlyName(), friendlyName);
+        addIfChanged(changes, "description", current.description(), description);
+        if (changes.isEmpty()) {
+            return current;
+        }
+        try {
+            devices.updateDetails(id, name, friendlyName, description);
+        } catch (DataAccessException e) {
+            throw translate(e, name);
+        }
+        Device device = get(id);
+        DeviceStateChanged event = store(device, Kind.UPDATED, source, device.version(), changes, device.snapshot());
+        activity.record(ActivityAction.DEVICE_UPDATED, source.code(), id, Map.of("name", name, "changes", changes));
+        publisher.publishEvent(event);
+        return device;
+    }
+
+    /** Deletes a device with its properties and URL triggers; its events and activity remain. */
+    @Transactional
+    public void delete(UUID id, Long expectedVersion, ChangeSource source) {
+        Device current = lockAndGet(id, expectedVersion).device();
+        devices.delete(id);
+        DeviceStateChanged event =
+                store(current, Kind.DELETED, source, current.version() + 1, List.of(), current.snapshot());
+        activity.record(ActivityAction.DEVICE_DELETED, source.code(), id,
+                Map.of("name", current.name(), "type", current.type().code()));
+        publisher.publishEvent(event);
+    }
+
+    /**
+     * Sets one or more property values atomically: one invalid value and nothing is written. Values are
+     * JSON: booleans for boolean properties, integers for integer ones, numbers for floats, one of the
+     * allowed strings for strings, and {@code true} to trigger an event.
+     *
+     * @throws InvalidPropertyValue for an unknown property or a value its rules refuse
+     */
+    @Transactional
+    public Device setProperties(UUID id, Map<String, JsonNode> values, Long expectedVersion, ChangeSource source) {
+        return apply(id, expectedVersion, source, device -> values);
+    }
+
+    /**
+     * Read-modify-write under the device's row lock: {@code change} sees the current device and returns the
+     * values to set, so toggles and relative adjustments (Alexa's AdjustBrightness) cannot lose updates.
+     */
+    @Transactional
+    public Device changeProperties(UUID id, ChangeSource source, Function<Device, Map<String, JsonNode>> change) {
+        return apply(id, null, source, change);
+    }
+
+    /** Presses a doorbell: its {@code press} event takes the current time. Other types: 400. */
+    @Transactional
+    public Device press(UUID id, ChangeSource source) {
+        return apply(id, null, source, device -> {
+            if (device.type() != DeviceType.DOORBELL) {
+                throw ApiProblem.badRequest("Only doorbells can be pressed; this device is a "
+                        + device.type().code() + ".");
+            }
+            return Map.of("press", JsonNodeFactory.instance.booleanNode(true));
+        });
+    }
+
+    /** Flips a boolean property (a switch's or dimmer's {@code power}). */
+    @Transactional
+    public Device toggle(UUID id, String property, ChangeSource source) {
+        return apply(id, null, source, device -> {
+            DeviceProperty p = device.properties().get(property);
+            if (p == null) {
+                throw new InvalidPropertyValue(property, Reason.UNKNOWN_PROPERTY,
+                        "this " + device.type().code() + " has no such property.");
+            }
+            if (p.dataType() != PropertyDataType.BOOLEAN) {
+                throw new InvalidPropertyValue(property, Reason.NOT_SUPPORTED, "only on/off properties can be toggled.");
+            }
+            return Map.of(property, JsonNodeFactory.instance.booleanNode(!Boolean.TRUE.equals(p.value())));
+        });
+    }
+
+    private Device apply(UUID id, Long expectedVersion, ChangeSource source,
+            Function<Device, Map<String, JsonNode>> change) {
+        Locked locked = lockAndGet(id, expectedVersion);
+        Device current = locked.device();
+        Map<String, JsonNode> values = change.apply(current);
+        if (values == null || values.isEmpty()) {
+            throw ApiProblem.badRequest("Name at least one property to set.");
+        }
+        // Validate every value before writing any, so a bad one leaves the device untouched.
+        Map<String, String> stored = new LinkedHashMap<>();
+        List<Change> changes = new ArrayList<>();
+        boolean event = false;
+        for (Map.Entry<String, JsonNode> entry : values.entrySet()) {
+            String name = entry.getKey();
+            DeviceProperty rules = current.properties().get(name);
+            if (rules == null) {
+                throw new InvalidPropertyValue(name, Reason.UNKNOWN_PROPERTY,
+                        "a " + current.type().code() + " has no such property (it has "
+                                + String.join(", ", current.properties().keySet()) + ").");
+            }
+            String value = PropertyValues.toStored(name, rules, entry.getValue(), locked.now());
+            Object typed = PropertyValues.typed(rules.dataType(), value);
+            // An event is news every time; other values only when they differ.
+            if (rules.dataType() == PropertyDataType.EVENT || !Objects.equals(rules.value(), typed)) {
+                stored.put(name, value);
+                changes.add(new Change(name, rules.value(), typed));
+                event |= rules.dataType() == PropertyDataType.EVENT;
+            }
+        }
+        if (stored.isEmpty()) {
+            return current;
+        }
+        stored.forEach((name, value) -> devices.updateProperty(id, name, value, source));
+        devices.bumpForStateChange(id);
+        Device device = get(id);
+        Kind kind = event ? Kind.DOORBELL_PRESSED : Kind.PROPERTY_CHANGED;
+        DeviceStateChanged changed = store(device, kind, source, device.version(), changes, device.snapshot());
+        activity.record(event ? ActivityAction.DOORBELL_PRESSED : ActivityAction.PROPERTY_CHANGED, source.code(),
+                id, Map.of("name", device.name(), "changes", changes));
+        publisher.publishEvent(changed);
+        return device;
+    }
+
+    private record Locked(Device device, Instant now) {}
+
+    private Locked lockAndGet(UUID id, Long expectedVersion) {
+        Instant now = devices.lock(id).orElseThrow(DeviceNotFound::new);
+        Device device = get(id);
+        if (expectedVersion != null && expectedVersion != device.version()) {
+            throw new DeviceVersionMismatch(device.version());
+        }
+        return new Locked(device, now);
+    }
+
+    /** Appends the device_events row; the Spring event is published last, once everything is written. */
+    private DeviceStateChanged store(Device device, Kind kind, ChangeSource source, long version,
+            List<Change> changes, Map<String, Object> snapshot) {
+        TenantContext owner = context();
+        DeviceEventRepository.Stored stored =
+                events.insert(owner, device.id(), kind, source, version, changes, snapshot);
+        return new DeviceStateChanged(owner.tenantId(), owner.userId(), device.id(), device.type(), stored.id(), kind,
+                source, version, changes, stored.occurredAt());
+    }
+
+    private static void addIfChanged(List<Change> changes, String field, String before, String after) {
+        if (!Objects.equals(before, after)) {
+            changes.add(new Change(field, before, after));
+        }
+    }
+
+    private static RuntimeException translate(DataAccessException e, String name) {
+        Optional<DatabaseErrors> error = DatabaseErrors.of(e);
+        if (error.isPresent() && "VD001".equals(error.get().sqlState())) {
+            return new DeviceLimitReached(parseLimit(error.get().detail()));
+        }
+        if (DatabaseErrors.violates(e, "devices_user_name_key")) {
+            return new DeviceNameTaken(name);
+        }
+        return e;
+    }
+
+    private static int parseLimit(String detail) {
+        try {
+            return Integer.parseInt(detail.strip());
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    private static TenantContext context() {
+        return TenantScope.current().orElseThrow(() -> new IllegalStateException("devices need a tenant context"));
+    }
+}

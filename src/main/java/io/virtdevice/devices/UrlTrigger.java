@@ -1,0 +1,15 @@
+package io.virtdevice.devices;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * A secret link that operates one device (for phone shortcuts, Tasker, NFC tags). The link itself is shown
+ * only once, in {@link IssuedUrlTrigger}; afterwards only its prefix.
+ *
+ * @param property the property the link always sets, or null to let the caller choose (or do the device's
+ *     default action: press a doorbell, toggle a switch or dimmer)
+ * @param value the value the link always sets (typed like {@link DeviceProperty#value()}), or null
+ */
+public record UrlTrigger(UUID id, UUID deviceId, String name, String prefix, String property, Object value,
+        Instant lastUsedAt, long useCount, Instant createdAt) {}

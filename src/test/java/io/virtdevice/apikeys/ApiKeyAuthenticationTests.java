@@ -1,0 +1,131 @@
+package io.virtdevice.apikeys;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.virtdevice.platform.crypto.PasswordHasher;
+import io.virtdevice.platform.crypto.Tokens;
+import io.virtdevice.platform.tenancy.TenantScope;
+import io.virtdevice.testing.Api;
+import io.virtdevice.testing.Fixtures;
+import io.virtdevice.testing.IntegrationTest;
+import io.virtdevice.testing.TenantSql;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+@IntegrationTest
+class ApiKeyAuthenticationTests {
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    DataSource dataSource;
+
+    @Autowired
+    PasswordHasher passwordHasher;
+
+    @Autowired
+    ApiKeyManagement apiKeys;
+
+    private Fixtures fixtures() {
+        return new Fixtures(dataSource, passwordHasher);
+    }
+
+    @Test
+    void aReadOnlyKeyReadsButCannotWrite() {
+        Fixtures.TestUser user = fixtures().owner();
+        String readOnly = fixtures().apiKey(user, List.of("read"));
+        Api reader = new Api(port).bearer(readOnly);
+        assertThat(reader.get("/api/v1/devices").status()).isEqualTo(200);
+        assertThat(reader.get("/api/v1/activity").status()).isEqualTo(200);
+        Api.Response write = reader.post("/api/v1/devices", Map.of("name", "Lamp", "type", "switch"));
+        assertThat(write.status()).isEqualTo(403);
+        assertThat(write.header("Content-Type")).startsWith("application/problem+json");
+
+        UUID id = UUID.fromString(new Api(port).bearer(user.apiKey())
+                .post("/api/v1/devices", Map.of("name", "Lamp", "type", "switch")).json().path("id").asString());
+        assertThat(reader.put("/api/v1/devices/" + id + "/properties", Map.of("power", true)).status()).isEqualTo(403);
+        assertThat(reader.delete("/api/v1/devices/" + id).status()).isEqualTo(403);
+        assertThat(reader.get("/api/v1/devices/" + id).json().path("version").asLong()).isEqualTo(1);
+    }
+
+    @Test
+    void aWriteOnlyKeyCannotRead() {
+        Fixtures.TestUser user = fixtures().owner();
+        Api writer = new Api(port).bearer(fixtures().apiKey(user, List.of("write")));
+        assertThat(writer.post("/api/v1/devices", Map.of("name", "Lamp", "type", "switch")).status()).isEqualTo(201);
+        assertThat(writer.get("/api/v1/devices").status()).isEqualTo(403);
+    }
+
+    @Test
+    void aKeyRevokedElsewhereStopsWorkingWithinTheCacheBound() throws InterruptedException {
+        Fixtures.TestUser user = fixtures().owner();
+        Api api = new Api(port).bearer(user.apiKey());
+        assertThat(api.get("/api/v1/devices").status()).isEqualTo(200);
+
+        // Revoked straight in the database, as another instance would: this instance's cache is not told.
+        new TenantSql(dataSource).as(user, jdbc -> jdbc.sql("update api_keys set revoked_at = now() where user_id = :u")
+                .param("u", user.userId()).update());
+        long started = System.nanoTime();
+        int status = 200;
+        while (status == 200 && System.nanoTime() - started < Duration.ofSeconds(15).toNanos()) {
+            Thread.sleep(250);
+            status = api.get("/api/v1/devices").status();
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        assertThat(status).isEqualTo(401);
+        assertThat(took).isLessThan(ApiKeyAuthenticator.TTL.plusSeconds(2));
+    }
+
+    @Test
+    void aKeyRevokedHereStopsWorkingAtOnce() {
+        Fixtures.TestUser user = fixtures().owner();
+        Api api = new Api(port).bearer(user.apiKey());
+        assertThat(api.get("/api/v1/devices").status()).isEqualTo(200);
+        UUID keyId = new TenantSql(dataSource).as(user, jdbc -> jdbc.sql("select id from api_keys where user_id = :u")
+                .param("u", user.userId()).query(UUID.class).single());
+        TenantScope.run(user.context(), () -> apiKeys.revoke(keyId, "web"));
+        assertThat(api.get("/api/v1/devices").status()).isEqualTo(401);
+    }
+
+    @Test
+    void anExpiredOrUnknownKeyIsUnauthenticated() {
+        Fixtures.TestUser user = fixtures().owner();
+        String expired = Tokens.generate("vdk_");
+        new TenantSql(dataSource).as(user, jdbc -> jdbc.sql("""
+                        insert into api_keys (tenant_id, user_id, name, prefix, token_hash, scopes, expires_at)
+                        values (:t, :u, 'old', 'vdk_old', :hash, array['read'], now() - interval '1 minute')
+                        """)
+                .param("t", user.tenantId()).param("u", user.userId()).param("hash", Tokens.sha256(expired))
+                .update());
+        Api.Response response = new Api(port).bearer(expired).get("/api/v1/devices");
+        assertThat(response.status()).isEqualTo(401);
+        assertThat(response.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(new Api(port).bearer(Tokens.generate("vdk_")).get("/api/v1/devices").status()).isEqualTo(401);
+        assertThat(new Api(port).bearer("vdk_").get("/api/v1/devices").status()).isEqualTo(401);
+    }
+
+    @Test
+    void aKeyActsAsItsOwnerAndNotesItsUse() {
+        Fixtures.TestUser user = fixtures().owner();
+        new Api(port).bearer(user.apiKey()).get("/api/v1/devices");
+        Long used = new TenantSql(dataSource).as(user, jdbc -> jdbc.sql(
+                        "select count(*) from api_keys where user_id = :u and last_used_at is not null")
+                .param("u", user.userId()).query(Long.class).single());
+        assertThat(used).isEqualTo(1);
+    }
+
+    @Test
+    void keysCannotManageKeys() {
+        Api api = new Api(port).bearer(fixtures().owner().apiKey());
+        assertThat(api.get("/api/v1/api-keys").status()).isEqualTo(403);
+        assertThat(api.post("/api/v1/api-keys", Map.of("name", "more", "scopes", List.of("read"))).status())
+                .isEqualTo(403);
+    }
+}
