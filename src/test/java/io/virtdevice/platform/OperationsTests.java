@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.virtdevice.testing.Api;
 import io.virtdevice.testing.IntegrationTest;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.health.actuate.endpoint.HealthEndpointGroups;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 @IntegrationTest
@@ -12,6 +15,9 @@ class OperationsTests {
 
     @LocalServerPort
     int port;
+
+    @Autowired
+    HealthEndpointGroups healthGroups;
 
     @Test
     void readinessIncludesTheDatabase() {
@@ -25,5 +31,37 @@ class OperationsTests {
         Api.Response response = new Api(port).send("GET", "/actuator/health/liveness", null,
                 java.util.Map.of("X-Request-Id", "test-request-0001"));
         assertThat(response.header("X-Request-Id")).isEqualTo("test-request-0001");
+    }
+
+    @Test
+    void livenessIsUpAndLeavesTheDatabaseToReadiness() {
+        Api.Response response = new Api(port).get("/actuator/health/liveness");
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.json().path("status").asString()).isEqualTo("UP");
+        // a database outage must take the instance out of rotation, not get it restarted
+        assertThat(healthGroups.get("readiness").isMember("db")).isTrue();
+        assertThat(healthGroups.get("liveness").isMember("db")).isFalse();
+    }
+
+    @Test
+    void servesPrometheusMetricsWithoutAuthentication() {
+        Api api = new Api(port);
+        api.get("/actuator/health/readiness");
+
+        Api.Response response = api.send("GET", "/actuator/prometheus", null, Map.of("Accept", "text/plain"));
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.header("Content-Type")).startsWith("text/plain");
+        assertThat(response.body()).contains("jvm_memory_used_bytes", "process_uptime_seconds",
+                "hikaricp_connections_active{pool=\"virtdevice\"}", "http_server_requests_seconds_count");
+    }
+
+    @Test
+    void hidesHealthDetailsFromAnonymousCallers() {
+        Api.Response response = new Api(port).get("/actuator/health");
+
+        assertThat(response.json().has("components")).isFalse();
+        assertThat(response.json().has("details")).isFalse();
     }
 }

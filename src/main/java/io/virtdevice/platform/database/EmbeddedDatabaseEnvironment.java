@@ -102,6 +102,18 @@ public class EmbeddedDatabaseEnvironment implements EnvironmentPostProcessor, Or
         return RUNNING.get(dataDirectory.toAbsolutePath().normalize());
     }
 
+    /**
+     * Stops the embedded server of a data directory that this JVM started, keeping its data, so that a
+     * later start on the same directory runs a new server over the existing cluster (restart tests).
+     * Without this call the server lives until the JVM exits.
+     */
+    public static void stop(Path dataDirectory) throws IOException {
+        EmbeddedPostgres postgres = RUNNING.remove(dataDirectory.toAbsolutePath().normalize());
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+
     private static EmbeddedPostgres start(Path dataDirectory, int port, boolean fresh) {
         try {
             if (fresh && Files.exists(dataDirectory)) {

@@ -1,0 +1,38 @@
+package io.virtdevice.platform;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.virtdevice.testing.Api;
+import io.virtdevice.testing.AppInstance;
+import io.virtdevice.testing.ProbeRoutes;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Stopping the app (SIGTERM, a rolling deployment) lets requests in flight finish first. */
+class GracefulShutdownTests {
+
+    @Test
+    void finishesARequestInFlightBeforeStopping() throws Exception {
+        AppInstance app = AppInstance.start(List.of(ProbeRoutes.class));
+        int port = app.port();
+        CompletableFuture<Api.Response> inFlight = CompletableFuture.supplyAsync(() -> new Api(port).get("/test-probe/slow"));
+        assertThat(app.context().getBean(ProbeRoutes.class).awaitSlowRequest(Duration.ofSeconds(10))).isTrue();
+
+        long start = System.nanoTime();
+        app.close();
+        Duration closing = Duration.ofNanos(System.nanoTime() - start);
+
+        Api.Response response = inFlight.get(10, TimeUnit.SECONDS);
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("finished");
+        assertThat(closing).as("close waited for the request").isGreaterThan(Duration.ofMillis(1_000));
+        assertThatThrownBy(() -> new Api(port).get("/actuator/health/liveness"))
+                .as("no new connections after shutdown")
+                .isInstanceOf(UncheckedIOException.class);
+    }
+}

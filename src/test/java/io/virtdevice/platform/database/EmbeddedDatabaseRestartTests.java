@@ -1,0 +1,63 @@
+package io.virtdevice.platform.database;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.virtdevice.platform.crypto.PasswordHasher;
+import io.virtdevice.testing.AppInstance;
+import io.virtdevice.testing.Fixtures;
+import io.virtdevice.testing.Fixtures.TestUser;
+import io.virtdevice.testing.TestDatabase;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The default runtime database: an embedded PostgreSQL 16 whose data directory survives a restart of the
+ * application and of the server itself. Under CI this runs as root, which PostgreSQL itself refuses; the
+ * embedded server copes by running in a user namespace.
+ */
+class EmbeddedDatabaseRestartTests {
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void keepsDataAndMigrationHistoryAcrossARestart() throws Exception {
+        Path data = temp.resolve("postgres");
+        String[] settings = {
+            "virtdevice.database.embedded.data-directory=" + data, "virtdevice.database.embedded.fresh=false"
+        };
+        TestUser user;
+        List<Map<String, Object>> history;
+        try (AppInstance first = AppInstance.start(settings)) {
+            TestDatabase db = TestDatabase.of(first.context());
+            user = new Fixtures(db.dataSource(), first.context().getBean(PasswordHasher.class)).owner();
+            history = history(db);
+            assertThat(history).isNotEmpty();
+        } finally {
+            EmbeddedDatabaseEnvironment.stop(data);
+        }
+        assertThat(data.resolve("PG_VERSION")).content().startsWith("16");
+
+        try (AppInstance second = AppInstance.start(settings)) {
+            TestDatabase db = TestDatabase.of(second.context());
+            String email = db.as(user.context(), jdbc -> jdbc.sql("select email from users where id = :id")
+                    .param("id", user.userId()).query(String.class).single());
+
+            assertThat(email).isEqualTo(user.email());
+            assertThat(history(db)).as("no migration ran again").isEqualTo(history);
+            assertThat(second.api().get("/actuator/health/readiness").status()).isEqualTo(200);
+        } finally {
+            EmbeddedDatabaseEnvironment.stop(data);
+        }
+    }
+
+    private static List<Map<String, Object>> history(TestDatabase db) {
+        return db.superuser().sql("""
+                        select installed_rank, version, checksum, installed_on, success
+                          from flyway_schema_history order by installed_rank
+                        """).query().listOfRows();
+    }
+}

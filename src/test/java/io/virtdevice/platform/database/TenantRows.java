@@ -1,0 +1,93 @@
+package io.virtdevice.platform.database;
+
+import io.virtdevice.testing.Fixtures.TestUser;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * One row in every tenant table for a user, written as the superuser so that tables the app role cannot
+ * write (oauth_tokens) get rows too. The user's tenant, user and subscription rows already exist from
+ * sign-up, and the fixture's API key.
+ */
+record TenantRows(TestUser user, UUID deviceId) {
+
+    /** Every table the isolation tests cover, each with rows for every seeded user. */
+    static final List<String> TABLES = List.of("devices", "device_properties", "device_events", "api_keys",
+            "url_triggers", "activity_logs", "users", "tenants", "subscriptions", "webhooks",
+            "ifttt_trigger_subscriptions", "alexa_lwa_tokens", "oauth_tokens");
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** The column that names a row's tenant. */
+    static String tenantColumn(String table) {
+        return table.equals("tenants") ? "id" : "tenant_id";
+    }
+
+    static TenantRows seed(JdbcClient superuser, TestUser user) {
+        UUID device = superuser.sql("""
+                        insert into devices (tenant_id, user_id, name, friendly_name, device_type)
+                        values (:t, :u, 'Lamp', 'Lamp', 'switch') returning id
+                        """)
+                .param("t", user.tenantId()).param("u", user.userId())
+                .query(UUID.class).single();
+        statement(superuser, user, device, """
+                insert into device_properties (tenant_id, user_id, device_id, name, value, data_type)
+                values (:t, :u, :d, 'on', 'true', 'boolean')
+                """);
+        statement(superuser, user, device, """
+                insert into device_events (tenant_id, user_id, device_id, kind, source, device_version)
+                values (:t, :u, :d, 'device.created', 'api', 1)
+                """);
+        statement(superuser, user, device, """
+                insert into url_triggers (tenant_id, user_id, device_id, name, prefix, token_hash)
+                values (:t, :u, :d, 'Shortcut', 'vdt_seed', :hash)
+                """);
+        statement(superuser, user, device, """
+                insert into activity_logs (tenant_id, user_id, device_id, action, source)
+                values (:t, :u, :d, 'device.created', 'api')
+                """);
+        statement(superuser, user, device, """
+                insert into webhooks (tenant_id, user_id, device_id, url, events, secret_enc)
+                values (:t, :u, :d, 'https://hooks.example.test/in', '{device.updated}', '\\x00'::bytea)
+                """);
+        statement(superuser, user, device, """
+                insert into ifttt_trigger_subscriptions (tenant_id, user_id, trigger_type, trigger_identity)
+                values (:t, :u, 'device_turned_on', 'identity-' || :d)
+                """);
+        statement(superuser, user, device, """
+                insert into alexa_lwa_tokens (tenant_id, user_id, access_token_enc, refresh_token_enc, access_token_expires_at)
+                values (:t, :u, '\\x01'::bytea, '\\x02'::bytea, now() + interval '1 hour')
+                """);
+        UUID client = superuser.sql("""
+                        insert into oauth_clients (client_id, name, type, redirect_uris)
+                        values ('client-' || gen_random_uuid(), 'Test client', 'web', '{https://client.example.test/cb}')
+                        returning id
+                        """)
+                .query(UUID.class).single();
+        superuser.sql("""
+                        insert into oauth_tokens (tenant_id, user_id, client_id, family_id, access_token_hash,
+                                                  access_token_expires_at)
+                        values (:t, :u, :c, gen_random_uuid(), :hash, now() + interval '1 hour')
+                        """)
+                .param("t", user.tenantId()).param("u", user.userId()).param("c", client).param("hash", hash())
+                .update();
+        return new TenantRows(user, device);
+    }
+
+    static byte[] hash() {
+        byte[] bytes = new byte[32];
+        RANDOM.nextBytes(bytes);
+        return bytes;
+    }
+
+    private static void statement(JdbcClient superuser, TestUser user, UUID device, String sql) {
+        JdbcClient.StatementSpec spec = superuser.sql(sql).param("t", user.tenantId()).param("u", user.userId())
+                .param("d", device);
+        if (sql.contains(":hash")) {
+            spec = spec.param("hash", hash());
+        }
+        spec.update();
+    }
+}
