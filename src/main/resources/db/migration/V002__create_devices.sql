@@ -12,10 +12,12 @@ CREATE TABLE devices (
     description              varchar(128),
     manufacturer             varchar(100) NOT NULL DEFAULT 'VirtDevice',
     model                    varchar(100),
-    -- Random, not derived from id (D-19); the charset Alexa allows for endpointId.
+    -- Random, not derived from id (D-19).
     alexa_endpoint_id        varchar(256) NOT NULL UNIQUE
                              DEFAULT 'vd_' || replace(gen_random_uuid()::text, '-', '')
-                             CHECK (alexa_endpoint_id ~ '^[a-zA-Z0-9_\-=#;:?@&]+$'),
+                             -- the charset Alexa allows; varchar(256) bounds the length (PostgreSQL's regex
+                             -- repetition counts stop at 255, so {1,256} cannot be used here)
+                             CONSTRAINT devices_alexa_endpoint_id_charset CHECK (alexa_endpoint_id ~ '^[a-zA-Z0-9_\-=#;:?@&]+$'),
     alexa_display_categories text[] NOT NULL DEFAULT '{}' CHECK (cardinality(alexa_display_categories) <= 10),
     alexa_capabilities       jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(alexa_capabilities) = 'array'
                              AND octet_length(alexa_capabilities::text) <= 65536),
