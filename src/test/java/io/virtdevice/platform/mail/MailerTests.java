@@ -1,0 +1,120 @@
+package io.virtdevice.platform.mail;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.virtdevice.testing.IntegrationTest;
+import io.virtdevice.testing.MailSink;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.mail.javamail.JavaMailSenderImpl;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+@IntegrationTest
+class MailerTests {
+
+    @TempDir
+    Path outbox;
+
+    @Autowired
+    PlatformTransactionManager transactions;
+
+    @Autowired
+    Mailer applicationMailer;
+
+    Mailer mailer;
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        if (mailer != null) {
+            mailer.destroy();
+        }
+    }
+
+    private Mailer outboxMailer() {
+        mailer = new Mailer((JavaMailSenderImpl) null, new MailSettings("VirtDevice <no-reply@example.test>", outbox));
+        return mailer;
+    }
+
+    private List<Path> outboxFiles() throws IOException {
+        try (Stream<Path> files = Files.list(outbox)) {
+            return files.toList();
+        }
+    }
+
+    private List<Path> awaitOutbox(int count) throws Exception {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (outboxFiles().size() < count && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+        return outboxFiles();
+    }
+
+    @Test
+    void writesMessagesToTheOutboxWithoutSmtp() throws Exception {
+        outboxMailer().send(new MailMessage("ann@example.test", "Hello Ann", "Open https://example.test/x?token=abc"));
+
+        List<Path> files = awaitOutbox(1);
+
+        assertThat(files).hasSize(1);
+        assertThat(files.get(0).getFileName().toString()).endsWith(".eml");
+        String eml = Files.readString(files.get(0));
+        assertThat(eml).contains("Subject: Hello Ann").contains("To: ann@example.test")
+                .contains("From: VirtDevice <no-reply@example.test>").contains("token=abc");
+    }
+
+    @Test
+    void sendsOnlyAfterTheTransactionCommits() throws Exception {
+        Mailer outboxMailer = outboxMailer();
+        TransactionTemplate tx = new TransactionTemplate(transactions);
+
+        tx.executeWithoutResult(status -> {
+            outboxMailer.send(new MailMessage("ann@example.test", "Rolled back", "never sent"));
+            status.setRollbackOnly();
+        });
+        tx.executeWithoutResult(status -> {
+            outboxMailer.send(new MailMessage("ann@example.test", "Committed", "sent"));
+            assertThat(outbox.toFile().list()).as("nothing leaves before the commit").isEmpty();
+        });
+
+        List<Path> files = awaitOutbox(1);
+        Thread.sleep(200);
+        assertThat(outboxFiles()).hasSize(1);
+        assertThat(Files.readString(files.get(0))).contains("Subject: Committed");
+    }
+
+    @Test
+    void aFailingSmtpServerNeverFailsTheSender() throws Exception {
+        JavaMailSenderImpl unreachable = new JavaMailSenderImpl();
+        unreachable.setHost("127.0.0.1");
+        try (ServerSocket socket = new ServerSocket(0)) {
+            unreachable.setPort(socket.getLocalPort()); // closed again before the mail is sent
+        }
+        mailer = new Mailer(unreachable, new MailSettings("VirtDevice <no-reply@example.test>", outbox));
+
+        long start = System.nanoTime();
+        mailer.send(new MailMessage("ann@example.test", "Lost", "nobody listens"));
+
+        assertThat((System.nanoTime() - start) / 1_000_000).as("send returns at once").isLessThan(1000);
+        mailer.destroy();
+        assertThat(outboxFiles()).isEmpty();
+    }
+
+    @Test
+    void theApplicationSendsThroughSmtpWhenAHostIsConfigured() {
+        MailSink.start();
+        String to = "smtp-" + System.nanoTime() + "@example.test";
+
+        applicationMailer.send(new MailMessage(to, "Through SMTP", "Hello"));
+
+        assertThat(MailSink.body(MailSink.await(to, "Through SMTP"))).contains("Hello");
+    }
+}
