@@ -217,7 +217,7 @@ public class DeviceManagement {
 
     private Device apply(UUID id, Long expectedVersion, ChangeSource source,
             Function<Device, Map<String, JsonNode>> change) {
-        Locked locked = lockAndGet(id, expectedVersion);
+        DeviceRepository.Locked locked = lockAndGet(id, expectedVersion);
         Device current = locked.device();
         Map<String, JsonNode> values = change.apply(current);
         if (values == null || values.isEmpty()) {
@@ -247,9 +247,7 @@ public class DeviceManagement {
         if (stored.isEmpty()) {
             return current;
         }
-        stored.forEach((name, value) -> devices.updateProperty(id, name, value, source));
-        devices.bumpForStateChange(id);
-        Device device = get(id);
+        Device device = devices.applyStateChange(locked, stored, source);
         Kind kind = event ? Kind.DOORBELL_PRESSED : Kind.PROPERTY_CHANGED;
         DeviceStateChanged changed = store(device, kind, source, device.version(), changes, device.snapshot());
         activity.record(event ? ActivityAction.DOORBELL_PRESSED : ActivityAction.PROPERTY_CHANGED, source.code(),
@@ -258,15 +256,12 @@ public class DeviceManagement {
         return device;
     }
 
-    private record Locked(Device device, Instant now) {}
-
-    private Locked lockAndGet(UUID id, Long expectedVersion) {
-        Instant now = devices.lock(id).orElseThrow(DeviceNotFound::new);
-        Device device = get(id);
-        if (expectedVersion != null && expectedVersion != device.version()) {
-            throw new DeviceVersionMismatch(device.version());
+    private DeviceRepository.Locked lockAndGet(UUID id, Long expectedVersion) {
+        DeviceRepository.Locked locked = devices.lockAndFind(id).orElseThrow(DeviceNotFound::new);
+        if (expectedVersion != null && expectedVersion != locked.device().version()) {
+            throw new DeviceVersionMismatch(locked.device().version());
         }
-        return new Locked(device, now);
+        return locked;
     }
 
     /** Appends the device_events row; the Spring event is published last, once everything is written. */

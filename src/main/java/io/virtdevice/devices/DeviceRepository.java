@@ -69,18 +69,25 @@ class DeviceRepository {
             """;
 
     // The row lock serialises every change to one device, so versions and events stay in order.
-    private static final String LOCK = """
-            select now() from devices where id = :id for update
+    private static final String FIND_DEVICE_FOR_UPDATE = """
+            select id, name, friendly_name, device_type, description, alexa_endpoint_id, ifttt_device_id,
+                   is_online, version, created_at, updated_at, last_state_change, now() as tx_now
+              from devices
+             where id = :id
+               for update
             """;
 
-    private static final String UPDATE_PROPERTY = """
-            update device_properties
-               set value = :value, last_changed_by = :source, last_changed_at = now()
-             where device_id = :device and name = :name
-            """;
-
-    private static final String BUMP_FOR_STATE_CHANGE = """
-            update devices set version = version + 1, last_state_change = now() where id = :id
+    // One round trip for the whole state change: every property row, then the version bump.
+    private static final String APPLY_STATE_CHANGE = """
+            with changed as (
+                update device_properties p
+                   set value = v.value, last_changed_by = :source, last_changed_at = now()
+                  from unnest(cast(:names as text[]), cast(:values as text[])) as v (name, value)
+                 where p.device_id = :device and p.name = v.name
+            )
+            update devices set version = version + 1, last_state_change = now()
+             where id = :device
+            returning version, updated_at
             """;
 
     private static final String UPDATE_DETAILS = """
@@ -149,22 +156,45 @@ class DeviceRepository {
         return assemble(rows);
     }
 
-    /** Locks the device row for the rest of the transaction; returns the transaction's time, or empty. */
-    Optional<Instant> lock(UUID id) {
-        return jdbc.sql(LOCK).param("id", id).query(OffsetDateTime.class).optional().map(OffsetDateTime::toInstant);
+    /** A device read under its row lock, with the transaction's time (what now() writes in this transaction). */
+    record Locked(Device device, Instant now) {}
+
+    /** Locks the device row for the rest of the transaction and reads it; empty if it is not the user's. */
+    Optional<Locked> lockAndFind(UUID id) {
+        Instant[] now = new Instant[1];
+        return jdbc.sql(FIND_DEVICE_FOR_UPDATE)
+                .param("id", id)
+                .query((rs, i) -> {
+                    now[0] = instant(rs, "tx_now");
+                    return deviceRow(rs, i);
+                })
+                .optional()
+                .map(row -> new Locked(assemble(List.of(row)).get(0), now[0]));
     }
 
-    void updateProperty(UUID deviceId, String name, String value, ChangeSource source) {
-        jdbc.sql(UPDATE_PROPERTY)
-                .param("device", deviceId)
-                .param("name", name)
-                .param("value", value)
+    /**
+     * Writes new stored values and bumps the version in one statement, and returns the device as it now is,
+     * built from the locked copy instead of being read again.
+     */
+    Device applyStateChange(Locked locked, Map<String, String> stored, ChangeSource source) {
+        Device current = locked.device();
+        Object[] result = jdbc.sql(APPLY_STATE_CHANGE)
+                .param("device", current.id())
+                .param("names", stored.keySet().toArray(String[]::new))
+                .param("values", stored.values().toArray(String[]::new))
                 .param("source", source.code())
-                .update();
-    }
-
-    void bumpForStateChange(UUID id) {
-        jdbc.sql(BUMP_FOR_STATE_CHANGE).param("id", id).update();
+                .query((rs, i) -> new Object[] {rs.getLong("version"), instant(rs, "updated_at")})
+                .single();
+        Map<String, DeviceProperty> properties = new LinkedHashMap<>();
+        current.properties().forEach((name, p) -> properties.put(name, stored.containsKey(name)
+                ? new DeviceProperty(PropertyValues.typed(p.dataType(), stored.get(name)), p.dataType(), p.unit(),
+                        p.min(), p.max(), p.allowedValues(), source.code(), locked.now(), p.alexaInterface(),
+                        p.alexaPropertyName())
+                : p));
+        return new Device(current.id(), current.name(), current.friendlyName(), current.type(),
+                current.description(), current.alexaEndpointId(), current.iftttDeviceId(), current.online(),
+                (Long) result[0], withDisplayUnits(current.type(), properties), current.createdAt(),
+                (Instant) result[1], locked.now());
     }
 
     void updateDetails(UUID id, String name, String friendlyName, String description) {
@@ -191,22 +221,26 @@ class DeviceRepository {
             props.sort(Comparator.comparingInt(p -> row.type().order(p.name())));
             Map<String, DeviceProperty> properties = new LinkedHashMap<>();
             props.forEach(p -> properties.put(p.name(), p.property()));
-            // A measurement whose unit is another property (temperature) reports that property's value.
-            for (PropertyTemplate template : row.type().properties()) {
-                DeviceProperty p = properties.get(template.name());
-                if (template.unitProperty() != null && p != null) {
-                    Object unit = properties.containsKey(template.unitProperty())
-                            ? properties.get(template.unitProperty()).value()
-                            : null;
-                    properties.put(template.name(), p.withUnit(unit == null ? null : unit.toString()));
-                }
-            }
             devices.add(new Device(row.id(), row.name(), row.friendlyName(), row.type(), row.description(),
                     row.alexaEndpointId(), row.iftttDeviceId(), row.online(), row.version(),
-                    java.util.Collections.unmodifiableMap(properties), row.createdAt(), row.updatedAt(),
+                    withDisplayUnits(row.type(), properties), row.createdAt(), row.updatedAt(),
                     row.lastStateChange()));
         }
         return devices;
+    }
+
+    /** A measurement whose unit is another property (temperature) reports that property's value. */
+    private static Map<String, DeviceProperty> withDisplayUnits(DeviceType type, Map<String, DeviceProperty> properties) {
+        for (PropertyTemplate template : type.properties()) {
+            DeviceProperty p = properties.get(template.name());
+            if (template.unitProperty() != null && p != null) {
+                Object unit = properties.containsKey(template.unitProperty())
+                        ? properties.get(template.unitProperty()).value()
+                        : null;
+                properties.put(template.name(), p.withUnit(unit == null ? null : unit.toString()));
+            }
+        }
+        return java.util.Collections.unmodifiableMap(properties);
     }
 
     private Map<UUID, List<PropertyRow>> properties(Collection<UUID> deviceIds) {

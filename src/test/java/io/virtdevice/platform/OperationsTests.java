@@ -64,4 +64,16 @@ class OperationsTests {
         assertThat(response.json().has("components")).isFalse();
         assertThat(response.json().has("details")).isFalse();
     }
+
+    @Test
+    void documentsTheApiAndTheUrlTriggersInOpenApi() {
+        Api.Response response = new Api(port).get("/v3/api-docs");
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.json().path("openapi").asString()).startsWith("3.");
+        assertThat(response.json().path("paths").has("/api/v1/devices/{id}/properties")).isTrue();
+        assertThat(response.json().path("paths").has("/t/{token}")).isTrue();
+        assertThat(response.json().path("components").path("securitySchemes").has("apiKey")).isTrue();
+        assertThat(new Api(port).get("/swagger-ui/index.html").status()).isEqualTo(200);
+    }
 }

@@ -48,6 +48,10 @@ class EmbeddedDatabaseRestartTests {
 
             assertThat(email).isEqualTo(user.email());
             assertThat(history(db)).as("no migration ran again").isEqualTo(history);
+            // zonky's test defaults switch durability off; the runtime database must not
+            assertThat(db.superuser().sql("select current_setting('fsync') || ',' || current_setting('synchronous_commit')"
+                            + " || ',' || current_setting('full_page_writes')")
+                    .query(String.class).single()).isEqualTo("on,on,on");
             assertThat(second.api().get("/actuator/health/readiness").status()).isEqualTo(200);
         } finally {
             EmbeddedDatabaseEnvironment.stop(data);
