@@ -123,9 +123,12 @@ CREATE TABLE device_events (
     -- [{"property":..,"old":..,"new":..}] and the device snapshot after the change; bounded (D-15)
     changes     jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(changes) = 'array' AND octet_length(changes::text) <= 65536),
     snapshot    jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(snapshot) = 'object' AND octet_length(snapshot::text) <= 65536),
-    occurred_at timestamptz NOT NULL DEFAULT now(),
-    FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE
+    occurred_at timestamptz NOT NULL DEFAULT now()
+    -- No foreign key to users either: every change would take a KEY SHARE lock on its user's row, and
+    -- concurrent changes of one user would pile MultiXacts onto that row. RLS WITH CHECK already pins
+    -- tenant_id/user_id to the context; the account functions delete a user's events with the user.
 );
+CREATE INDEX device_events_tenant_idx ON device_events (tenant_id);
 CREATE INDEX device_events_user_device_idx ON device_events (user_id, device_id, occurred_at DESC, id DESC);
 CREATE INDEX device_events_user_idx ON device_events (user_id, occurred_at DESC, id DESC);
 
@@ -233,6 +236,8 @@ CREATE POLICY url_triggers_user_isolation ON url_triggers FOR ALL TO ${app_role}
     WITH CHECK (user_id = (SELECT app.current_user_id()) AND tenant_id = (SELECT app.current_tenant_id()));
 
 CREATE POLICY devices_definer ON devices TO ${definer_role} USING (true) WITH CHECK (true);
+CREATE POLICY device_events_definer ON device_events TO ${definer_role} USING (true) WITH CHECK (true);
+GRANT SELECT (tenant_id, user_id), DELETE ON device_events TO ${definer_role};
 CREATE POLICY api_keys_definer ON api_keys TO ${definer_role} USING (true) WITH CHECK (true);
 CREATE POLICY url_triggers_definer ON url_triggers TO ${definer_role} USING (true) WITH CHECK (true);
 GRANT SELECT (id, tenant_id, user_id, device_type) ON devices TO ${definer_role};

@@ -1,10 +1,12 @@
 -- Activity log, partitioned by month from the first migration (D-13, D-14, D-20).
 -- user_id and device_id are plain columns (no FK): deleting a device must not rewrite the audit trail,
--- and names are snapshotted into details. The tenant FK cascades: deleting an account deletes its data.
+-- and names are snapshotted into details. tenant_id has no FK either: every insert would take a KEY SHARE
+-- lock on the tenant's row (MultiXacts under concurrent writes); RLS WITH CHECK pins it to the context
+-- tenant, and deleting an account's tenant deletes its log explicitly (app.delete_own_account).
 
 CREATE TABLE activity_logs (
     id         uuid NOT NULL DEFAULT gen_random_uuid(),
-    tenant_id  uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    tenant_id  uuid NOT NULL,
     user_id    uuid,
     device_id  uuid,
     -- text, validated by the application's ActivityAction enum (D-19: enums cannot shrink or grow in a tx)
@@ -39,6 +41,9 @@ CREATE POLICY activity_logs_insert ON activity_logs FOR INSERT TO ${app_role}
 CREATE POLICY activity_logs_select ON activity_logs FOR SELECT TO ${app_role}
     USING (tenant_id = (SELECT app.current_tenant_id())
            AND (user_id = (SELECT app.current_user_id()) OR (SELECT app.current_user_is_admin())));
+
+CREATE POLICY activity_logs_definer ON activity_logs TO ${definer_role} USING (true) WITH CHECK (true);
+GRANT SELECT (tenant_id), DELETE ON activity_logs TO ${definer_role};
 
 -- Creates the monthly partitions from this month to months_ahead months ahead; idempotent. Runs as the
 -- owner (only the owner may attach partitions). A month whose rows already sit in the default partition

@@ -345,6 +345,7 @@ BEGIN
         RAISE EXCEPTION 'not allowed' USING ERRCODE = 'VD403';
     END IF;
     DELETE FROM public.users WHERE id = p_user_id;
+    DELETE FROM public.device_events WHERE user_id = p_user_id;
     DELETE FROM public.security_events WHERE email = v_email;
     RETURN v_email;
 END
@@ -372,10 +373,13 @@ BEGIN
     SELECT u.email INTO v_email FROM public.users u WHERE u.id = app.current_user_id();
     IF others = 0 THEN
         DELETE FROM public.tenants WHERE id = app.current_tenant_id();
+        DELETE FROM public.device_events WHERE tenant_id = app.current_tenant_id();
+        DELETE FROM public.activity_logs WHERE tenant_id = app.current_tenant_id();
     ELSIF me = 'owner' AND other_owners = 0 THEN
         RAISE EXCEPTION 'the last owner must transfer ownership first' USING ERRCODE = 'VD409';
     ELSE
         DELETE FROM public.users WHERE id = app.current_user_id();
+        DELETE FROM public.device_events WHERE user_id = app.current_user_id();
     END IF;
     DELETE FROM public.security_events WHERE email = v_email;
     RETURN v_email;

@@ -45,6 +45,10 @@ class AccountTests {
         Fixtures.TestUser owner = accounts.fixtures.owner();
         Api api = accounts.signedIn(owner.email(), Fixtures.PASSWORD);
         Api otherSession = accounts.signedIn(owner.email(), Fixtures.PASSWORD);
+        Api key = new Api(port).bearer(owner.apiKey());
+        String device = key.post("/api/v1/devices", Map.of("name", "Doomed", "type", "doorbell")).json().path("id").asString();
+        assertThat(key.post("/api/v1/devices/" + device + "/press", null).status()).isEqualTo(200);
+        assertThat(accounts.count("select count(*) from device_events where tenant_id = ?", owner.tenantId())).isEqualTo(2);
 
         assertThat(deleteAccount(api, "not my password").status()).isEqualTo(400);
         Api.Response deleted = deleteAccount(api, Fixtures.PASSWORD);
@@ -54,6 +58,7 @@ class AccountTests {
         assertThat(accounts.count("select count(*) from users where id = ?", owner.userId())).isZero();
         assertThat(accounts.count("select count(*) from api_keys where user_id = ?", owner.userId())).isZero();
         assertThat(accounts.count("select count(*) from activity_logs where tenant_id = ?", owner.tenantId())).isZero();
+        assertThat(accounts.count("select count(*) from device_events where tenant_id = ?", owner.tenantId())).isZero();
         assertThat(api.get("/api/v1/account").status()).isEqualTo(401);
         assertThat(otherSession.get("/api/v1/account").status()).isEqualTo(401);
         assertThat(accounts.count("select count(*) from spring_session where principal_name = ?", owner.userId().toString()))

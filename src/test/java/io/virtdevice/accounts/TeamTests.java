@@ -151,14 +151,21 @@ class TeamTests {
     @Test
     void removingAMemberDeletesTheirDataAndSessions() {
         TestAccounts.Joined member = accounts.invite(ownerApi, "member");
-        accounts.fixtures.apiKey(new Fixtures.TestUser(owner.tenantId(), member.id(), member.email(), null),
-                List.of("read"));
+        String key = accounts.fixtures.apiKey(
+                new Fixtures.TestUser(owner.tenantId(), member.id(), member.email(), null), List.of("read", "write"));
+        Api memberKey = new Api(port).bearer(key);
+        String device = memberKey.post("/api/v1/devices", Map.of("name", "Member lamp", "type", "switch"))
+                .json().path("id").asString();
+        assertThat(memberKey.put("/api/v1/devices/" + device + "/properties", Map.of("power", true)).status())
+                .isEqualTo(200);
+        assertThat(accounts.count("select count(*) from device_events where user_id = ?", member.id())).isEqualTo(2);
 
         Api.Response removed = ownerApi.delete("/api/v1/team/members/" + member.id());
 
         assertThat(removed.status()).as(removed.toString()).isEqualTo(204);
         for (String table : List.of("users where id", "user_credentials where user_id", "subscriptions where user_id",
-                "api_keys where user_id")) {
+                "api_keys where user_id", "devices where user_id", "device_properties where user_id",
+                "device_events where user_id")) {
             assertThat(accounts.count("select count(*) from " + table + " = ?", member.id())).as(table).isZero();
         }
         assertThat(member.api().get("/api/v1/account").status()).isEqualTo(401);
