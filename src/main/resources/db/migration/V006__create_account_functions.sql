@@ -18,11 +18,12 @@ DECLARE
     v_tenant uuid;
     v_user   uuid;
 BEGIN
-    IF EXISTS (SELECT 1 FROM public.users u WHERE u.email = lower(p_email)) THEN
-        RETURN;
-    END IF;
+    -- The (public) slug is checked before the email, so a 409 never tells a registered email from a new one.
     IF EXISTS (SELECT 1 FROM public.tenants t WHERE t.slug = p_slug) THEN
         RAISE EXCEPTION 'slug taken' USING ERRCODE = 'VD003';
+    END IF;
+    IF EXISTS (SELECT 1 FROM public.users u WHERE u.email = lower(p_email)) THEN
+        RETURN;
     END IF;
     INSERT INTO public.tenants (name, slug) VALUES (p_tenant_name, p_slug) RETURNING id INTO v_tenant;
     INSERT INTO public.users (tenant_id, email, name, role)
@@ -126,6 +127,15 @@ CREATE FUNCTION app.own_password_salt() RETURNS text
         SELECT substring(c.password_hash FROM '^(\$argon2id\$[^$]+\$[^$]+\$[^$]+)\$')
           FROM public.user_credentials c
          WHERE c.user_id = app.current_user_id() AND c.tenant_id = app.current_tenant_id()
+    $$;
+
+-- Does the candidate (derived with own_password_salt()) match the context user's password?
+CREATE FUNCTION app.verify_own_password(p_candidate text) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = ''
+    AS $$
+        SELECT EXISTS (SELECT 1 FROM public.user_credentials c
+                        WHERE c.user_id = app.current_user_id() AND c.tenant_id = app.current_tenant_id()
+                          AND c.password_hash = p_candidate)
     $$;
 
 CREATE FUNCTION app.change_own_password(p_current_candidate text, p_new_hash text) RETURNS boolean
@@ -440,6 +450,7 @@ BEGIN
         'app.begin_login(text, inet)',
         'app.finish_login(text, text, inet)',
         'app.own_password_salt()',
+        'app.verify_own_password(text)',
         'app.change_own_password(text, text)',
         'app.issue_email_verification(bytea, integer)',
         'app.verify_email(bytea)',
