@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${1:-20}
-WARMUP=5
+WARMUP=${WARMUP:-15}
 APP_PORT=${APP_PORT:-18080}
 PG_PORT=${PG_PORT:-55432}
 DATA_DIR=target/bench-postgres

@@ -132,23 +132,10 @@ CREATE INDEX device_events_tenant_idx ON device_events (tenant_id);
 CREATE INDEX device_events_user_device_idx ON device_events (user_id, device_id, occurred_at DESC, id DESC);
 CREATE INDEX device_events_user_idx ON device_events (user_id, occurred_at DESC, id DESC);
 
--- Live-update wake-up (D-15): a fixed-size payload of ids only, so no value can make it too long. The one
--- other way NOTIFY can fail a write is a full queue (a stuck listener), which surfaces at COMMIT where no
--- handler can catch it; so the notification is skipped once the queue is half full — a notification can
--- never make a write fail. Listeners re-read the event row under their own role and can resume from seq.
-CREATE FUNCTION app.notify_device_event() RETURNS trigger
-    LANGUAGE plpgsql
-    AS $$
-BEGIN
-    IF pg_notification_queue_usage() < 0.5 THEN
-        PERFORM pg_notify('device_events',
-            json_build_object('id', NEW.id, 'seq', NEW.seq, 'user_id', NEW.user_id, 'device_id', NEW.device_id)::text);
-    END IF;
-    RETURN NEW;
-END
-$$;
-CREATE TRIGGER device_events_notify AFTER INSERT ON device_events
-    FOR EACH ROW EXECUTE FUNCTION app.notify_device_event();
+-- No NOTIFY trigger here (D-15). The design's trigger made a long value fail the write; worse, every
+-- transaction that NOTIFYs takes one database-wide lock from its commit until its WAL flush, so all
+-- device writes would commit one at a time. The wake-up is sent after commit, outside the write
+-- transaction, by io.virtdevice.devices.DeviceEventNotifier.
 
 -- ============================================================================
 -- api_keys and url_triggers: secrets we issue, stored only as SHA-256 (D-09).

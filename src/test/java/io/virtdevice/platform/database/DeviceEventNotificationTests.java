@@ -2,8 +2,11 @@ package io.virtdevice.platform.database;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.virtdevice.devices.ChangeSource;
+import io.virtdevice.devices.DeviceManagement;
 import io.virtdevice.platform.crypto.PasswordHasher;
 import io.virtdevice.platform.tenancy.TenantScope;
+import io.virtdevice.testing.Api;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.Fixtures.TestUser;
 import io.virtdevice.testing.IntegrationTest;
@@ -11,8 +14,8 @@ import io.virtdevice.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,28 +23,31 @@ import org.junit.jupiter.api.Test;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.ApplicationContext;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.BooleanNode;
 
 /**
- * Every committed device event wakes listeners on channel {@code device_events} with a small payload of
- * ids only (D-15): a change set of any allowed size cannot make the write fail, and a rolled-back write
- * wakes nobody.
+ * Every committed device change wakes listeners on channel {@code device_events} with a small payload of
+ * ids only (D-15), sent after commit outside the write transaction; a rolled-back change wakes nobody,
+ * and nothing in the write path can fail because of a notification.
  */
 @IntegrationTest
 class DeviceEventNotificationTests {
 
-    private static final String INSERT_EVENT = """
-            insert into device_events (tenant_id, user_id, device_id, kind, source, device_version, changes)
-            values (:t, :u, :d, 'property.changed', 'api', 2, cast(:changes as jsonb)) returning id
-            """;
+    @LocalServerPort
+    int port;
 
     @Autowired
     ApplicationContext context;
 
     @Autowired
     PasswordHasher hasher;
+
+    @Autowired
+    DeviceManagement devices;
 
     TestDatabase db;
     TestUser user;
@@ -53,7 +59,9 @@ class DeviceEventNotificationTests {
     void listenAsAPlainConnection() throws Exception {
         db = TestDatabase.of(context);
         user = new Fixtures(db.dataSource(), hasher).owner();
-        device = TenantRows.seed(db.superuser(), user).deviceId();
+        device = UUID.fromString(new Api(port).bearer(user.apiKey())
+                .post("/api/v1/devices", Map.of("name", "Notified", "type", "dimmer"))
+                .json().path("id").asString());
         listener = db.superuserConnection();
         try (Statement st = listener.createStatement()) {
             st.execute("LISTEN device_events");
@@ -66,42 +74,44 @@ class DeviceEventNotificationTests {
     }
 
     @Test
-    void notifiesIdsOnlyAfterCommitEvenForALargeChangeSet() throws Exception {
-        // far beyond NOTIFY's 8000-byte payload limit, within the column's 64 KiB bound
-        String changes = "[" + String.join(",", Collections.nCopies(400,
-                "{\"property\":\"label\",\"old\":\"" + "o".repeat(40) + "\",\"new\":\"" + "n".repeat(40) + "\"}")) + "]";
-        assertThat(changes.length()).isGreaterThan(30_000);
-
-        UUID event = insertEvent(changes);
+    void notifiesIdsOnlyAfterCommit() throws Exception {
+        Api.Response changed = new Api(port).bearer(user.apiKey())
+                .put("/api/v1/devices/" + device + "/properties", Map.of("power", true, "brightness", 42));
+        assertThat(changed.status()).isEqualTo(200);
+        UUID event = latestEvent();
 
         JsonNode payload = awaitNotification(event, 5_000);
         assertThat(payload).as("notification for " + event).isNotNull();
         assertThat(payload.toString().length()).isLessThan(300);
-        assertThat(payload.propertyNames()).containsExactlyInAnyOrder("id", "seq", "user_id", "device_id");
+        assertThat(payload.propertyNames()).containsExactlyInAnyOrder("id", "tenant_id", "user_id", "device_id");
         assertThat(payload.path("user_id").asString()).isEqualTo(user.userId().toString());
+        assertThat(payload.path("tenant_id").asString()).isEqualTo(user.tenantId().toString());
         assertThat(payload.path("device_id").asString()).isEqualTo(device.toString());
     }
 
     @Test
-    void sendsNothingForARolledBackEvent() throws Exception {
-        UUID[] rolledBack = new UUID[1];
+    void sendsNothingForARolledBackChange() throws Exception {
+        UUID creation = latestEvent();
         TenantScope.run(user.context(), () -> db.transactions().executeWithoutResult(status -> {
-            rolledBack[0] = db.appWithoutTransaction().sql(INSERT_EVENT).param("t", user.tenantId())
-                    .param("u", user.userId()).param("d", device).param("changes", "[]")
-                    .query(UUID.class).single();
+            devices.setProperties(device, Map.of("power", BooleanNode.TRUE), null, ChangeSource.API);
             status.setRollbackOnly();
         }));
-        UUID committed = insertEvent("[]");
+        assertThat(latestEvent()).as("the rolled-back change left no event").isEqualTo(creation);
+        assertThat(new Api(port).bearer(user.apiKey())
+                .put("/api/v1/devices/" + device + "/properties", Map.of("brightness", 7)).status()).isEqualTo(200);
+        UUID committed = latestEvent();
 
-        // the committed event after it arrives, so the rolled-back one would have arrived by then
+        // the committed change's notification after it arrives, so a rolled-back one would have arrived by then;
+        // the creation's own notification may or may not have raced ahead of LISTEN
         assertThat(awaitNotification(committed, 5_000)).isNotNull();
-        assertThat(received).noneMatch(n -> n.path("id").asString().equals(rolledBack[0].toString()));
+        assertThat(received).extracting(n -> UUID.fromString(n.path("id").asString()))
+                .isSubsetOf(creation, committed);
     }
 
-    private UUID insertEvent(String changes) {
-        return db.as(user.context(), jdbc -> jdbc.sql(INSERT_EVENT).param("t", user.tenantId())
-                .param("u", user.userId()).param("d", device).param("changes", changes)
-                .query(UUID.class).single());
+    private UUID latestEvent() {
+        return db.as(user.context(), jdbc -> jdbc.sql(
+                        "select id from device_events where device_id = :d order by seq desc limit 1")
+                .param("d", device).query(UUID.class).single());
     }
 
     private JsonNode awaitNotification(UUID event, long timeoutMillis) throws Exception {
