@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import javax.sql.DataSource;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.annotation.Transactional;
@@ -43,9 +44,11 @@ public class AccountManagement {
     private final ActivityLog activity;
     private final DataSource dataSource;
     private final TransactionTemplate tx;
+    private final ApplicationEventPublisher events;
 
     AccountManagement(AccountRepository accounts, CredentialRepository credentials, PasswordHashing hashing,
-            AccountMails mails, ActivityLog activity, DataSource dataSource, PlatformTransactionManager transactions) {
+            AccountMails mails, ActivityLog activity, DataSource dataSource, PlatformTransactionManager transactions,
+            ApplicationEventPublisher events) {
         this.accounts = accounts;
         this.credentials = credentials;
         this.hashing = hashing;
@@ -53,6 +56,7 @@ public class AccountManagement {
         this.activity = activity;
         this.dataSource = dataSource;
         this.tx = new TransactionTemplate(transactions);
+        this.events = events;
     }
 
     /** What sign-up needs; {@code slug} and {@code name} may be null. */
@@ -109,7 +113,8 @@ public class AccountManagement {
     }
 
     /**
-     * Sets a new password with a reset token; the caller then ends all of the user's sessions.
+     * Sets a new password with a reset token (publishing {@link PasswordChanged} in the same transaction);
+     * the caller then ends all of the user's sessions.
      *
      * @return the user whose password was reset
      * @throws InvalidToken for an unknown, expired or used token
@@ -121,6 +126,7 @@ public class AccountManagement {
                     .orElseThrow(InvalidToken::new);
             TenantScopedTransactionManager.rebind(dataSource, context);
             activity.record(context, ActivityAction.PASSWORD_RESET, "web", null, Map.of());
+            events.publishEvent(new PasswordChanged(context.tenantId(), context.userId()));
             return context.userId();
         }));
     }
@@ -137,7 +143,8 @@ public class AccountManagement {
     }
 
     /**
-     * Changes the password after checking the current one; the caller then ends the user's other sessions.
+     * Changes the password after checking the current one (publishing {@link PasswordChanged} in the same
+     * transaction); the caller then ends the user's other sessions.
      *
      * @throws WrongPassword when the current password does not match
      */
@@ -149,6 +156,7 @@ public class AccountManagement {
                 throw new WrongPassword("currentPassword");
             }
             activity.record(ActivityAction.PASSWORD_CHANGED, user.source(), null, Map.of());
+            events.publishEvent(new PasswordChanged(user.tenantId(), user.userId()));
         });
     }
 

@@ -87,7 +87,10 @@ public final class Api {
         if (payload != null && !headers.containsKey("Content-Type")) {
             request.header("Content-Type", "application/json");
         }
-        request.header("Accept", "application/json, application/problem+json");
+        if (headers.keySet().stream().noneMatch("Accept"::equalsIgnoreCase)) {
+            // a browser-like caller names its own (e.g. text/html, which the login redirect depends on)
+            request.header("Accept", "application/json, application/problem+json");
+        }
         if (!cookies.isEmpty()) {
             request.header("Cookie", String.join("; ", cookies.entrySet().stream()
                     .map(e -> e.getKey() + "=" + e.getValue()).toList()));

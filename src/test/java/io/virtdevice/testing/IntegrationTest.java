@@ -20,6 +20,20 @@ import org.springframework.boot.test.context.SpringBootTest;
             "virtdevice.web.secure-cookies=false",
             "spring.mail.host=127.0.0.1",
             "spring.mail.port=3025",
-            "db-scheduler.polling-interval=200ms"
+            "db-scheduler.polling-interval=200ms",
+            "virtdevice.oauth.clients.web.redirect-uris=https://app.virtdevice.test/oauth/callback",
+            "virtdevice.oauth.clients.web.client-secret=" + IntegrationTest.WEB_CLIENT_SECRET,
+            "virtdevice.oauth.clients.alexa.vendor-id=M2TESTVENDOR",
+            "virtdevice.oauth.clients.alexa.client-secret=" + IntegrationTest.ALEXA_CLIENT_SECRET,
+            "virtdevice.oauth.clients.ifttt.service-id=virtdevice_test",
+            "virtdevice.oauth.clients.ifttt.client-secret=" + IntegrationTest.IFTTT_CLIENT_SECRET,
+            "virtdevice.oauth.clients.mobile.redirect-uris=io.virtdevice.app:/oauth2redirect",
+            "virtdevice.oauth.clients.mobile.scopes=read"
         })
-public @interface IntegrationTest {}
+public @interface IntegrationTest {
+
+    /** The OAuth clients' secrets in the test configuration (clients of every type are configured). */
+    String WEB_CLIENT_SECRET = "test-web-client-secret-0123456789abcdef";
+    String ALEXA_CLIENT_SECRET = "test-alexa-client-secret-0123456789abcdef";
+    String IFTTT_CLIENT_SECRET = "test-ifttt-client-secret-0123456789abcdef";
+}

@@ -69,11 +69,18 @@ class RowLevelSecurityTests {
             Map.entry("oauth_tokens", """
                     insert into oauth_tokens (tenant_id, user_id, client_id, family_id, access_token_hash,
                                               access_token_expires_at)
-                    values (:t, :u, gen_random_uuid(), gen_random_uuid(), sha256(gen_random_uuid()::text::bytea), now())"""));
+                    values (:t, :u, gen_random_uuid(), gen_random_uuid(), sha256(gen_random_uuid()::text::bytea), now())"""),
+            Map.entry("oauth_authorizations", """
+                    insert into oauth_authorizations (id, tenant_id, user_id, client_id, client_type, requested_scopes)
+                    values (gen_random_uuid(), :t, :u, gen_random_uuid(), 'web', '{read}')"""),
+            Map.entry("oauth_consents", """
+                    insert into oauth_consents (tenant_id, user_id, client_id, scopes)
+                    values (:t, :u, gen_random_uuid(), '{read}')"""));
 
     /** Tables the app role may insert into at all: there RLS WITH CHECK is what refuses a forged row. */
     static final Set<String> INSERTABLE = Set.of("devices", "device_properties", "device_events",
-            "api_keys", "url_triggers", "activity_logs", "webhooks", "ifttt_trigger_subscriptions", "alexa_lwa_tokens");
+            "api_keys", "url_triggers", "activity_logs", "webhooks", "ifttt_trigger_subscriptions", "alexa_lwa_tokens",
+            "oauth_tokens", "oauth_authorizations", "oauth_consents");
 
     @Autowired
     ApplicationContext context;

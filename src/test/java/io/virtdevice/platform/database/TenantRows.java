@@ -16,7 +16,7 @@ record TenantRows(TestUser user, UUID deviceId) {
     /** Every table the isolation tests cover, each with rows for every seeded user. */
     static final List<String> TABLES = List.of("devices", "device_properties", "device_events", "api_keys",
             "url_triggers", "activity_logs", "users", "tenants", "subscriptions", "webhooks",
-            "ifttt_trigger_subscriptions", "alexa_lwa_tokens", "oauth_tokens");
+            "ifttt_trigger_subscriptions", "alexa_lwa_tokens", "oauth_tokens", "oauth_authorizations", "oauth_consents");
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -66,12 +66,24 @@ record TenantRows(TestUser user, UUID deviceId) {
                         returning id
                         """)
                 .query(UUID.class).single();
+        UUID grant = superuser.sql("""
+                        insert into oauth_authorizations (id, tenant_id, user_id, client_id, client_type, requested_scopes)
+                        values (gen_random_uuid(), :t, :u, :c, 'web', '{read}') returning id
+                        """)
+                .param("t", user.tenantId()).param("u", user.userId()).param("c", client)
+                .query(UUID.class).single();
         superuser.sql("""
                         insert into oauth_tokens (tenant_id, user_id, client_id, family_id, access_token_hash,
                                                   access_token_expires_at)
-                        values (:t, :u, :c, gen_random_uuid(), :hash, now() + interval '1 hour')
+                        values (:t, :u, :c, :grant, :hash, now() + interval '1 hour')
                         """)
-                .param("t", user.tenantId()).param("u", user.userId()).param("c", client).param("hash", hash())
+                .param("t", user.tenantId()).param("u", user.userId()).param("c", client).param("grant", grant)
+                .param("hash", hash())
+                .update();
+        superuser.sql("""
+                        insert into oauth_consents (tenant_id, user_id, client_id, scopes) values (:t, :u, :c, '{read}')
+                        """)
+                .param("t", user.tenantId()).param("u", user.userId()).param("c", client)
                 .update();
         return new TenantRows(user, device);
     }

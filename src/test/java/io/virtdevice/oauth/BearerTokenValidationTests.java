@@ -1,0 +1,167 @@
+package io.virtdevice.oauth;
+
+import static io.virtdevice.oauth.OAuthFlow.ALEXA;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.virtdevice.platform.crypto.PasswordHasher;
+import io.virtdevice.testing.Api;
+import io.virtdevice.testing.Fixtures;
+import io.virtdevice.testing.IntegrationTest;
+import io.virtdevice.testing.TestDatabase;
+import java.util.Arrays;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ApplicationContext;
+
+/**
+ * Access tokens on the API's hot path: what a validation costs with and without the cache, and that a
+ * revocation made elsewhere (another instance, straight in the database) still takes effect within seconds.
+ */
+@IntegrationTest
+class BearerTokenValidationTests {
+
+    private static final Logger log = LoggerFactory.getLogger(BearerTokenValidationTests.class);
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    DataSource dataSource;
+
+    @Autowired
+    PasswordHasher hasher;
+
+    @Autowired
+    ApplicationContext context;
+
+    @Autowired
+    OAuthAccessTokenAuthenticator authenticator;
+
+    @Autowired
+    OAuthManagement oauth;
+
+    Fixtures.TestUser user;
+    OAuthFlow.Tokens tokens;
+
+    @BeforeEach
+    void setUp() {
+        user = new Fixtures(dataSource, hasher).owner();
+        tokens = new OAuthFlow(port).link(ALEXA, "read write", user.email());
+    }
+
+    @Test
+    void measuresValidationWithAndWithoutTheCache() {
+        String token = tokens.accessToken();
+        for (int i = 0; i < 200; i++) {
+            authenticator.clear();
+            assertThat(authenticator.authenticate(token)).isPresent();
+        }
+        long[] uncached = new long[500];
+        for (int i = 0; i < uncached.length; i++) {
+            authenticator.clear();
+            long start = System.nanoTime();
+            assertThat(authenticator.authenticate(token)).isPresent();
+            uncached[i] = System.nanoTime() - start;
+        }
+        long[] cached = new long[50_000];
+        for (int i = 0; i < cached.length; i++) {
+            long start = System.nanoTime();
+            authenticator.authenticate(token);
+            cached[i] = System.nanoTime() - start;
+        }
+        Api api = new Api(port).bearer(token);
+        for (int i = 0; i < 50; i++) {
+            api.get("/api/v1/devices");
+        }
+        long[] http = new long[300];
+        for (int i = 0; i < http.length; i++) {
+            long start = System.nanoTime();
+            assertThat(api.get("/api/v1/devices").status()).isEqualTo(200);
+            http[i] = System.nanoTime() - start;
+        }
+
+        String report = "Bearer validation of an OAuth access token: uncached (one definer-function call in its own "
+                + "transaction) median " + micros(median(uncached)) + " µs, p95 " + micros(p95(uncached))
+                + " µs; cached median " + micros(median(cached)) + " µs, p95 " + micros(p95(cached))
+                + " µs; whole GET /api/v1/devices over HTTP with the cached token median " + micros(median(http))
+                + " µs, p95 " + micros(p95(http)) + " µs";
+        log.info(report);
+        System.out.println(report);
+        assertThat(median(cached) * 20).as("the cache saves the database round trip").isLessThan(median(uncached));
+    }
+
+    @Test
+    void stopsAcceptingATokenRevokedElsewhereWithinTheCacheLifetime() throws InterruptedException {
+        Api api = new Api(port).bearer(tokens.accessToken());
+        assertThat(api.get("/api/v1/devices").status()).isEqualTo(200);
+
+        // as another instance would: straight in the database, so this instance's cache is not told
+        TestDatabase.of(context).superuser().sql("""
+                        update oauth_tokens set revoked_at = now() where access_token_hash = sha256(convert_to(:t, 'UTF8'))
+                        """).param("t", tokens.accessToken()).update();
+        long revokedAt = System.nanoTime();
+        int status = api.get("/api/v1/devices").status();
+        while (status == 200 && System.nanoTime() - revokedAt < 10_000_000_000L) {
+            Thread.sleep(200);
+            status = api.get("/api/v1/devices").status();
+        }
+        long seconds = (System.nanoTime() - revokedAt) / 1_000_000_000L;
+
+        assertThat(status).isEqualTo(401);
+        assertThat(seconds).as("seconds until the revocation took effect").isLessThanOrEqualTo(6);
+    }
+
+    @Test
+    void refusesUnknownMalformedAndExpiredTokens() {
+        assertThat(new Api(port).bearer("vda_" + "A".repeat(43)).get("/api/v1/devices").status()).isEqualTo(401);
+        assertThat(new Api(port).bearer("vda_" + "A".repeat(600)).get("/api/v1/devices").status()).isEqualTo(401);
+        assertThat(new Api(port).bearer(tokens.refreshToken()).get("/api/v1/devices").status()).isEqualTo(401);
+
+        TestDatabase.of(context).superuser().sql("""
+                        update oauth_tokens set access_token_expires_at = now() - interval '1 second'
+                         where access_token_hash = sha256(convert_to(:t, 'UTF8'))
+                        """).param("t", tokens.accessToken()).update();
+        authenticator.clear();
+
+        assertThat(new Api(port).bearer(tokens.accessToken()).get("/api/v1/devices").status()).isEqualTo(401);
+        // the protocol endpoints can still tell "expired" from "invalid" (Alexa answers them differently)
+        OAuthManagement.AccessToken expired = oauth.accessToken(tokens.accessToken()).orElseThrow();
+        assertThat(expired.expired()).isTrue();
+        assertThat(expired.user().userId()).isEqualTo(user.userId());
+        assertThat(expired.clientType()).isEqualTo(OAuthClientType.ALEXA);
+        assertThat(oauth.accessToken("vda_nope")).isEmpty();
+    }
+
+    @Test
+    void actsAsTheTokensUserWithTheTokensScopesOnly() {
+        Api api = new Api(port).bearer(tokens.accessToken());
+        assertThat(api.post("/api/v1/devices", java.util.Map.of("name", "Desk lamp", "type", "switch")).status())
+                .isEqualTo(201);
+
+        assertThat(new Api(port).bearer(user.apiKey()).get("/api/v1/devices").json().path("items").get(0)
+                .path("name").asString()).isEqualTo("Desk lamp");
+        assertThat(new Api(port).bearer(new Fixtures(dataSource, hasher).owner().apiKey()).get("/api/v1/devices")
+                .json().path("items").size()).isZero();
+    }
+
+    private static long median(long[] values) {
+        long[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+
+    private static long p95(long[] values) {
+        long[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[(int) (sorted.length * 0.95)];
+    }
+
+    private static String micros(long nanos) {
+        return String.format(java.util.Locale.ROOT, "%.1f", nanos / 1000.0);
+    }
+}
