@@ -20,6 +20,11 @@ import org.springframework.boot.test.context.SpringBootTest;
             "virtdevice.web.secure-cookies=false",
             "spring.mail.host=127.0.0.1",
             "spring.mail.port=3025",
-            "db-scheduler.polling-interval=200ms"
+            "db-scheduler.polling-interval=200ms",
+            // webhooks may reach the tests' local receivers, and retry/disable within seconds
+            "virtdevice.webhooks.allowed-cidrs=127.0.0.1/32",
+            "virtdevice.webhooks.retry-delays=500ms,1s,1s",
+            "virtdevice.webhooks.disable-after=2s",
+            "virtdevice.webhooks.timeout=3s"
         })
 public @interface IntegrationTest {}

@@ -21,6 +21,7 @@ public final class ProblemTypes {
     public static final URI PRECONDITION_FAILED = of("precondition-failed");
     public static final URI PLAN_LIMIT_REACHED = of("plan-limit-reached");
     public static final URI TOO_MANY_REQUESTS = of("too-many-requests");
+    public static final URI SERVICE_UNAVAILABLE = of("service-unavailable");
     public static final URI INTERNAL = of("internal-error");
 
     private ProblemTypes() {}
