@@ -15,8 +15,10 @@ import tools.jackson.databind.json.JsonMapper;
 class DeviceEventRepository {
 
     private static final String INSERT = """
-            insert into device_events (tenant_id, user_id, device_id, kind, source, device_version, changes, snapshot)
-            values (:tenant, :user, :device, :kind, :source, :version, cast(:changes as jsonb), cast(:snapshot as jsonb))
+            insert into device_events (tenant_id, user_id, device_id, device_name, device_type, kind, source,
+                                       device_version, changes, snapshot)
+            values (:tenant, :user, :device, :name, :type, :kind, :source, :version, cast(:changes as jsonb),
+                    cast(:snapshot as jsonb))
             returning id, occurred_at
             """;
 
@@ -31,12 +33,14 @@ class DeviceEventRepository {
     /** The stored event's id and time. */
     record Stored(UUID id, Instant occurredAt) {}
 
-    Stored insert(TenantContext owner, UUID deviceId, DeviceStateChanged.Kind kind, ChangeSource source,
+    Stored insert(TenantContext owner, Device device, DeviceStateChanged.Kind kind, ChangeSource source,
             long version, List<DeviceStateChanged.Change> changes, Map<String, Object> snapshot) {
         return jdbc.sql(INSERT)
                 .param("tenant", owner.tenantId())
                 .param("user", owner.userId())
-                .param("device", deviceId)
+                .param("device", device.id())
+                .param("name", device.name())
+                .param("type", device.type().code())
                 .param("kind", kind.code())
                 .param("source", source.code())
                 .param("version", version)

@@ -269,7 +269,7 @@ public class DeviceManagement {
             List<Change> changes, Map<String, Object> snapshot) {
         TenantContext owner = context();
         DeviceEventRepository.Stored stored =
-                events.insert(owner, device.id(), kind, source, version, changes, snapshot);
+                events.insert(owner, device, kind, source, version, changes, snapshot);
         return new DeviceStateChanged(owner.tenantId(), owner.userId(), device.id(), device.type(), stored.id(), kind,
                 source, version, changes, stored.occurredAt());
     }

@@ -28,7 +28,12 @@ import org.springframework.boot.test.context.SpringBootTest;
             "virtdevice.oauth.clients.ifttt.service-id=virtdevice_test",
             "virtdevice.oauth.clients.ifttt.client-secret=" + IntegrationTest.IFTTT_CLIENT_SECRET,
             "virtdevice.oauth.clients.mobile.redirect-uris=io.virtdevice.app:/oauth2redirect",
-            "virtdevice.oauth.clients.mobile.scopes=read"
+            "virtdevice.oauth.clients.mobile.scopes=read",
+            // webhooks may reach the tests' local receivers, and retry/disable within seconds
+            "virtdevice.webhooks.allowed-cidrs=127.0.0.1/32",
+            "virtdevice.webhooks.retry-delays=500ms,1s,1s",
+            "virtdevice.webhooks.disable-after=2s",
+            "virtdevice.webhooks.timeout=3s"
         })
 public @interface IntegrationTest {
 

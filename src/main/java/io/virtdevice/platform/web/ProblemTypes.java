@@ -24,6 +24,7 @@ public final class ProblemTypes {
     public static final URI INVALID_CREDENTIALS = of("invalid-credentials");
     public static final URI INVALID_TOKEN = of("invalid-token");
     public static final URI SERVICE_BUSY = of("service-busy");
+    public static final URI SERVICE_UNAVAILABLE = of("service-unavailable");
     public static final URI INTERNAL = of("internal-error");
 
     private ProblemTypes() {}

@@ -1,0 +1,72 @@
+package io.virtdevice.events;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Reads {@code device_events} rows; callers run in a transaction bound to the events' owner (RLS). */
+@Component
+class DeviceEventReader {
+
+    private static final String COLUMNS = """
+            select id, seq, tenant_id, user_id, device_id, device_name, device_type, kind, source, device_version,
+                   changes::text as changes, snapshot::text as snapshot, occurred_at
+              from device_events
+            """;
+
+    private static final String BY_ID = COLUMNS + " where id = :id";
+
+    private static final String BY_IDS = COLUMNS + " where id = any(:ids) order by seq";
+
+    private static final String AFTER = COLUMNS + " where user_id = :user and seq > :after order by seq limit :limit";
+
+    private final JdbcClient jdbc;
+    private final JsonMapper json;
+
+    DeviceEventReader(JdbcClient jdbc, JsonMapper json) {
+        this.jdbc = jdbc;
+        this.json = json;
+    }
+
+    Optional<DeviceEvent> find(UUID id) {
+        return jdbc.sql(BY_ID).param("id", id).query(this::event).optional();
+    }
+
+    List<DeviceEvent> findAll(Collection<UUID> ids) {
+        return jdbc.sql(BY_IDS).param("ids", ids.toArray(UUID[]::new)).query(this::event).list();
+    }
+
+    /** The user's events after {@code seq}, oldest first. */
+    List<DeviceEvent> after(UUID userId, long seq, int limit) {
+        return jdbc.sql(AFTER)
+                .param("user", userId)
+                .param("after", seq)
+                .param("limit", limit)
+                .query(this::event)
+                .list();
+    }
+
+    private DeviceEvent event(ResultSet rs, int row) throws SQLException {
+        return new DeviceEvent(
+                rs.getObject("id", UUID.class),
+                rs.getLong("seq"),
+                rs.getObject("tenant_id", UUID.class),
+                rs.getObject("user_id", UUID.class),
+                rs.getObject("device_id", UUID.class),
+                rs.getString("device_name"),
+                rs.getString("device_type"),
+                rs.getString("kind"),
+                rs.getString("source"),
+                rs.getLong("device_version"),
+                json.readTree(rs.getString("changes")),
+                json.readTree(rs.getString("snapshot")),
+                rs.getObject("occurred_at", OffsetDateTime.class).toInstant());
+    }
+}

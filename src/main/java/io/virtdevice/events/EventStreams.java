@@ -1,0 +1,219 @@
+package io.virtdevice.events;
+
+import io.virtdevice.platform.tenancy.TenantContext;
+import io.virtdevice.platform.tenancy.TenantScope;
+import io.virtdevice.platform.web.ApiProblem;
+import io.virtdevice.platform.web.ProblemTypes;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.event.ContextClosedEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The live streams open on this instance, by user. Notices of committed events arrive from the bus
+ * (PostgreSQL LISTEN/NOTIFY or Redis); for users with open streams the events are read once under the
+ * owner's tenant context (row-level security: a notice can never make another user's event visible) and
+ * handed to each of their streams. Users without streams here cost a map lookup.
+ */
+@Component
+class EventStreams {
+
+    private static final Logger log = LoggerFactory.getLogger(EventStreams.class);
+    private static final long RETRY_MILLIS = 3000;
+
+    private final Map<UUID, Channel> channels = new ConcurrentHashMap<>();
+    private final AtomicInteger open = new AtomicInteger();
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final ScheduledExecutorService ticker;
+    private final DeviceEventReader reader;
+    private final TransactionTemplate tx;
+    private final JsonMapper json;
+    private final EventsSettings settings;
+    private volatile boolean closed;
+
+    EventStreams(DeviceEventReader reader, PlatformTransactionManager transactionManager, JsonMapper json,
+            EventsSettings settings) {
+        this.reader = reader;
+        this.tx = new TransactionTemplate(transactionManager);
+        this.tx.setReadOnly(true);
+        this.json = json;
+        this.settings = settings;
+        this.ticker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
+                .name("event-streams-heartbeat")
+                .daemon()
+                .factory());
+        long period = settings.heartbeat().toMillis();
+        ticker.scheduleAtFixedRate(this::heartbeat, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /** The users' events after {@code lastEventId} (a resume), then every new one, until timeout. */
+    SseEmitter open(TenantContext owner, Long lastEventId) {
+        if (closed) {
+            throw new ApiProblem(HttpStatus.SERVICE_UNAVAILABLE, ProblemTypes.SERVICE_UNAVAILABLE, "Unavailable",
+                    "This instance is shutting down; connect again.");
+        }
+        if (open.incrementAndGet() > settings.maxStreams()) {
+            open.decrementAndGet();
+            throw new TooManyStreams(settings.maxStreams());
+        }
+        SseEmitter emitter = new SseEmitter(settings.streamTimeout().toMillis());
+        AtomicBoolean counted = new AtomicBoolean(true);
+        Subscriber[] self = new Subscriber[1];
+        Subscriber subscriber = new Subscriber(emitter, executor, lastEventId != null, () -> {
+            if (counted.compareAndSet(true, false)) {
+                open.decrementAndGet();
+            }
+            channels.computeIfPresent(owner.userId(), (user, channel) -> {
+                channel.subscribers.remove(self[0]);
+                return channel.subscribers.isEmpty() ? null : channel;
+            });
+        });
+        self[0] = subscriber;
+        Channel channel;
+        try {
+            channel = channels.compute(owner.userId(), (user, existing) -> {
+                Channel c = existing == null ? new Channel(owner) : existing;
+                if (c.subscribers.size() >= settings.maxStreamsPerUser()) {
+                    throw new TooManyStreams(settings.maxStreamsPerUser());
+                }
+                c.subscribers.add(subscriber);
+                return c;
+            });
+        } catch (TooManyStreams e) {
+            counted.set(false);
+            open.decrementAndGet();
+            throw e;
+        }
+        emitter.onCompletion(subscriber::discard);
+        emitter.onError(e -> subscriber.discard());
+        emitter.onTimeout(subscriber::complete);
+        try {
+            // Tells the client how soon to reconnect and that the subscription is live.
+            emitter.send(SseEmitter.event().reconnectTime(RETRY_MILLIS).comment("connected"));
+        } catch (IOException e) {
+            subscriber.discard();
+        }
+        if (lastEventId != null) {
+            executor.execute(() -> replay(channel, subscriber, lastEventId));
+        }
+        return emitter;
+    }
+
+    /** A committed event, from the bus. */
+    void onNotice(EventNotice notice) {
+        Channel channel = channels.get(notice.userId());
+        if (channel != null) {
+            channel.pending.add(notice.eventId());
+            if (channel.draining.compareAndSet(false, true)) {
+                executor.execute(() -> drain(channel));
+            }
+        }
+    }
+
+    /** After the bus was down: re-reads what each open channel may have missed. */
+    void resync() {
+        channels.values().forEach(channel -> executor.execute(() -> {
+            long after = channel.lastSeq;
+            if (after > 0) {
+                publish(channel, read(channel, () -> reader.after(channel.owner.userId(), after, settings.replayLimit())));
+            }
+        }));
+    }
+
+    int openStreams() {
+        return open.get();
+    }
+
+    @EventListener(ContextClosedEvent.class)
+    void close() {
+        // Open streams would otherwise hold up the graceful shutdown for its whole timeout.
+        closed = true;
+        ticker.shutdownNow();
+        List<Subscriber> all = new ArrayList<>();
+        channels.values().forEach(c -> all.addAll(c.subscribers));
+        all.forEach(Subscriber::complete);
+        channels.clear();
+        executor.shutdown();
+    }
+
+    private void drain(Channel channel) {
+        do {
+            Set<UUID> ids = new LinkedHashSet<>();
+            UUID id;
+            while ((id = channel.pending.poll()) != null) {
+                ids.add(id);
+            }
+            if (!ids.isEmpty()) {
+                publish(channel, read(channel, () -> reader.findAll(ids)));
+            }
+            channel.draining.set(false);
+        } while (!channel.pending.isEmpty() && channel.draining.compareAndSet(false, true));
+    }
+
+    private void replay(Channel channel, Subscriber subscriber, long after) {
+        List<DeviceEvent> backlog = read(channel, () -> reader.after(channel.owner.userId(), after, settings.replayLimit()));
+        subscriber.finishReplay(backlog.stream().map(this::render).toList());
+    }
+
+    private void publish(Channel channel, List<DeviceEvent> events) {
+        for (DeviceEvent event : events) {
+            Subscriber.Rendered rendered = render(event);
+            channel.lastSeq = Math.max(channel.lastSeq, event.seq());
+            channel.subscribers.forEach(s -> s.deliver(rendered));
+        }
+    }
+
+    private List<DeviceEvent> read(Channel channel, Supplier<List<DeviceEvent>> query) {
+        try {
+            return TenantScope.call(channel.owner, () -> tx.execute(status -> query.get()));
+        } catch (RuntimeException e) {
+            log.warn("could not read device events for live streams: {}", e.toString());
+            return List.of();
+        }
+    }
+
+    private Subscriber.Rendered render(DeviceEvent event) {
+        return new Subscriber.Rendered(event.seq(), event.type(), json.writeValueAsString(event.body()));
+    }
+
+    private void heartbeat() {
+        channels.values().forEach(c -> c.subscribers.forEach(Subscriber::ping));
+    }
+
+    /** The streams of one user on this instance. */
+    private static final class Channel {
+        final TenantContext owner;
+        final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
+        final Queue<UUID> pending = new ConcurrentLinkedQueue<>();
+        final AtomicBoolean draining = new AtomicBoolean();
+        volatile long lastSeq;
+
+        Channel(TenantContext owner) {
+            this.owner = owner;
+        }
+    }
+}

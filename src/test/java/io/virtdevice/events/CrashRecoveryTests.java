@@ -1,0 +1,216 @@
+package io.virtdevice.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.kagkarlsson.scheduler.Scheduler;
+import io.virtdevice.platform.crypto.PasswordHasher;
+import io.virtdevice.testing.Api;
+import io.virtdevice.testing.Fixtures;
+import io.virtdevice.testing.IntegrationTest;
+import io.virtdevice.testing.TenantSql;
+import io.virtdevice.testing.WebhookReceiver;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+
+/**
+ * kill -9 while changes are being made and delivered: after a restart every committed change (every
+ * {@code device_events} row) reaches the webhook at least once, and nothing that was not committed is
+ * ever delivered. The application runs in a separate JVM on the tests' PostgreSQL; this context's
+ * scheduler is paused meanwhile, so the restarted process alone has to recover.
+ */
+@IntegrationTest
+class CrashRecoveryTests {
+
+    private static final int CHANGES = 1000;
+    private static final int WORKERS = 8;
+    private static final int KILL_AFTER = 450;
+
+    @Value("${virtdevice.database.embedded.actual-port}")
+    int databasePort;
+
+    @Autowired
+    DataSource dataSource;
+
+    @Autowired
+    PasswordHasher hasher;
+
+    @Autowired
+    Scheduler scheduler;
+
+    @Test
+    void deliversEveryCommittedChangeAfterTheProcessIsKilled() throws Exception {
+        scheduler.pause();
+        Fixtures.TestUser user = new Fixtures(dataSource, hasher).owner(WORKERS);
+        Process app = null;
+        try (WebhookReceiver receiver = new WebhookReceiver()) {
+            int port = freePort();
+            app = launch(port, 1);
+            Api api = new Api(port).bearer(user.apiKey());
+            receiver.trust(api.post("/api/v1/webhooks", Map.of("url", receiver.url("/crash"))).json().path("secret")
+                    .asString());
+            List<String> devices = new ArrayList<>();
+            for (int i = 0; i < WORKERS; i++) {
+                devices.add(api.post("/api/v1/devices", Map.of("name", "Crash " + i, "type", "doorbell")).json()
+                        .path("id").asString());
+            }
+
+            AtomicInteger attempted = new AtomicInteger();
+            AtomicInteger succeeded = new AtomicInteger();
+            AtomicInteger failed = new AtomicInteger();
+            Api[] target = {api};
+            AtomicBoolean paused = new AtomicBoolean();
+            List<Thread> workers = new ArrayList<>();
+            for (int w = 0; w < WORKERS; w++) {
+                String device = devices.get(w);
+                workers.add(Thread.ofVirtual().start(() -> {
+                    while (attempted.get() < CHANGES) {
+                        if (paused.get()) {
+                            sleep(20);
+                            continue;
+                        }
+                        if (attempted.incrementAndGet() > CHANGES) {
+                            break;
+                        }
+                        try {
+                            // every press is a change of its own (a repeated value would not be)
+                            int status = target[0].post("/api/v1/devices/" + device + "/press", null).status();
+                            if (status == 200) {
+                                succeeded.incrementAndGet();
+                            } else {
+                                failed.incrementAndGet();
+                            }
+                        } catch (RuntimeException e) {
+                            failed.incrementAndGet(); // in flight when the process died: committed or not
+                        }
+                    }
+                }));
+            }
+            while (succeeded.get() < KILL_AFTER) {
+                sleep(5);
+            }
+            paused.set(true);
+            app.destroyForcibly().waitFor();
+            int deliveredBeforeKill = receiver.deliveries().size();
+
+            port = freePort();
+            app = launch(port, 2);
+            target[0] = new Api(port).bearer(user.apiKey());
+            paused.set(false);
+            for (Thread worker : workers) {
+                worker.join();
+            }
+
+            TenantSql sql = new TenantSql(dataSource);
+            Set<String> committed = new HashSet<>(sql.as(user, jdbc -> jdbc
+                    .sql("select id::text from device_events where user_id = :u").param("u", user.userId())
+                    .query(String.class).list()));
+            assertThat(committed.size()).isBetween(WORKERS + succeeded.get(), WORKERS + succeeded.get() + failed.get());
+
+            long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            Set<String> delivered = deliveredEvents(receiver);
+            while (!delivered.containsAll(committed) && System.nanoTime() < end) {
+                sleep(200);
+                delivered = deliveredEvents(receiver);
+            }
+            assertThat(delivered).as("every committed change delivered at least once").containsAll(committed);
+            assertThat(committed).as("nothing delivered that was not committed").containsAll(delivered);
+            assertThat(receiver.deliveries()).allMatch(WebhookReceiver.Delivery::signatureValid);
+            assertThat(deliveredBeforeKill).isLessThan(committed.size());
+            long unfinished = sql.as(user, jdbc -> jdbc
+                    .sql("select count(*) from webhook_deliveries where user_id = :u and status <> 'succeeded'")
+                    .param("u", user.userId())
+                    .query(Long.class).single());
+            assertThat(unfinished).isZero();
+            System.out.printf("crash test: %d committed (%d acknowledged, %d lost in flight), %d requests received "
+                            + "(%d before the kill)%n", committed.size(), succeeded.get(), failed.get(),
+                    receiver.deliveries().size(), deliveredBeforeKill);
+        } finally {
+            if (app != null) {
+                app.destroyForcibly().waitFor();
+            }
+            scheduler.resume();
+        }
+    }
+
+    private static Set<String> deliveredEvents(WebhookReceiver receiver) {
+        Set<String> ids = new HashSet<>();
+        receiver.deliveries().forEach(d -> ids.add(d.json().path("id").asString()));
+        return ids;
+    }
+
+    /** Starts the application in its own JVM against this test's database and waits until it is ready. */
+    private Process launch(int port, int run) throws IOException {
+        Path keyFile = Path.of(System.getProperty("virtdevice.database.embedded.data-directory", "data/postgres"))
+                .toAbsolutePath().normalize().resolveSibling("secret.key");
+        Path log = Path.of("target", "crash-app-" + run + ".log");
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-XX:TieredStopAtLevel=1", "-Duser.timezone=UTC",
+                "-cp", System.getProperty("java.class.path"),
+                "io.virtdevice.VirtDeviceApplication",
+                "--server.port=" + port,
+                "--spring.datasource.url=jdbc:postgresql://localhost:" + databasePort + "/virtdevice",
+                "--spring.datasource.username=virtdevice_app",
+                "--spring.flyway.user=virtdevice_owner",
+                "--virtdevice.crypto.secret-key-file=" + keyFile,
+                "--virtdevice.webhooks.allowed-cidrs=127.0.0.1/32",
+                "--virtdevice.web.secure-cookies=false",
+                "--db-scheduler.polling-interval=200ms",
+                "--db-scheduler.heartbeat-interval=1s",
+                "--db-scheduler.missed-heartbeats-limit=4",
+                "--db-scheduler.scheduler-name=crash-" + run,
+                "--LOG_FORMAT=",
+                "--logging.level.root=WARN"));
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        long end = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        Api probe = new Api(port);
+        while (System.nanoTime() < end) {
+            if (!process.isAlive()) {
+                throw new AssertionError("the application exited: " + Files.readString(log));
+            }
+            try {
+                if (probe.get("/actuator/health/readiness").status() == 200) {
+                    return process;
+                }
+            } catch (RuntimeException e) {
+                // not listening yet
+            }
+            sleep(200);
+        }
+        process.destroyForcibly();
+        throw new AssertionError("the application did not become ready: " + Files.readString(log));
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+}

@@ -1,0 +1,118 @@
+package io.virtdevice.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.virtdevice.platform.crypto.PasswordHasher;
+import io.virtdevice.testing.Api;
+import io.virtdevice.testing.Fixtures;
+import io.virtdevice.testing.IntegrationTest;
+import io.virtdevice.testing.SseClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import tools.jackson.databind.JsonNode;
+
+@IntegrationTest
+class EventStreamTests {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    DataSource dataSource;
+
+    @Autowired
+    PasswordHasher hasher;
+
+    @Test
+    void streamsEveryChangeOfTheUsersDevices() {
+        Fixtures.TestUser user = new Fixtures(dataSource, hasher).owner();
+        Api api = new Api(port).bearer(user.apiKey());
+        try (SseClient stream = SseClient.open("http://127.0.0.1:" + port, user.apiKey())) {
+            String id = api.post("/api/v1/devices", Map.of("name", "Lamp", "type", "dimmer")).json().path("id").asString();
+            api.put("/api/v1/devices/" + id + "/properties", Map.of("brightness", 40));
+
+            SseClient.Event created = stream.next(WAIT);
+            assertThat(created.type()).isEqualTo("device.created");
+            assertThat(created.json().path("device").path("id").asString()).isEqualTo(id);
+            SseClient.Event changed = stream.next(WAIT);
+            assertThat(changed.type()).isEqualTo("property.changed");
+            assertThat(changed.json().path("changes").get(0).path("new").asInt()).isEqualTo(40);
+            assertThat(changed.json().path("snapshot").path("brightness").asInt()).isEqualTo(40);
+            assertThat(Long.parseLong(changed.id())).isGreaterThan(Long.parseLong(created.id()));
+        }
+    }
+
+    @Test
+    void neverShowsAnotherUsersChanges() {
+        Fixtures fixtures = new Fixtures(dataSource, hasher);
+        Fixtures.TestUser me = fixtures.owner();
+        Fixtures.TestUser other = fixtures.owner();
+        try (SseClient stream = SseClient.open("http://127.0.0.1:" + port, me.apiKey())) {
+            new Api(port).bearer(other.apiKey()).post("/api/v1/devices", Map.of("name", "Theirs", "type", "switch"));
+            new Api(port).bearer(me.apiKey()).post("/api/v1/devices", Map.of("name", "Mine", "type", "switch"));
+            SseClient.Event event = stream.next(WAIT);
+            assertThat(event.json().path("device").path("name").asString()).isEqualTo("Mine");
+            assertThat(stream.drain(Duration.ofMillis(700))).isEmpty();
+        }
+    }
+
+    @Test
+    void resumesAfterLastEventIdWithoutGapsOrRepeats() {
+        Fixtures.TestUser user = new Fixtures(dataSource, hasher).owner();
+        Api api = new Api(port).bearer(user.apiKey());
+        String id = api.post("/api/v1/devices", Map.of("name", "Switch", "type", "switch")).json().path("id").asString();
+        String lastSeen;
+        try (SseClient stream = SseClient.open("http://127.0.0.1:" + port, user.apiKey())) {
+            api.put("/api/v1/devices/" + id + "/properties", Map.of("power", true));
+            lastSeen = stream.next(WAIT).id();
+        }
+        // missed while disconnected
+        api.put("/api/v1/devices/" + id + "/properties", Map.of("power", false));
+        api.put("/api/v1/devices/" + id + "/properties", Map.of("power", true));
+        try (SseClient resumed = SseClient.open("http://127.0.0.1:" + port + "/api/v1/events/stream",
+                Map.of("Authorization", "Bearer " + user.apiKey(), "Last-Event-ID", lastSeen))) {
+            api.put("/api/v1/devices/" + id + "/properties", Map.of("power", false));
+            List<SseClient.Event> events = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                events.add(resumed.next(WAIT));
+            }
+            assertThat(events).extracting(e -> e.json().path("snapshot").path("power").asBoolean())
+                    .containsExactly(false, true, false);
+            assertThat(events).extracting(e -> Long.parseLong(e.id())).isSorted().allMatch(s -> s > Long.parseLong(lastSeen));
+            assertThat(resumed.drain(Duration.ofMillis(500))).isEmpty();
+        }
+    }
+
+    @Test
+    void needsAuthenticationAndLimitsStreamsPerUser() {
+        try (SseClient anonymous = SseClient.open("http://127.0.0.1:" + port + "/api/v1/events/stream", Map.of())) {
+            assertThat(anonymous.status()).isEqualTo(401);
+        }
+        try (SseClient bad = SseClient.open("http://127.0.0.1:" + port, "vdk_not-a-key")) {
+            assertThat(bad.status()).isEqualTo(401);
+        }
+        Fixtures.TestUser user = new Fixtures(dataSource, hasher).owner();
+        List<SseClient> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < 5; i++) {
+                open.add(SseClient.open("http://127.0.0.1:" + port, user.apiKey()));
+                assertThat(open.get(i).status()).isEqualTo(200);
+            }
+            try (SseClient sixth = SseClient.open("http://127.0.0.1:" + port, user.apiKey())) {
+                assertThat(sixth.status()).isEqualTo(429);
+                JsonNode problem = tools.jackson.databind.json.JsonMapper.builder().build().readTree(sixth.errorBody());
+                assertThat(problem.path("limit").asInt()).isEqualTo(5);
+            }
+        } finally {
+            open.forEach(SseClient::close);
+        }
+    }
+}

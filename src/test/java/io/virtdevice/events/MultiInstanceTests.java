@@ -1,0 +1,193 @@
+package io.virtdevice.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.virtdevice.VirtDeviceApplication;
+import io.virtdevice.platform.crypto.PasswordHasher;
+import io.virtdevice.testing.Api;
+import io.virtdevice.testing.Fixtures;
+import io.virtdevice.testing.IntegrationTest;
+import io.virtdevice.testing.SseClient;
+import io.virtdevice.testing.WebhookReceiver;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.data.redis.listener.RedisMessageListenerContainer;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * Several instances on one PostgreSQL behave as one service: a change made through one reaches live
+ * streams on another, and every webhook message goes out once per attempt, not once per instance. The
+ * test context is instance A; more instances start in this JVM against the same database, once with the
+ * PostgreSQL bus (LISTEN/NOTIFY) and once with Redis pub/sub (Redis on 127.0.0.1:6379).
+ */
+@IntegrationTest
+class MultiInstanceTests {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final List<ConfigurableApplicationContext> STARTED = new ArrayList<>();
+
+    @LocalServerPort
+    int port;
+
+    @Value("${virtdevice.database.embedded.actual-port}")
+    int databasePort;
+
+    @Autowired
+    DataSource dataSource;
+
+    @Autowired
+    PasswordHasher hasher;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    @AfterAll
+    static void stopInstances() {
+        STARTED.forEach(ConfigurableApplicationContext::close);
+        STARTED.clear();
+    }
+
+    @Test
+    void instancesShareChangesThroughPostgres() {
+        ConfigurableApplicationContext b = start("b");
+        assertThat(b.getBeansOfType(PostgresEventListener.class)).hasSize(1);
+        assertThat(b.getBeansOfType(RedisMessageListenerContainer.class)).isEmpty();
+        awaitListening(b);
+        behaveAsOne("http://127.0.0.1:" + port, url(b));
+
+        // open streams must not hold up a shutdown (they are completed when the context closes)
+        Fixtures.TestUser user = new Fixtures(dataSource, hasher).owner();
+        try (SseClient open = SseClient.open(url(b), user.apiKey())) {
+            long started = System.nanoTime();
+            b.close();
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+            assertThat(open.awaitEnd(Duration.ofSeconds(5))).isTrue();
+        }
+    }
+
+    @Test
+    void instancesShareChangesThroughRedis() {
+        ConfigurableApplicationContext c = start("c", "spring.data.redis.host=127.0.0.1", "spring.data.redis.port=6379");
+        ConfigurableApplicationContext d = start("d", "spring.data.redis.host=127.0.0.1", "spring.data.redis.port=6379");
+        assertThat(d.getBeansOfType(RedisMessageListenerContainer.class)).hasSize(1);
+        assertThat(d.getBeansOfType(PostgresEventListener.class)).isEmpty();
+        awaitSubscribed(d);
+        behaveAsOne(url(c), url(d));
+    }
+
+    /** Changes through {@code first} and {@code second}; streams and webhook deliveries observed on both. */
+    private void behaveAsOne(String first, String second) {
+        Fixtures.TestUser user = new Fixtures(dataSource, hasher).owner();
+        Api a = new Api(first).bearer(user.apiKey());
+        Api b = new Api(second).bearer(user.apiKey());
+        try (WebhookReceiver receiver = new WebhookReceiver();
+                SseClient onSecond = SseClient.open(second, user.apiKey());
+                SseClient onFirst = SseClient.open(first, user.apiKey())) {
+            // created on the second instance, so the first must open a secret the second sealed
+            receiver.trust(b.post("/api/v1/webhooks", Map.of("url", receiver.url("/cluster"))).json().path("secret")
+                    .asString());
+            String device = a.post("/api/v1/devices", Map.of("name", "Shared", "type", "dimmer")).json().path("id")
+                    .asString();
+            SseClient.Event created = onSecond.next(WAIT);
+            assertThat(created.type()).isEqualTo("device.created");
+            assertThat(created.json().path("device").path("id").asString()).isEqualTo(device);
+            assertThat(onFirst.next(WAIT).id()).isEqualTo(created.id());
+
+            int changes = 20;
+            for (int i = 1; i <= changes; i++) {
+                Api through = i % 2 == 0 ? a : b;
+                assertThat(through.put("/api/v1/devices/" + device + "/properties", Map.of("brightness", i)).status())
+                        .isEqualTo(200);
+            }
+            List<SseClient.Event> seen = new ArrayList<>();
+            for (int i = 0; i < changes; i++) {
+                seen.add(onSecond.next(WAIT));
+            }
+            assertThat(seen).extracting(e -> e.json().path("snapshot").path("brightness").asInt())
+                    .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, changes).boxed().toList());
+
+            // one message per event, each sent exactly once although every instance runs the scheduler
+            List<WebhookReceiver.Delivery> deliveries = receiver.await(changes + 1, WAIT);
+            sleep(Duration.ofMillis(1500));
+            deliveries = receiver.deliveries();
+            assertThat(deliveries).hasSize(changes + 1).allMatch(WebhookReceiver.Delivery::signatureValid);
+            Map<String, Long> perMessage = deliveries.stream()
+                    .collect(Collectors.groupingBy(WebhookReceiver.Delivery::id, Collectors.counting()));
+            assertThat(perMessage.values()).allMatch(n -> n == 1);
+            Set<String> eventIds = deliveries.stream().map(d -> d.json().path("id").asString()).collect(Collectors.toSet());
+            assertThat(eventIds).hasSize(changes + 1);
+        }
+        // recurring work is one row for the whole cluster
+        assertThat(jdbc.sql("select count(*) from scheduled_tasks where task_name = 'webhooks.purge-deliveries'")
+                .query(Long.class).single()).isEqualTo(1);
+    }
+
+    private ConfigurableApplicationContext start(String name, String... extra) {
+        List<String> args = new ArrayList<>(List.of(
+                "--server.port=0",
+                "--spring.datasource.url=jdbc:postgresql://localhost:" + databasePort + "/virtdevice",
+                "--spring.datasource.username=virtdevice_app",
+                "--spring.flyway.user=virtdevice_owner",
+                "--LOG_FORMAT=",
+                "--logging.level.root=WARN",
+                "--virtdevice.web.secure-cookies=false",
+                "--spring.mail.host=127.0.0.1",
+                "--spring.mail.port=3025",
+                "--db-scheduler.polling-interval=200ms",
+                "--db-scheduler.scheduler-name=instance-" + name,
+                "--virtdevice.webhooks.allowed-cidrs=127.0.0.1/32",
+                "--virtdevice.webhooks.retry-delays=500ms,1s,1s"));
+        for (String setting : extra) {
+            args.add("--" + setting);
+        }
+        ConfigurableApplicationContext context =
+                new SpringApplicationBuilder(VirtDeviceApplication.class).run(args.toArray(String[]::new));
+        STARTED.add(context);
+        return context;
+    }
+
+    private static String url(ConfigurableApplicationContext context) {
+        return "http://127.0.0.1:" + ((WebServerApplicationContext) context).getWebServer().getPort();
+    }
+
+    private static void awaitListening(ConfigurableApplicationContext context) {
+        PostgresEventListener listener = context.getBean(PostgresEventListener.class);
+        await(() -> listener.listening());
+    }
+
+    private static void awaitSubscribed(ConfigurableApplicationContext context) {
+        RedisMessageListenerContainer container = context.getBean(RedisMessageListenerContainer.class);
+        await(container::isListening);
+    }
+
+    private static void await(java.util.function.BooleanSupplier condition) {
+        long end = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("instance never became ready");
+            }
+            sleep(Duration.ofMillis(50));
+        }
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
