@@ -94,11 +94,13 @@ public class Mailer implements DisposableBean {
     private Path writeToOutbox(MimeMessage mime) throws Exception {
         Path directory = settings.outboxDirectory().toAbsolutePath();
         Files.createDirectories(directory);
-        Path file = directory.resolve(Instant.now().toEpochMilli() + "-" + UUID.randomUUID() + ".eml");
-        try (OutputStream out = Files.newOutputStream(file)) {
+        String name = Instant.now().toEpochMilli() + "-" + UUID.randomUUID();
+        // written under a temporary name and moved into place, so a reader never sees half a message
+        Path partial = directory.resolve(name + ".part");
+        try (OutputStream out = Files.newOutputStream(partial)) {
             mime.writeTo(out);
         }
-        return file;
+        return Files.move(partial, directory.resolve(name + ".eml"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     @Override

@@ -46,7 +46,7 @@ class MailerTests {
 
     private List<Path> outboxFiles() throws IOException {
         try (Stream<Path> files = Files.list(outbox)) {
-            return files.toList();
+            return files.filter(f -> f.getFileName().toString().endsWith(".eml")).toList();
         }
     }
 
