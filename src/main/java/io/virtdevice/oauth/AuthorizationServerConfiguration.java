@@ -124,6 +124,7 @@ class AuthorizationServerConfiguration {
                 .securityContext(c -> c.securityContextRepository(contexts))
                 .csrf(c -> c.csrfTokenRepository(csrfTokens).csrfTokenRequestHandler(new CsrfTokenRequestAttributeHandler()))
                 .addFilterAfter(consentCsrfFilter(csrfTokens, settings), CsrfFilter.class)
+                .addFilterBefore(new PkceVerifierFormat(settings.getTokenEndpoint()), CsrfFilter.class)
                 .exceptionHandling(e -> e.defaultAuthenticationEntryPointFor(
                                 new LoginUrlAuthenticationEntryPoint("/login"), browsers)
                         .defaultAuthenticationEntryPointFor(AuthorizationServerConfiguration::invalidClient,

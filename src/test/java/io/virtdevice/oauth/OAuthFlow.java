@@ -58,7 +58,11 @@ final class OAuthFlow {
         static Pkce create() {
             byte[] bytes = new byte[32];
             RANDOM.nextBytes(bytes);
-            String verifier = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+            return of(Base64.getUrlEncoder().withoutPadding().encodeToString(bytes));
+        }
+
+        /** The pair for a given verifier, well-formed or not. */
+        static Pkce of(String verifier) {
             try {
                 byte[] digest = MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII));
                 return new Pkce(verifier, Base64.getUrlEncoder().withoutPadding().encodeToString(digest));

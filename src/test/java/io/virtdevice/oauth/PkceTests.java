@@ -100,6 +100,23 @@ class PkceTests {
     }
 
     @Test
+    void refusesAMalformedVerifierEvenWhenItsHashMatches() {
+        for (String verifier : new String[] {"a".repeat(42), "b".repeat(129), "c".repeat(42) + "+"}) {
+            OAuthFlow.Pkce pkce = OAuthFlow.Pkce.of(verifier);
+            String code = flow.code(flow.browser(), request(MOBILE, MOBILE_REDIRECT, "read", state(), pkce), email);
+
+            Api.Response response = flow.redeem(MOBILE, code, MOBILE_REDIRECT, pkce);
+
+            assertThat(response.status()).as(verifier.length() + " characters").isEqualTo(400);
+            assertThat(response.json().path("error").asString()).isEqualTo("invalid_grant");
+            assertThat(response.header("Cache-Control")).isEqualTo("no-store");
+        }
+        OAuthFlow.Pkce longest = OAuthFlow.Pkce.of("d".repeat(128));
+        String code = flow.code(flow.browser(), request(MOBILE, MOBILE_REDIRECT, "read", state(), longest), email);
+        assertThat(flow.redeem(MOBILE, code, MOBILE_REDIRECT, longest).status()).isEqualTo(200);
+    }
+
+    @Test
     void verifiesTheChallengeAConfidentialClientChoseToSend() {
         OAuthFlow.Pkce pkce = OAuthFlow.Pkce.create();
         String code = flow.code(flow.browser(), request(ALEXA, ALEXA_NA, "read", state(), pkce), email);
