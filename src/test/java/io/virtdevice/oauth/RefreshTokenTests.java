@@ -59,6 +59,26 @@ class RefreshTokenTests {
         return new Api(port).bearer(accessToken).get("/api/v1/devices").status();
     }
 
+    /** Two refreshes with the same token, released at the same moment. */
+    private List<Api.Response> twoConcurrentRefreshes(String clientId, String refreshToken) throws Exception {
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<Api.Response>> results = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(2)) {
+            for (int i = 0; i < 2; i++) {
+                results.add(pool.submit(() -> {
+                    start.await();
+                    return flow.refresh(clientId, refreshToken);
+                }));
+            }
+            start.countDown();
+        }
+        List<Api.Response> responses = new ArrayList<>();
+        for (Future<Api.Response> f : results) {
+            responses.add(f.get());
+        }
+        return responses;
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {WEB, MOBILE})
     void revokesTheWholeFamilyWhenARotatedRefreshTokenIsUsedAgain(String client) {
@@ -134,21 +154,7 @@ class RefreshTokenTests {
     @Test
     void letsAtMostOneOfTwoConcurrentWebRefreshesWinAndThenRevokesTheFamily() throws Exception {
         OAuthFlow.Tokens tokens = flow.link(WEB, "read", fixtures.owner().email());
-        CountDownLatch start = new CountDownLatch(1);
-        List<Future<Api.Response>> results = new ArrayList<>();
-        try (ExecutorService pool = Executors.newFixedThreadPool(2)) {
-            for (int i = 0; i < 2; i++) {
-                results.add(pool.submit(() -> {
-                    start.await();
-                    return flow.refresh(WEB, tokens.refreshToken());
-                }));
-            }
-            start.countDown();
-        }
-        List<Api.Response> responses = new ArrayList<>();
-        for (Future<Api.Response> f : results) {
-            responses.add(f.get());
-        }
+        List<Api.Response> responses = twoConcurrentRefreshes(WEB, tokens.refreshToken());
 
         assertThat(responses.stream().filter(r -> r.status() == 200).count()).isLessThanOrEqualTo(1);
         assertThat(responses.stream().filter(r -> r.status() == 400).count()).isGreaterThanOrEqualTo(1);
@@ -164,20 +170,9 @@ class RefreshTokenTests {
     @Test
     void letsTwoConcurrentAlexaRefreshesBothSucceed() throws Exception {
         OAuthFlow.Tokens tokens = flow.link(ALEXA, "read", fixtures.owner().email());
-        CountDownLatch start = new CountDownLatch(1);
-        List<Future<Api.Response>> results = new ArrayList<>();
-        try (ExecutorService pool = Executors.newFixedThreadPool(2)) {
-            for (int i = 0; i < 2; i++) {
-                results.add(pool.submit(() -> {
-                    start.await();
-                    return flow.refresh(ALEXA, tokens.refreshToken());
-                }));
-            }
-            start.countDown();
-        }
 
-        for (Future<Api.Response> f : results) {
-            assertThat(api(OAuthFlow.tokens(f.get()).accessToken())).isEqualTo(200);
+        for (Api.Response response : twoConcurrentRefreshes(ALEXA, tokens.refreshToken())) {
+            assertThat(api(OAuthFlow.tokens(response).accessToken())).isEqualTo(200);
         }
     }
 
