@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
  *
  * Usage: java RestLoad.java BASE_URL API_KEY CONCURRENCY SECONDS WARMUP_SECONDS
  * Prints one line: "rest c=N tps=… p50_ms=… p99_ms=… errors=…".
+ * With a sixth argument "devices" it only makes sure CONCURRENCY switches exist and prints their ids.
  */
 public class RestLoad {
 
@@ -32,6 +33,10 @@ public class RestLoad {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
 
         List<String> devices = ensureDevices(http, base, key, concurrency);
+        if (args.length > 5 && args[5].equals("devices")) {
+            devices.forEach(System.out::println);
+            return;
+        }
         run(http, base, key, devices, concurrency, warmup, false);
         run(http, base, key, devices, concurrency, seconds, true);
     }

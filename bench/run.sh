@@ -6,15 +6,22 @@
 #   REST:    PUT /api/v1/devices/{id}/properties {"power":…} — each connection on its own device
 #   pgbench: UPDATE bench.rows SET v = v + 1 WHERE id = :client_id + 1 — each client on its own row
 # and prints both, with the ratio REST tps / pgbench tps. Not part of `./mvnw verify`.
+# The REST load comes from wrk (C, like pgbench's client), so the two clients cost about the same CPU on
+# the shared cores; without wrk it falls back to bench/RestLoad.java (Java's HttpClient, which itself takes
+# about as much CPU as the server). It also prints the HTTP floor: GET /api/v1/device-types (no database,
+# no authentication) under the same load, the most any endpoint of this stack can do on this machine, and
+# the SQL ceiling: pgbench replaying the request's own statements (bench/rest-transaction.sql) as the app
+# role, the most the REST update could do if Java, HTTP and JSON cost nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${1:-20}
-WARMUP=${WARMUP:-15}
+WARMUP=${WARMUP:-30}
 APP_PORT=${APP_PORT:-18080}
 PG_PORT=${PG_PORT:-55432}
 DATA_DIR=target/bench-postgres
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 command -v pgbench >/dev/null || { echo "pgbench is needed (apt-get install -y postgresql-contrib or postgresql-client)"; exit 1; }
+command -v wrk >/dev/null || echo "# wrk not found (apt-get install -y wrk): falling back to bench/RestLoad.java"
 
 ./mvnw -B -ntp -q -DskipTests package
 JAR=$(ls target/virtdevice-*.jar | grep -v original | head -1)
@@ -42,9 +49,53 @@ $PSQL -U postgres -c "insert into api_keys (tenant_id, user_id, name, prefix, to
 $PSQL -U postgres -c "create schema if not exists bench; drop table if exists bench.rows; create table bench.rows (id int primary key, v bigint not null default 0); insert into bench.rows select g, 0 from generate_series(1, 64) g"
 printf 'UPDATE bench.rows SET v = v + 1 WHERE id = :client_id + 1;\n' > target/bench-update.sql
 
-echo "# $(date -u +%FT%TZ) $(nproc) cores; ${SECONDS_PER_RUN}s per run after ${WARMUP}s warm-up"
+# Two devices per connection of the largest run, spread over wrk's threads.
+DEVICES=$("$JAVA_HOME/bin/java" bench/RestLoad.java "http://127.0.0.1:$APP_PORT" "$KEY" 128 0 0 devices)
+
+# wrk's --latency report -> "tps=… p50_ms=… p99_ms=… requests=… errors=…"
+wrk_line() {
+  awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
+    /requests in/ { n = $1 } /^Requests\/sec/ { tps = $2 }
+    /Non-2xx/ { err += $NF } /Socket errors/ { gsub(/,/, ""); err += $4 + $6 + $8 + $10 }
+    END { printf "tps=%.0f p50_ms=%.2f p99_ms=%.2f requests=%d errors=%d\n", tps, p50, p99, n, err }'
+}
+
+rest_run() { # CONCURRENCY SECONDS
+  if command -v wrk >/dev/null; then
+    local threads=2
+    [ "$1" -lt 2 ] && threads=1
+    local ids
+    ids=$(echo "$DEVICES" | head -$((2 * $1)) | paste -sd, -)
+    VD_KEY=$KEY VD_DEVICES=$ids VD_THREADS=$threads wrk -t$threads -c$1 -d${WARMUP}s -s bench/rest.lua "http://127.0.0.1:$APP_PORT" >/dev/null
+    echo "rest c=$1 $(VD_KEY=$KEY VD_DEVICES=$ids VD_THREADS=$threads wrk -t$threads -c$1 -d${2}s --latency -s bench/rest.lua "http://127.0.0.1:$APP_PORT" | wrk_line)"
+  else
+    "$JAVA_HOME/bin/java" bench/RestLoad.java "http://127.0.0.1:$APP_PORT" "$KEY" "$1" "$2" "$WARMUP"
+  fi
+}
+
+floor_run() { # CONCURRENCY SECONDS
+  command -v wrk >/dev/null || return 0
+  wrk -t2 -c$1 -d${WARMUP}s "http://127.0.0.1:$APP_PORT/api/v1/device-types" >/dev/null
+  echo "floor c=$1 $(wrk -t2 -c$1 -d${2}s --latency "http://127.0.0.1:$APP_PORT/api/v1/device-types" | wrk_line) (GET /api/v1/device-types: no database, no auth)"
+}
+
+# The SQL ceiling: the same statements the app sends per request, replayed by pgbench as the app role.
+$PSQL -U postgres -c "create table bench.rest_devices (client int primary key, id uuid not null); grant usage on schema bench to virtdevice_app; grant select on bench.rest_devices to virtdevice_app"
+echo "$DEVICES" | head -64 | awk '{ printf "insert into bench.rest_devices values (%d, '\''%s'\'');\n", NR - 1, $1 }' | $PSQL -U postgres
+sql_run() { # CONCURRENCY SECONDS
+  pgbench -h 127.0.0.1 -p $PG_PORT -U virtdevice_app -n -M prepared -c $1 -j 2 -T $WARMUP -D tenant=$TENANT -D user=$USER_ID \
+    -f bench/rest-transaction.sql virtdevice >/dev/null 2>&1
+  local out
+  out=$(pgbench -h 127.0.0.1 -p $PG_PORT -U virtdevice_app -n -M prepared -c $1 -j 2 -T $2 -D tenant=$TENANT -D user=$USER_ID \
+    -f bench/rest-transaction.sql virtdevice 2>&1)
+  echo "sql c=$1 tps=$(echo "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p') latency_avg_ms=$(echo "$out" | sed -n 's/^latency average = \([0-9.]*\).*/\1/p') failed=$(echo "$out" | sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p') (pgbench replay of the request's SQL: bench/rest-transaction.sql)"
+}
+
+echo "# $(date -u +%FT%TZ) $(nproc) cores; ${SECONDS_PER_RUN}s per run after ${WARMUP}s warm-up; REST load from $(command -v wrk >/dev/null && echo wrk || echo RestLoad.java)"
 for C in 16 64; do
-  REST=$("$JAVA_HOME/bin/java" bench/RestLoad.java "http://127.0.0.1:$APP_PORT" "$KEY" $C $SECONDS_PER_RUN $WARMUP)
+  REST=$(rest_run $C $SECONDS_PER_RUN)
   echo "$REST"
   pgbench -h 127.0.0.1 -p $PG_PORT -U postgres -n -M prepared -c $C -j 2 -T $WARMUP -f target/bench-update.sql virtdevice >/dev/null 2>&1
   PG=$(pgbench -h 127.0.0.1 -p $PG_PORT -U postgres -n -M prepared -c $C -j 2 -T $SECONDS_PER_RUN -r -f target/bench-update.sql virtdevice 2>&1)
@@ -53,4 +104,14 @@ for C in 16 64; do
   echo "pgbench c=$C tps=$PG_TPS latency_avg_ms=$PG_LAT"
   REST_TPS=$(echo "$REST" | sed -n 's/.*tps=\([0-9.]*\).*/\1/p')
   awk -v r="$REST_TPS" -v p="$PG_TPS" -v c="$C" 'BEGIN { printf "ratio c=%d rest/pgbench=%.1f%%\n", c, 100 * r / p }'
+  SQL=$(sql_run $C $SECONDS_PER_RUN)
+  echo "$SQL"
+  SQL_TPS=$(echo "$SQL" | sed -n 's/.*tps=\([0-9.]*\).*/\1/p')
+  awk -v s="$SQL_TPS" -v p="$PG_TPS" -v r="$REST_TPS" -v c="$C" 'BEGIN { printf "ratio c=%d sql/pgbench=%.1f%% rest/sql=%.1f%%\n", c, 100 * s / p, 100 * r / s }'
+  FLOOR=$(floor_run $C $SECONDS_PER_RUN)
+  if [ -n "$FLOOR" ]; then
+    echo "$FLOOR"
+    FLOOR_TPS=$(echo "$FLOOR" | sed -n 's/.*tps=\([0-9.]*\).*/\1/p')
+    awk -v f="$FLOOR_TPS" -v p="$PG_TPS" -v r="$REST_TPS" -v c="$C" 'BEGIN { printf "ratio c=%d floor/pgbench=%.1f%% rest/floor=%.1f%%\n", c, 100 * f / p, 100 * r / f }'
+  fi
 done

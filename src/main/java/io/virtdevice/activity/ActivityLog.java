@@ -3,6 +3,8 @@ package io.virtdevice.activity;
 import io.virtdevice.platform.tenancy.TenantContext;
 import io.virtdevice.platform.tenancy.TenantScope;
 import io.virtdevice.platform.web.RequestInfo;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -23,6 +25,9 @@ public class ActivityLog {
             insert into activity_logs (tenant_id, user_id, device_id, action, details, source, ip_address, user_agent)
             values (:tenant, :user, :device, :action, cast(:details as jsonb), :source, cast(:ip as inet), :agent)
             """;
+
+    // The same insert with its parameters prefixed, for writers that fold it into a statement of their own.
+    private static final String INSERT_FRAGMENT = INSERT.strip().replace(":", ":activity_");
 
     private final JdbcClient jdbc;
     private final JsonMapper json;
@@ -45,6 +50,31 @@ public class ActivityLog {
                 .orElseThrow(() -> new IllegalStateException("activity needs a tenant context"));
         record(context, action, source, deviceId, details);
     }
+
+    /**
+     * An entry for the current tenant context as an SQL fragment ({@code insert into activity_logs ...}, with
+     * named parameters all starting {@code activity_}) and its parameters, for a hot path that writes the
+     * entry in the same statement as the change it describes (a data-modifying CTE) to save a round trip.
+     * The caller must execute it in its transaction, exactly once.
+     */
+    public Entry entry(ActivityAction action, String source, UUID deviceId, Map<String, ?> details) {
+        TenantContext context = TenantScope.current()
+                .orElseThrow(() -> new IllegalStateException("activity needs a tenant context"));
+        RequestInfo request = RequestInfo.current().orElse(null);
+        Map<String, Object> params = new HashMap<>();
+        params.put("activity_tenant", context.tenantId());
+        params.put("activity_user", context.userId());
+        params.put("activity_device", deviceId);
+        params.put("activity_action", action.code());
+        params.put("activity_details", json.writeValueAsString(details == null ? Map.of() : details));
+        params.put("activity_source", source);
+        params.put("activity_ip", request == null ? null : request.ipAddress());
+        params.put("activity_agent", request == null ? null : request.userAgent());
+        return new Entry(INSERT_FRAGMENT, Collections.unmodifiableMap(params));
+    }
+
+    /** An activity entry to write as part of another statement; see {@link #entry}. */
+    public record Entry(String sql, Map<String, Object> params) {}
 
     /** As {@link #record(ActivityAction, String, UUID, Map)}, for a context bound with {@code rebind}. */
     @Transactional(propagation = Propagation.MANDATORY)

@@ -10,6 +10,7 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 import org.springframework.stereotype.Component;
@@ -23,7 +24,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * <p>Resolutions (including "no such key") are cached per key hash for {@link #TTL}, so a busy script
  * costs one database round trip per key every few seconds. The price is the bound on revocation: a key
  * revoked on another instance, or one that just expired, keeps working for at most {@link #TTL} after
- * the change. A revocation through this instance evicts at once ({@link #evict}).
+ * the change. A revocation through this instance evicts at once ({@link #evict}). When an entry expires
+ * under load, one request resolves the key and the others arriving meanwhile wait for its answer instead
+ * of all querying at once.
  */
 @Component
 class ApiKeyAuthenticator implements BearerAuthenticator {
@@ -36,6 +39,7 @@ class ApiKeyAuthenticator implements BearerAuthenticator {
     private record Cached(Optional<CurrentUser> user, long expiresAtNanos) {}
 
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<Optional<CurrentUser>>> resolving = new ConcurrentHashMap<>();
     private final ApiKeyRepository keys;
     private final DataSource dataSource;
     private final TransactionTemplate tx;
@@ -60,7 +64,25 @@ class ApiKeyAuthenticator implements BearerAuthenticator {
         if (cached != null && now - cached.expiresAtNanos() < 0) {
             return cached.user();
         }
-        Optional<CurrentUser> user = TenantScope.callWithoutContext(() -> tx.execute(s -> resolve(hash)));
+        CompletableFuture<Optional<CurrentUser>> mine = new CompletableFuture<>();
+        CompletableFuture<Optional<CurrentUser>> running = resolving.putIfAbsent(cacheKey, mine);
+        if (running != null) {
+            return running.join();
+        }
+        try {
+            Optional<CurrentUser> user = TenantScope.callWithoutContext(() -> tx.execute(s -> resolve(hash)));
+            remember(cacheKey, user, now);
+            mine.complete(user);
+            return user;
+        } catch (RuntimeException | Error e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            resolving.remove(cacheKey, mine);
+        }
+    }
+
+    private void remember(String cacheKey, Optional<CurrentUser> user, long now) {
         if (cache.size() >= MAX_ENTRIES) {
             cache.values().removeIf(c -> now - c.expiresAtNanos() >= 0);
             if (cache.size() >= MAX_ENTRIES) {
@@ -68,7 +90,6 @@ class ApiKeyAuthenticator implements BearerAuthenticator {
             }
         }
         cache.put(cacheKey, new Cached(user, now + TTL.toNanos()));
-        return user;
     }
 
     /** Forgets a key at once (after its revocation commits). */

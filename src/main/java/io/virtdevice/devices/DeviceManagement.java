@@ -247,11 +247,16 @@ public class DeviceManagement {
         if (stored.isEmpty()) {
             return current;
         }
-        Device device = devices.applyStateChange(locked, stored, source);
         Kind kind = event ? Kind.DOORBELL_PRESSED : Kind.PROPERTY_CHANGED;
-        DeviceStateChanged changed = store(device, kind, source, device.version(), changes, device.snapshot());
-        activity.record(event ? ActivityAction.DOORBELL_PRESSED : ActivityAction.PROPERTY_CHANGED, source.code(),
-                id, Map.of("name", device.name(), "changes", changes));
+        TenantContext owner = context();
+        ActivityAction action = event ? ActivityAction.DOORBELL_PRESSED : ActivityAction.PROPERTY_CHANGED;
+        ActivityLog.Entry entry = activity.entry(action, source.code(), id,
+                Map.of("name", current.name(), "changes", changes));
+        DeviceRepository.Applied applied =
+                devices.applyStateChange(owner, locked, stored, source, kind, changes, entry);
+        Device device = applied.device();
+        DeviceStateChanged changed = new DeviceStateChanged(owner.tenantId(), owner.userId(), id, device.type(),
+                applied.eventId(), kind, source, device.version(), changes, applied.occurredAt());
         publisher.publishEvent(changed);
         return device;
     }

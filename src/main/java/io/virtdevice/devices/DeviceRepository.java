@@ -1,5 +1,6 @@
 package io.virtdevice.devices;
 
+import io.virtdevice.activity.ActivityLog;
 import io.virtdevice.platform.tenancy.TenantContext;
 import io.virtdevice.platform.web.KeysetCursor;
 import java.sql.Array;
@@ -20,6 +21,7 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
 
 /** Devices and their property rows. Row-level security limits every statement to the context user's rows. */
 @Component
@@ -68,26 +70,44 @@ class DeviceRepository {
              where device_id in (:ids)
             """;
 
-    // The row lock serialises every change to one device, so versions and events stay in order.
+    // The row lock serialises every change to one device, so versions and events stay in order. One round
+    // trip: a row per property, each repeating the device's columns (a device has at most a few properties).
     private static final String FIND_DEVICE_FOR_UPDATE = """
-            select id, name, friendly_name, device_type, description, alexa_endpoint_id, ifttt_device_id,
-                   is_online, version, created_at, updated_at, last_state_change, now() as tx_now
-              from devices
-             where id = :id
-               for update
+            select d.id, d.name, d.friendly_name, d.device_type, d.description, d.alexa_endpoint_id,
+                   d.ifttt_device_id, d.is_online, d.version, d.created_at, d.updated_at, d.last_state_change,
+                   now() as tx_now,
+                   p.device_id, p.name as property_name, p.value, p.data_type::text as data_type, p.min_value,
+                   p.max_value, p.allowed_values, p.unit, p.alexa_interface, p.alexa_property_name,
+                   p.last_changed_by, p.last_changed_at
+              from devices d
+              left join device_properties p on p.device_id = d.id
+             where d.id = :id
+               for update of d
             """;
 
-    // One round trip for the whole state change: every property row, then the version bump.
+    // One round trip for the whole state change: every property row, the version bump, the change's
+    // device_events row (which is also the outbox entry) and its activity entry (the activity module's SQL).
     private static final String APPLY_STATE_CHANGE = """
             with changed as (
                 update device_properties p
                    set value = v.value, last_changed_by = :source, last_changed_at = now()
                   from unnest(cast(:names as text[]), cast(:values as text[])) as v (name, value)
                  where p.device_id = :device and p.name = v.name
+            ), bumped as (
+                update devices set version = version + 1, last_state_change = now()
+                 where id = :device
+                returning version, updated_at
+            ), event as (
+                insert into device_events (tenant_id, user_id, device_id, device_name, device_type, kind, source,
+                                           device_version, changes, snapshot)
+                select :tenant, :user, :device, :name, :type, :kind, :source, b.version, cast(:changes as jsonb),
+                       cast(:snapshot as jsonb)
+                  from bumped b
+                returning id, occurred_at
+            ), activity as (
+                %s
             )
-            update devices set version = version + 1, last_state_change = now()
-             where id = :device
-            returning version, updated_at
+            select b.version, b.updated_at, e.id as event_id, e.occurred_at from bumped b, event e
             """;
 
     private static final String UPDATE_DETAILS = """
@@ -101,9 +121,11 @@ class DeviceRepository {
             """;
 
     private final JdbcClient jdbc;
+    private final JsonMapper json;
 
-    DeviceRepository(JdbcClient jdbc) {
+    DeviceRepository(JdbcClient jdbc, JsonMapper json) {
         this.jdbc = jdbc;
+        this.json = json;
     }
 
     UUID insert(TenantContext owner, String name, String friendlyName, DeviceType type, String description) {
@@ -162,39 +184,64 @@ class DeviceRepository {
     /** Locks the device row for the rest of the transaction and reads it; empty if it is not the user's. */
     Optional<Locked> lockAndFind(UUID id) {
         Instant[] now = new Instant[1];
-        return jdbc.sql(FIND_DEVICE_FOR_UPDATE)
+        Row[] device = new Row[1];
+        List<PropertyRow> properties = jdbc.sql(FIND_DEVICE_FOR_UPDATE)
                 .param("id", id)
                 .query((rs, i) -> {
-                    now[0] = instant(rs, "tx_now");
-                    return deviceRow(rs, i);
+                    if (i == 0) {
+                        now[0] = instant(rs, "tx_now");
+                        device[0] = deviceRow(rs, i);
+                    }
+                    return rs.getObject("device_id") == null ? null : propertyRow(rs, "property_name");
                 })
-                .optional()
-                .map(row -> new Locked(assemble(List.of(row)).get(0), now[0]));
+                .list();
+        if (device[0] == null) {
+            return Optional.empty();
+        }
+        List<PropertyRow> present = properties.stream().filter(java.util.Objects::nonNull).toList();
+        return Optional.of(new Locked(assemble(device[0], present), now[0]));
     }
 
+    /** A state change as written: the device as it now is, and its {@code device_events} row. */
+    record Applied(Device device, UUID eventId, Instant occurredAt) {}
+
     /**
-     * Writes new stored values and bumps the version in one statement, and returns the device as it now is,
-     * built from the locked copy instead of being read again.
+     * Writes new stored values, bumps the version and appends the change's {@code device_events} row and its
+     * activity entry in one statement, and returns the device as it now is, built from the locked copy
+     * instead of being read again.
      */
-    Device applyStateChange(Locked locked, Map<String, String> stored, ChangeSource source) {
+    Applied applyStateChange(TenantContext owner, Locked locked, Map<String, String> stored, ChangeSource source,
+            DeviceStateChanged.Kind kind, List<DeviceStateChanged.Change> changes, ActivityLog.Entry activity) {
         Device current = locked.device();
-        Object[] result = jdbc.sql(APPLY_STATE_CHANGE)
-                .param("device", current.id())
-                .param("names", stored.keySet().toArray(String[]::new))
-                .param("values", stored.values().toArray(String[]::new))
-                .param("source", source.code())
-                .query((rs, i) -> new Object[] {rs.getLong("version"), instant(rs, "updated_at")})
-                .single();
         Map<String, DeviceProperty> properties = new LinkedHashMap<>();
         current.properties().forEach((name, p) -> properties.put(name, stored.containsKey(name)
                 ? new DeviceProperty(PropertyValues.typed(p.dataType(), stored.get(name)), p.dataType(), p.unit(),
                         p.min(), p.max(), p.allowedValues(), source.code(), locked.now(), p.alexaInterface(),
                         p.alexaPropertyName())
                 : p));
-        return new Device(current.id(), current.name(), current.friendlyName(), current.type(),
+        Map<String, DeviceProperty> after = withDisplayUnits(current.type(), properties);
+        Map<String, Object> snapshot = new LinkedHashMap<>();
+        after.forEach((name, p) -> snapshot.put(name, p.value()));
+        Object[] result = jdbc.sql(APPLY_STATE_CHANGE.formatted(activity.sql()))
+                .params(activity.params())
+                .param("tenant", owner.tenantId())
+                .param("user", owner.userId())
+                .param("device", current.id())
+                .param("name", current.name())
+                .param("type", current.type().code())
+                .param("kind", kind.code())
+                .param("names", stored.keySet().toArray(String[]::new))
+                .param("values", stored.values().toArray(String[]::new))
+                .param("source", source.code())
+                .param("changes", json.writeValueAsString(changes))
+                .param("snapshot", json.writeValueAsString(snapshot))
+                .query((rs, i) -> new Object[] {rs.getLong("version"), instant(rs, "updated_at"),
+                        rs.getObject("event_id", UUID.class), instant(rs, "occurred_at")})
+                .single();
+        Device device = new Device(current.id(), current.name(), current.friendlyName(), current.type(),
                 current.description(), current.alexaEndpointId(), current.iftttDeviceId(), current.online(),
-                (Long) result[0], withDisplayUnits(current.type(), properties), current.createdAt(),
-                (Instant) result[1], locked.now());
+                (Long) result[0], after, current.createdAt(), (Instant) result[1], locked.now());
+        return new Applied(device, (UUID) result[2], (Instant) result[3]);
     }
 
     void updateDetails(UUID id, String name, String friendlyName, String description) {
@@ -217,16 +264,19 @@ class DeviceRepository {
         Map<UUID, List<PropertyRow>> byDevice = properties(rows.stream().map(Row::id).toList());
         List<Device> devices = new ArrayList<>(rows.size());
         for (Row row : rows) {
-            List<PropertyRow> props = new ArrayList<>(byDevice.getOrDefault(row.id(), List.of()));
-            props.sort(Comparator.comparingInt(p -> row.type().order(p.name())));
-            Map<String, DeviceProperty> properties = new LinkedHashMap<>();
-            props.forEach(p -> properties.put(p.name(), p.property()));
-            devices.add(new Device(row.id(), row.name(), row.friendlyName(), row.type(), row.description(),
-                    row.alexaEndpointId(), row.iftttDeviceId(), row.online(), row.version(),
-                    withDisplayUnits(row.type(), properties), row.createdAt(), row.updatedAt(),
-                    row.lastStateChange()));
+            devices.add(assemble(row, byDevice.getOrDefault(row.id(), List.of())));
         }
         return devices;
+    }
+
+    private static Device assemble(Row row, List<PropertyRow> propertyRows) {
+        List<PropertyRow> props = new ArrayList<>(propertyRows);
+        props.sort(Comparator.comparingInt(p -> row.type().order(p.name())));
+        Map<String, DeviceProperty> properties = new LinkedHashMap<>();
+        props.forEach(p -> properties.put(p.name(), p.property()));
+        return new Device(row.id(), row.name(), row.friendlyName(), row.type(), row.description(),
+                row.alexaEndpointId(), row.iftttDeviceId(), row.online(), row.version(),
+                withDisplayUnits(row.type(), properties), row.createdAt(), row.updatedAt(), row.lastStateChange());
     }
 
     /** A measurement whose unit is another property (temperature) reports that property's value. */
@@ -269,11 +319,15 @@ class DeviceRepository {
     }
 
     private PropertyRow propertyRow(ResultSet rs, int i) throws SQLException {
+        return propertyRow(rs, "name");
+    }
+
+    private static PropertyRow propertyRow(ResultSet rs, String nameColumn) throws SQLException {
         PropertyDataType type = PropertyDataType.fromCode(rs.getString("data_type"));
         Array allowed = rs.getArray("allowed_values");
         return new PropertyRow(
                 rs.getObject("device_id", UUID.class),
-                rs.getString("name"),
+                rs.getString(nameColumn),
                 new DeviceProperty(
                         PropertyValues.typed(type, rs.getString("value")),
                         type,

@@ -27,6 +27,15 @@ class DeviceEventReader {
 
     private static final String AFTER = COLUMNS + " where user_id = :user and seq > :after order by seq limit :limit";
 
+    private static final String TO_DISPATCH = """
+            select id, seq, tx_id::text as tx_id, tenant_id, user_id, device_id, device_name, device_type, kind, source,
+                   device_version, changes, snapshot, occurred_at
+              from app.device_events_to_dispatch(cast(:tx as xid8), :seq, :limit)
+            """;
+
+    /** An event with its writing transaction's id, its position in dispatch order. */
+    record Dispatchable(DeviceEvent event, String txId) {}
+
     private final JdbcClient jdbc;
     private final JsonMapper json;
 
@@ -50,6 +59,16 @@ class DeviceEventReader {
                 .param("after", seq)
                 .param("limit", limit)
                 .query(this::event)
+                .list();
+    }
+
+    /** The next committed events after the dispatch cursor {@code (tx, seq)}, of every tenant. */
+    List<Dispatchable> toDispatch(String tx, long seq, int limit) {
+        return jdbc.sql(TO_DISPATCH)
+                .param("tx", tx)
+                .param("seq", seq)
+                .param("limit", limit)
+                .query((rs, row) -> new Dispatchable(event(rs, row), rs.getString("tx_id")))
                 .list();
     }
 

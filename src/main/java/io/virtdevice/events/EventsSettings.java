@@ -23,6 +23,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     default {@code spring.datasource.url}
  * @param listenUsername default {@code spring.datasource.username}
  * @param listenPassword default {@code spring.datasource.password}
+ * @param dispatchInterval how often an instance looks for undispatched change events when nothing woke it
+ *     (changes committed on the instance wake it at once; this picks up other instances' and a crash's)
  */
 @ConfigurationProperties("virtdevice.events")
 record EventsSettings(
@@ -35,4 +37,5 @@ record EventsSettings(
         @DefaultValue("virtdevice:device-events") String redisChannel,
         String listenUrl,
         String listenUsername,
-        String listenPassword) {}
+        String listenPassword,
+        @DefaultValue("1s") Duration dispatchInterval) {}

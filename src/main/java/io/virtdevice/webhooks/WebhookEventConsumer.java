@@ -4,6 +4,7 @@ import com.github.kagkarlsson.scheduler.SchedulerClient;
 import com.github.kagkarlsson.scheduler.task.TaskInstance;
 import io.virtdevice.events.DeviceEvent;
 import io.virtdevice.events.DeviceEventConsumer;
+import io.virtdevice.events.SchedulerNudge;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -27,14 +28,16 @@ class WebhookEventConsumer implements DeviceEventConsumer {
     private final DeliverWebhookTask deliver;
     private final WebhookSettings settings;
     private final JsonMapper json;
+    private final SchedulerNudge nudge;
 
     WebhookEventConsumer(WebhookDeliveryRepository deliveries, SchedulerClient scheduler, DeliverWebhookTask deliver,
-            WebhookSettings settings, JsonMapper json) {
+            WebhookSettings settings, JsonMapper json, SchedulerNudge nudge) {
         this.deliveries = deliveries;
         this.scheduler = scheduler;
         this.deliver = deliver;
         this.settings = settings;
         this.json = json;
+        this.nudge = nudge;
     }
 
     @Override
@@ -47,6 +50,7 @@ class WebhookEventConsumer implements DeviceEventConsumer {
                             new DeliverWebhookTask.Job(event.tenantId(), event.userId(), id, 1, false)))
                     .toList();
             scheduler.scheduleBatch(attempts, Instant.now());
+            nudge.afterCommit();
         }
     }
 

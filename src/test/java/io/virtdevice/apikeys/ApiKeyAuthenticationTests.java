@@ -17,6 +17,7 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.simple.JdbcClient;
 
 @IntegrationTest
 class ApiKeyAuthenticationTests {
@@ -53,6 +54,27 @@ class ApiKeyAuthenticationTests {
         assertThat(reader.put("/api/v1/devices/" + id + "/properties", Map.of("power", true)).status()).isEqualTo(403);
         assertThat(reader.delete("/api/v1/devices/" + id).status()).isEqualTo(403);
         assertThat(reader.get("/api/v1/devices/" + id).json().path("version").asLong()).isEqualTo(1);
+    }
+
+    @Test
+    void bearerRequestsAreStatelessAndStoreNoSession() {
+        Fixtures.TestUser user = fixtures().owner();
+        Api api = new Api(port).bearer(user.apiKey());
+        Api.Response created = api.post("/api/v1/devices", Map.of("name", "Lamp", "type", "switch"));
+        String id = created.json().path("id").asString();
+        Api.Response read = api.get("/api/v1/devices/" + id);
+        Api.Response written = api.put("/api/v1/devices/" + id + "/properties", Map.of("power", true));
+        Api.Response refused = api.put("/api/v1/devices/" + id + "/properties", Map.of("power", "on"));
+        assertThat(List.of(created.status(), read.status(), written.status(), refused.status()))
+                .containsExactly(201, 200, 200, 400);
+        for (Api.Response response : List.of(created, read, written, refused)) {
+            assertThat(response.headers().getOrDefault("set-cookie", List.of()))
+                    .as(response.toString()).noneMatch(c -> c.startsWith("VDSESSION="));
+        }
+        long sessions = JdbcClient.create(dataSource)
+                .sql("select count(*) from spring_session where principal_name = ?")
+                .param(user.userId().toString()).query(Long.class).single();
+        assertThat(sessions).isZero();
     }
 
     @Test

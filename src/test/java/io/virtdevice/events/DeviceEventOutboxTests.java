@@ -14,8 +14,11 @@ import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.IntegrationTest;
 import io.virtdevice.testing.WebhookReceiver;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -25,7 +28,10 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.node.JsonNodeFactory;
 
-/** The outbox: the dispatch task exists exactly when the change committed. */
+/**
+ * The outbox: {@code device_events} rows are dispatched exactly when their change committed, in commit
+ * order, and the cursor never passes a change that has yet to commit.
+ */
 @IntegrationTest
 class DeviceEventOutboxTests {
 
@@ -48,13 +54,13 @@ class DeviceEventOutboxTests {
     JdbcClient jdbc;
 
     @Test
-    void aRolledBackChangeLeavesNoTaskAndIsNeverDelivered() {
+    void aRolledBackChangeIsNeverDelivered() {
         Fixtures.TestUser user = new Fixtures(dataSource, hasher).owner();
         TransactionTemplate tx = new TransactionTemplate(transactionManager);
         try (WebhookReceiver receiver = new WebhookReceiver()) {
             Api api = new Api(port).bearer(user.apiKey());
             receiver.trust(api.post("/api/v1/webhooks", Map.of("url", receiver.url("/outbox"),
-                    "events", java.util.List.of("property.changed"))).json().path("secret").asString());
+                    "events", List.of("property.changed"))).json().path("secret").asString());
             Device device = TenantScope.call(user.context(), () -> tx.execute(s ->
                     devices.create(new NewDevice("Lamp", DeviceType.SWITCH, null, null), ChangeSource.API)));
 
@@ -65,13 +71,11 @@ class DeviceEventOutboxTests {
                         .param("d", device.id())
                         .query(UUID.class)
                         .single();
-                // inside the change's transaction the task is already there...
-                assertThat(dispatchTasks(event)).isEqualTo(1);
+                // while the change is uncommitted the dispatcher cannot see it (it reads on its own connection)
+                assertThat(dispatchable(event)).isFalse();
                 status.setRollbackOnly();
                 return event;
             }));
-            // ...and it went away with the rollback
-            assertThat(dispatchTasks(rolledBack)).isZero();
             Long stored = TenantScope.call(user.context(), () -> tx.execute(s -> jdbc
                     .sql("select count(*) from device_events where id = :id").param("id", rolledBack)
                     .query(Long.class).single()));
@@ -89,7 +93,7 @@ class DeviceEventOutboxTests {
     }
 
     @Test
-    void theDispatchTaskIsGoneOnceItRan() {
+    void theCursorPassesEachEventOnceItIsDispatched() {
         Fixtures.TestUser user = new Fixtures(dataSource, hasher).owner();
         Api api = new Api(port).bearer(user.apiKey());
         api.post("/api/v1/devices", Map.of("name", "Quick", "type", "switch"));
@@ -97,17 +101,78 @@ class DeviceEventOutboxTests {
                 .sql("select id from device_events where user_id = :u").param("u", user.userId())
                 .query(UUID.class).single()));
         long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (dispatchTasks(id) > 0 && System.nanoTime() < end) {
+        while (!behindCursor(user, id) && System.nanoTime() < end) {
             sleep(50);
         }
-        assertThat(dispatchTasks(id)).isZero();
+        assertThat(behindCursor(user, id)).isTrue();
+        assertThat(dispatchable(id)).isFalse();
     }
 
-    private long dispatchTasks(UUID eventId) {
-        return jdbc.sql("select count(*) from scheduled_tasks where task_name = 'events.dispatch' and task_instance = :id")
-                .param("id", eventId.toString())
-                .query(Long.class)
+    /**
+     * The reason for ordering by transaction: a change that started first but commits last must not be
+     * skipped by a cursor that already moved past a change committed meanwhile.
+     */
+    @Test
+    void aChangeStillInFlightHoldsBackLaterOnesAndIsNotSkipped() throws Exception {
+        Fixtures.TestUser user = new Fixtures(dataSource, hasher).owner();
+        TransactionTemplate tx = new TransactionTemplate(transactionManager);
+        try (WebhookReceiver receiver = new WebhookReceiver()) {
+            Api api = new Api(port).bearer(user.apiKey());
+            receiver.trust(api.post("/api/v1/webhooks", Map.of("url", receiver.url("/order"),
+                    "events", List.of("property.changed"))).json().path("secret").asString());
+            UUID slow = UUID.fromString(api.post("/api/v1/devices", Map.of("name", "Slow", "type", "switch"))
+                    .json().path("id").asString());
+            UUID quick = UUID.fromString(api.post("/api/v1/devices", Map.of("name", "Quick", "type", "switch"))
+                    .json().path("id").asString());
+
+            CountDownLatch written = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            Runnable slowChange = () -> tx.executeWithoutResult(s -> {
+                devices.setProperties(slow, Map.of("power", JsonNodeFactory.instance.booleanNode(true)), null,
+                        ChangeSource.API);
+                written.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            Thread first = Thread.ofPlatform().start(() -> TenantScope.run(user.context(), slowChange));
+            assertThat(written.await(10, TimeUnit.SECONDS)).isTrue();
+            // the second change starts later and commits first
+            assertThat(api.put("/api/v1/devices/" + quick + "/properties", Map.of("power", true)).status())
+                    .isEqualTo(200);
+            sleep(1_500);
+            assertThat(receiver.deliveries()).as("held back behind the open change").isEmpty();
+
+            release.countDown();
+            first.join(10_000);
+            List<WebhookReceiver.Delivery> delivered = receiver.await(2, Duration.ofSeconds(10));
+            assertThat(delivered).extracting(d -> d.json().path("device").path("id").asString())
+                    .containsExactlyInAnyOrder(slow.toString(), quick.toString());
+            assertThat(delivered).allMatch(WebhookReceiver.Delivery::signatureValid);
+        }
+    }
+
+    private boolean dispatchable(UUID eventId) {
+        return jdbc.sql("""
+                        select count(*) > 0 from event_dispatch_cursor c,
+                               app.device_events_to_dispatch(c.tx_id, c.seq, 1000) e where e.id = :id
+                        """)
+                .param("id", eventId)
+                .query(Boolean.class)
                 .single();
+    }
+
+    private boolean behindCursor(Fixtures.TestUser user, UUID eventId) {
+        return TenantScope.call(user.context(), () -> new TransactionTemplate(transactionManager).execute(s -> jdbc
+                .sql("""
+                        select (e.tx_id, e.seq) <= (c.tx_id, c.seq)
+                          from device_events e, event_dispatch_cursor c where e.id = :id
+                        """)
+                .param("id", eventId)
+                .query(Boolean.class)
+                .single()));
     }
 
     private static void sleep(long millis) {

@@ -47,7 +47,7 @@ class SecurityConfiguration {
             SecurityContextRepository contexts, CookieCsrfTokenRepository csrfTokens) throws Exception {
         CsrfTokenRequestAttributeHandler csrfHandler = new CsrfTokenRequestAttributeHandler();
         http.securityMatcher("/api/**")
-                .securityContext(c -> c.securityContextRepository(contexts))
+                .securityContext(c -> c.securityContextRepository(new BearerAwareSecurityContextRepository(contexts)))
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.NEVER))
                 // Cookie-authenticated writes need the token; bearer requests are not cookie-driven.
                 .csrf(c -> c.csrfTokenRepository(csrfTokens)
