@@ -30,7 +30,9 @@ import javax.crypto.spec.SecretKeySpec;
  * the request was sent and when the webhook and the SSE event arrived, and prints the latency percentiles
  * of the measured period (after the warm-up).
  *
- * Usage: java EventsLoad.java BASE_URL API_KEY RATE SECONDS WARMUP_SECONDS [DEVICES]
+ * Usage: java EventsLoad.java BASE_URL API_KEY RATE SECONDS WARMUP_SECONDS [DEVICES [PRE_SECONDS PRE_RATE]]
+ * PRE_SECONDS at PRE_RATE come first (JIT warm-up of the server and of this JVM, which is also the receiver),
+ * then the WARMUP_SECONDS ramp to RATE, then the measured SECONDS.
  */
 public class EventsLoad {
 
@@ -65,6 +67,8 @@ public class EventsLoad {
         int seconds = Integer.parseInt(args[3]);
         int warmup = Integer.parseInt(args[4]);
         int deviceCount = args.length > 5 ? Integer.parseInt(args[5]) : 200;
+        int preSeconds = args.length > 7 ? Integer.parseInt(args[6]) : 0;
+        int preRate = args.length > 7 ? Integer.parseInt(args[7]) : rate;
         HttpClient http = HttpClient.newBuilder()
                 .connectTimeout(Duration.ofSeconds(5))
                 .version(HttpClient.Version.HTTP_1_1)
@@ -125,17 +129,18 @@ public class EventsLoad {
         }
 
         int[] counters = new int[devices.size()];
-        long start = System.nanoTime();
+        long begin = System.nanoTime();
+        long start = begin + TimeUnit.SECONDS.toNanos(preSeconds);
         long measuredFrom = start + TimeUnit.SECONDS.toNanos(warmup);
         long stopAt = measuredFrom + TimeUnit.SECONDS.toNanos(seconds);
         AtomicInteger inFlight = new AtomicInteger();
         int maxInFlight = 0;
-        long due = start;
+        long due = begin;
         long sentInWindow = 0;
         for (long i = 0; due < stopAt; i++) {
             // the warm-up ramps from a tenth of the rate to the full rate (a cold JVM cannot take it at once)
             double progress = Math.min(1.0, (double) (due - start) / Math.max(1, measuredFrom - start));
-            double current = due >= measuredFrom ? rate : rate * (0.1 + 0.9 * progress);
+            double current = due < start ? preRate : due >= measuredFrom ? rate : rate * (0.1 + 0.9 * progress);
             due += (long) (1_000_000_000L / current);
             long wait = due - System.nanoTime();
             if (wait > 0) {

@@ -5,11 +5,15 @@
 # with the loopback allow-list so webhooks can reach the local receiver, creates a bench user (200 dimmers,
 # an API key, one webhook for property.changed), holds one SSE stream open, and drives RATE real property
 # changes per second (open loop). Prints p50/p90/p99/max for each path. Not part of `./mvnw verify`.
+# Before that, JIT_WARMUP seconds (default 90) of JIT_RATE changes/s (default 100) warm the JIT; WARMUP
+# (default 20) is the ramp-up to the measured rate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RATE=${1:-500}
 SECONDS_TO_RUN=${2:-30}
-WARMUP=20
+WARMUP=${WARMUP:-20}
+JIT_WARMUP=${JIT_WARMUP:-90}
+JIT_RATE=${JIT_RATE:-100}
 APP_PORT=${APP_PORT:-18081}
 PG_PORT=${PG_PORT:-55433}
 DATA_DIR=target/bench-events-postgres
@@ -33,14 +37,23 @@ done
 curl -sf "http://127.0.0.1:$APP_PORT/actuator/health/readiness" >/dev/null || { echo "app did not start"; tail -50 target/bench-events-app.log; exit 1; }
 
 PSQL="psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $PG_PORT -d virtdevice"
-KEY="vdk_bench$(head -c 24 /dev/urandom | base64 | tr -d '/+=' )"
-HASH=$(printf '%s' "$KEY" | sha256sum | cut -d' ' -f1)
-# the bench user never logs in: any well-formed argon2id string will do
+# the bench users never log in: any well-formed argon2id string will do
 HASHPW='$argon2id$v=19$m=19456,t=2,p=1$YmVuY2hzYWx0YmVuY2g$YmVuY2hiZW5jaGJlbmNoYmVuY2hiZW5jaGJlbmNoYmU'
-IDS=$($PSQL -U virtdevice_app -At -F' ' -c "select tenant_id, user_id from app.sign_up('Bench', 'bench-$RANDOM$RANDOM', 'bench-$RANDOM$RANDOM@example.test', 'Bench', '$HASHPW', 2)")
-read -r TENANT USER_ID <<<"$IDS"
-$PSQL -U postgres -c "update subscriptions set max_devices = 200 where user_id = '$USER_ID'"
-$PSQL -U postgres -c "insert into api_keys (tenant_id, user_id, name, prefix, token_hash, scopes) values ('$TENANT', '$USER_ID', 'bench', 'vdk_bench', decode('$HASH', 'hex'), '{read,write}')"
+bench_user() { # prints "API_KEY USER_ID" of a new user allowed 200 devices
+  local key hash ids tenant user
+  key="vdk_bench$(head -c 24 /dev/urandom | base64 | tr -d '/+=' )"
+  hash=$(printf '%s' "$key" | sha256sum | cut -d' ' -f1)
+  ids=$($PSQL -U virtdevice_app -At -F' ' -c "select tenant_id, user_id from app.sign_up('Bench', 'bench-$RANDOM$RANDOM', 'bench-$RANDOM$RANDOM@example.test', 'Bench', '$HASHPW', 2)")
+  read -r tenant user <<<"$ids"
+  $PSQL -U postgres -c "update subscriptions set max_devices = 200 where user_id = '$user'"
+  $PSQL -U postgres -c "insert into api_keys (tenant_id, user_id, name, prefix, token_hash, scopes) values ('$tenant', '$user', 'bench', 'vdk_bench', decode('$hash', 'hex'), '{read,write}')"
+  echo "$key $user"
+}
 
-echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d" " -f1-3 /proc/loadavg); $RATE changes/s for ${SECONDS_TO_RUN}s after a ${WARMUP}s ramp-up; app, PostgreSQL, load and receiver on this machine"
-"$JAVA_HOME/bin/java" bench/EventsLoad.java "http://127.0.0.1:$APP_PORT" "$KEY" "$RATE" "$SECONDS_TO_RUN" "$WARMUP" 200
+read -r KEY USER_ID <<<"$(bench_user)"
+
+echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d" " -f1-3 /proc/loadavg); $RATE changes/s for ${SECONDS_TO_RUN}s after ${JIT_WARMUP}s of JIT warm-up at ${JIT_RATE}/s and a ${WARMUP}s ramp-up; app, PostgreSQL, load and receiver on this machine"
+# JIT_WARMUP first: a slow machine's C2 compiler needs a minute or two of traffic before the server (and the
+# load generator, which is also the receiver) reach their steady speed.
+"$JAVA_HOME/bin/java" bench/EventsLoad.java "http://127.0.0.1:$APP_PORT" "$KEY" "$RATE" "$SECONDS_TO_RUN" "$WARMUP" 200 \
+  "$JIT_WARMUP" "$JIT_RATE"

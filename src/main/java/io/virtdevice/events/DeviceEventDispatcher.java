@@ -33,10 +33,11 @@ import org.springframework.transaction.support.TransactionTemplate;
  * the batch back and it runs again. An event that keeps failing on its own is skipped after
  * {@link #MAX_FAILURES} attempts and logged, so one bad event cannot stop every other change.
  *
- * <p>The relay wakes when a change commits on this instance, retries shortly when another instance holds
+ * <p>This thread wakes when a change commits on this instance, retries shortly when another instance holds
  * the cursor or an older transaction still holds events back, and polls every
- * {@code virtdevice.events.dispatch-interval} for everything else (changes committed by other instances,
- * events left by a crash).
+ * {@code virtdevice.events.dispatch-interval}. The db-scheduler task {@code events.relay}
+ * ({@link RelayDeviceEventsTask}) sweeps on the same interval on one instance of the cluster, for changes
+ * nobody woke a dispatcher for (other instances', a crash's).
  */
 @Component
 class DeviceEventDispatcher implements SmartLifecycle {
@@ -155,6 +156,17 @@ class DeviceEventDispatcher implements SmartLifecycle {
             }
         }
         return Duration.ZERO;
+    }
+
+    /**
+     * Dispatches everything dispatchable now, in the caller's thread ({@code events.relay}); returns at once
+     * if another thread or instance holds the cursor. Failures propagate to the caller.
+     */
+    void sweep() {
+        Outcome outcome;
+        do {
+            outcome = TenantScope.callWithoutContext(() -> tx.execute(s -> pass(BATCH)));
+        } while (outcome == Outcome.MORE && running);
     }
 
     /** One batch in the caller's transaction. */

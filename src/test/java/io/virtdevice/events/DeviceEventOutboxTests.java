@@ -154,6 +154,26 @@ class DeviceEventOutboxTests {
         }
     }
 
+    @Test
+    void theClusterWideRelayTaskRunsOnSchedule() {
+        long end = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        java.time.Instant first = relayLastSuccess();
+        while ((first == null || first.equals(relayLastSuccess())) && System.nanoTime() < end) {
+            sleep(200);
+        }
+        assertThat(relayLastSuccess()).as("events.relay ran (again)").isNotNull().isNotEqualTo(first);
+        assertThat(jdbc.sql("select count(*) from scheduled_tasks where task_name = 'events.relay'")
+                .query(Long.class).single()).isEqualTo(1);
+    }
+
+    private java.time.Instant relayLastSuccess() {
+        return jdbc.sql("select last_success from scheduled_tasks where task_name = 'events.relay'")
+                .query(java.sql.Timestamp.class)
+                .optional()
+                .map(java.sql.Timestamp::toInstant)
+                .orElse(null);
+    }
+
     private boolean dispatchable(UUID eventId) {
         return jdbc.sql("""
                         select count(*) > 0 from event_dispatch_cursor c,
