@@ -8,6 +8,8 @@ import io.virtdevice.testing.Api;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.IntegrationTest;
 import io.virtdevice.testing.MailSink;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
@@ -101,6 +103,20 @@ class PasswordTests {
                 """, (Object) Tokens.sha256(token))).isEqualTo(1);
         assertThat(accounts.count("select count(*) from auth_tokens where token_hash = convert_to(?, 'UTF8')", token))
                 .isZero();
+    }
+
+    @Test
+    void sendsAtMostThreeResetLinksPerAccountInFifteenMinutes() {
+        Fixtures.TestUser owner = accounts.fixtures.owner();
+        Api api = accounts.api();
+        List<Api.Response> responses = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            responses.add(api.post("/api/v1/auth/password-reset", Map.of("email", owner.email())));
+        }
+        assertThat(responses).extracting(Api.Response::status).containsOnly(202);
+        assertThat(responses).extracting(Api.Response::body).containsOnly(responses.get(0).body());
+        assertThat(accounts.count("select count(*) from auth_tokens where user_id = ? and kind = 'password_reset'",
+                owner.userId())).isEqualTo(3);
     }
 
     @Test
