@@ -30,8 +30,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * cluster dispatches at a time and the others skip), read up to {@link #BATCH} events after it, let every
  * consumer stage its work for each event under the event owner's tenant context, advance the cursor,
  * commit. Staged work and the cursor commit together, so each event is staged exactly once; a failure rolls
- * the batch back and it runs again. An event that keeps failing on its own is skipped after
- * {@link #MAX_FAILURES} attempts and logged, so one bad event cannot stop every other change.
+ * the batch back and it runs again, one event at a time. An event that keeps failing on its own is skipped
+ * after {@code virtdevice.events.dispatch-max-failures} attempts (default 10) and logged, so one bad event
+ * cannot stop every other change.
  *
  * <p>This thread wakes when a change commits on this instance, retries shortly when another instance holds
  * the cursor or an older transaction still holds events back, and polls every
@@ -43,7 +44,6 @@ import org.springframework.transaction.support.TransactionTemplate;
 class DeviceEventDispatcher implements SmartLifecycle {
 
     static final int BATCH = 500;
-    static final int MAX_FAILURES = 10;
     private static final Duration RETRY_SOON = Duration.ofMillis(20);
     private static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
     private static final Logger log = LoggerFactory.getLogger(DeviceEventDispatcher.class);
@@ -76,6 +76,7 @@ class DeviceEventDispatcher implements SmartLifecycle {
     private final DataSource dataSource;
     private final TransactionTemplate tx;
     private final Duration interval;
+    private final int maxFailures;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition signal = lock.newCondition();
@@ -95,6 +96,7 @@ class DeviceEventDispatcher implements SmartLifecycle {
         this.dataSource = dataSource;
         this.tx = new TransactionTemplate(transactionManager);
         this.interval = settings.dispatchInterval();
+        this.maxFailures = Math.max(1, settings.dispatchMaxFailures());
     }
 
     @TransactionalEventListener(phase = TransactionPhase.AFTER_COMMIT)
@@ -115,11 +117,13 @@ class DeviceEventDispatcher implements SmartLifecycle {
 
     private void run() {
         Duration wait = Duration.ZERO; // dispatch what a previous run left at once
+        boolean backingOff = false;
         int limit = BATCH;
         while (running) {
-            if (!await(wait)) {
+            if (!await(wait, backingOff)) {
                 return;
             }
+            backingOff = false;
             try {
                 wait = drain(limit);
                 limit = BATCH;
@@ -133,6 +137,7 @@ class DeviceEventDispatcher implements SmartLifecycle {
                     wait = Duration.ZERO;
                 } else {
                     wait = failed(e);
+                    backingOff = true; // new commits must not cut the backoff short
                 }
             }
         }
@@ -204,8 +209,8 @@ class DeviceEventDispatcher implements SmartLifecycle {
     }
 
     /**
-     * A single event failed to dispatch: back off, and after {@link #MAX_FAILURES} failures of the same event
-     * skip it, so it cannot hold up every later change for ever.
+     * A single event failed to dispatch: back off, and after {@code virtdevice.events.dispatch-max-failures}
+     * failures in a row of the same event skip it, so it cannot hold up every later change for ever.
      */
     private Duration failed(RuntimeException error) {
         String head;
@@ -225,7 +230,7 @@ class DeviceEventDispatcher implements SmartLifecycle {
             failingAt = head;
             failures = head == null ? 0 : 1;
         }
-        if (head != null && failures >= MAX_FAILURES) {
+        if (head != null && failures >= maxFailures) {
             String skipped = head;
             TenantScope.callWithoutContext(() -> tx.execute(s -> skip(skipped)));
             log.error("device event {} skipped after {} failed dispatches; its webhooks and other reactions will "
@@ -264,12 +269,15 @@ class DeviceEventDispatcher implements SmartLifecycle {
         return jdbc.sql(HELD_BACK).query(Boolean.class).single();
     }
 
-    /** Waits for a wake-up or the timeout; false when stopping. */
-    private boolean await(Duration timeout) {
+    /**
+     * Waits for a wake-up or the timeout (with {@code fullTimeout}, for the timeout even if woken, keeping the
+     * wake-up for afterwards); false when stopping.
+     */
+    private boolean await(Duration timeout, boolean fullTimeout) {
         lock.lock();
         try {
             long nanos = timeout.toNanos();
-            while (!woken && nanos > 0 && running) {
+            while ((fullTimeout || !woken) && nanos > 0 && running) {
                 nanos = signal.awaitNanos(nanos);
             }
             woken = false;

@@ -25,6 +25,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param listenPassword default {@code spring.datasource.password}
  * @param dispatchInterval how often an instance looks for undispatched change events when nothing woke it
  *     (changes committed on the instance wake it at once; this picks up other instances' and a crash's)
+ * @param dispatchMaxFailures after this many failed dispatches in a row of the same event, it is skipped
+ *     (logged at ERROR) so it cannot hold up every later change
  */
 @ConfigurationProperties("virtdevice.events")
 record EventsSettings(
@@ -38,4 +40,5 @@ record EventsSettings(
         String listenUrl,
         String listenUsername,
         String listenPassword,
-        @DefaultValue("1s") Duration dispatchInterval) {}
+        @DefaultValue("1s") Duration dispatchInterval,
+        @DefaultValue("10") int dispatchMaxFailures) {}

@@ -154,6 +154,36 @@ class DeviceEventOutboxTests {
         }
     }
 
+    /** See {@link io.virtdevice.testing.FailingConsumer}: it refuses poison-* devices and fails flaky-* once. */
+    @Test
+    void anEventThatKeepsFailingIsSkippedAndOneThatFailsOnceIsRetried() {
+        Fixtures.TestUser user = new Fixtures(dataSource, hasher).owner();
+        try (WebhookReceiver receiver = new WebhookReceiver()) {
+            Api api = new Api(port).bearer(user.apiKey());
+            receiver.trust(api.post("/api/v1/webhooks", Map.of("url", receiver.url("/failures"),
+                    "events", List.of("device.created", "property.changed"))).json().path("secret").asString());
+            assertThat(api.post("/api/v1/devices", Map.of("name", "poison-lamp", "type", "switch")).status())
+                    .isEqualTo(201);
+            String flaky = api.post("/api/v1/devices", Map.of("name", "flaky-lamp", "type", "switch"))
+                    .json().path("id").asString();
+            assertThat(api.put("/api/v1/devices/" + flaky + "/properties", Map.of("power", true)).status())
+                    .isEqualTo(200);
+
+            List<WebhookReceiver.Delivery> delivered = receiver.await(2, Duration.ofSeconds(20));
+            sleep(1_000);
+            assertThat(receiver.deliveries()).hasSize(2);
+            assertThat(delivered).extracting(d -> d.json().path("device").path("name").asString())
+                    .containsOnly("flaky-lamp");
+            assertThat(delivered).extracting(d -> d.json().path("type").asString())
+                    .containsExactlyInAnyOrder("device.created", "property.changed");
+            // the skipped event stays in the history; only its reactions were given up
+            UUID poison = TenantScope.call(user.context(), () -> new TransactionTemplate(transactionManager)
+                    .execute(s -> jdbc.sql("select id from device_events where device_name = 'poison-lamp'")
+                            .query(UUID.class).single()));
+            assertThat(behindCursor(user, poison)).isTrue();
+        }
+    }
+
     @Test
     void theClusterWideRelayTaskRunsOnSchedule() {
         long end = System.nanoTime() + Duration.ofSeconds(15).toNanos();

@@ -5,6 +5,7 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.context.annotation.Import;
 
 /**
  * The whole application on a random port over the embedded PostgreSQL 16 (one server and one Spring
@@ -31,10 +32,13 @@ import org.springframework.boot.test.context.SpringBootTest;
             "virtdevice.oauth.clients.mobile.scopes=read",
             // webhooks may reach the tests' local receivers, and retry/disable within seconds
             "virtdevice.webhooks.allowed-cidrs=127.0.0.1/32",
+            // FailingConsumer's poison events are skipped after two failures (about a second)
+            "virtdevice.events.dispatch-max-failures=2",
             "virtdevice.webhooks.retry-delays=500ms,1s,1s",
             "virtdevice.webhooks.disable-after=2s",
             "virtdevice.webhooks.timeout=3s"
         })
+@Import(FailingConsumer.class)
 public @interface IntegrationTest {
 
     /** The OAuth clients' secrets in the test configuration (clients of every type are configured). */
