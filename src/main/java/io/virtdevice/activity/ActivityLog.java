@@ -26,7 +26,7 @@ public class ActivityLog {
             values (:tenant, :user, :device, :action, cast(:details as jsonb), :source, cast(:ip as inet), :agent)
             """;
 
-    // The same insert with its parameters prefixed, for writers that fold it into a statement of their own.
+    // Its parameters prefixed, so writers can fold it into a statement of their own (see entry).
     private static final String INSERT_FRAGMENT = INSERT.strip().replace(":", ":activity_");
 
     private final JdbcClient jdbc;
@@ -60,6 +60,11 @@ public class ActivityLog {
     public Entry entry(ActivityAction action, String source, UUID deviceId, Map<String, ?> details) {
         TenantContext context = TenantScope.current()
                 .orElseThrow(() -> new IllegalStateException("activity needs a tenant context"));
+        return entry(context, action, source, deviceId, details);
+    }
+
+    private Entry entry(TenantContext context, ActivityAction action, String source, UUID deviceId,
+            Map<String, ?> details) {
         RequestInfo request = RequestInfo.current().orElse(null);
         Map<String, Object> params = new HashMap<>();
         params.put("activity_tenant", context.tenantId());
@@ -80,16 +85,7 @@ public class ActivityLog {
     @Transactional(propagation = Propagation.MANDATORY)
     public void record(TenantContext context, ActivityAction action, String source, UUID deviceId,
             Map<String, ?> details) {
-        RequestInfo request = RequestInfo.current().orElse(null);
-        jdbc.sql(INSERT)
-                .param("tenant", context.tenantId())
-                .param("user", context.userId())
-                .param("device", deviceId)
-                .param("action", action.code())
-                .param("details", json.writeValueAsString(details == null ? Map.of() : details))
-                .param("source", source)
-                .param("ip", request == null ? null : request.ipAddress())
-                .param("agent", request == null ? null : request.userAgent())
-                .update();
+        Entry entry = entry(context, action, source, deviceId, details);
+        jdbc.sql(entry.sql()).params(entry.params()).update();
     }
 }

@@ -36,6 +36,10 @@ public record Device(
 
     /** Every property's typed value, in template order (the {@code snapshot} of a device event). */
     public Map<String, Object> snapshot() {
+        return snapshot(properties);
+    }
+
+    static Map<String, Object> snapshot(Map<String, DeviceProperty> properties) {
         Map<String, Object> values = new LinkedHashMap<>();
         properties.forEach((name, p) -> values.put(name, p.value()));
         return values;

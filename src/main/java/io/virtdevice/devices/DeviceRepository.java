@@ -16,6 +16,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -198,7 +199,7 @@ class DeviceRepository {
         if (device[0] == null) {
             return Optional.empty();
         }
-        List<PropertyRow> present = properties.stream().filter(java.util.Objects::nonNull).toList();
+        List<PropertyRow> present = properties.stream().filter(Objects::nonNull).toList();
         return Optional.of(new Locked(assemble(device[0], present), now[0]));
     }
 
@@ -220,8 +221,6 @@ class DeviceRepository {
                         p.alexaPropertyName())
                 : p));
         Map<String, DeviceProperty> after = withDisplayUnits(current.type(), properties);
-        Map<String, Object> snapshot = new LinkedHashMap<>();
-        after.forEach((name, p) -> snapshot.put(name, p.value()));
         Object[] result = jdbc.sql(APPLY_STATE_CHANGE.formatted(activity.sql()))
                 .params(activity.params())
                 .param("tenant", owner.tenantId())
@@ -234,7 +233,7 @@ class DeviceRepository {
                 .param("values", stored.values().toArray(String[]::new))
                 .param("source", source.code())
                 .param("changes", json.writeValueAsString(changes))
-                .param("snapshot", json.writeValueAsString(snapshot))
+                .param("snapshot", json.writeValueAsString(Device.snapshot(after)))
                 .query((rs, i) -> new Object[] {rs.getLong("version"), instant(rs, "updated_at"),
                         rs.getObject("event_id", UUID.class), instant(rs, "occurred_at")})
                 .single();

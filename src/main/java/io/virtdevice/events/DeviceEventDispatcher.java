@@ -216,10 +216,8 @@ class DeviceEventDispatcher implements SmartLifecycle {
         String head;
         try {
             head = TenantScope.callWithoutContext(() -> tx.execute(s -> {
-                Cursor cursor = lockCursor();
-                List<DeviceEventReader.Dispatchable> events =
-                        cursor == null ? List.of() : reader.toDispatch(cursor.txId(), cursor.seq(), 1);
-                return events.isEmpty() ? null : events.get(0).event().id().toString();
+                DeviceEventReader.Dispatchable next = next();
+                return next == null ? null : next.event().id().toString();
             }));
         } catch (RuntimeException e) {
             head = null; // the database itself is failing: keep backing off, never skip
@@ -244,13 +242,19 @@ class DeviceEventDispatcher implements SmartLifecycle {
     }
 
     private Void skip(String eventId) {
+        DeviceEventReader.Dispatchable next = next();
+        if (next != null && next.event().id().toString().equals(eventId)) {
+            advance(next);
+        }
+        return null;
+    }
+
+    /** The next event to dispatch, under the cursor's lock; null if there is none or another holds it. */
+    private DeviceEventReader.Dispatchable next() {
         Cursor cursor = lockCursor();
         List<DeviceEventReader.Dispatchable> events =
                 cursor == null ? List.of() : reader.toDispatch(cursor.txId(), cursor.seq(), 1);
-        if (!events.isEmpty() && events.get(0).event().id().toString().equals(eventId)) {
-            advance(events.get(0));
-        }
-        return null;
+        return events.isEmpty() ? null : events.get(0);
     }
 
     private Cursor lockCursor() {
@@ -270,8 +274,8 @@ class DeviceEventDispatcher implements SmartLifecycle {
     }
 
     /**
-     * Waits for a wake-up or the timeout (with {@code fullTimeout}, for the timeout even if woken, keeping the
-     * wake-up for afterwards); false when stopping.
+     * Waits for a wake-up or the timeout (with {@code fullTimeout}, for the whole timeout even if woken: the
+     * pass that follows covers whatever woke it); false when stopping.
      */
     private boolean await(Duration timeout, boolean fullTimeout) {
         lock.lock();
