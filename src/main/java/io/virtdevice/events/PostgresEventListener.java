@@ -7,6 +7,8 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.slf4j.Logger;
@@ -39,6 +41,7 @@ class PostgresEventListener implements SmartLifecycle, HealthIndicator {
     private static final Duration POLL = Duration.ofMillis(500);
     private static final Duration CHECK = Duration.ofSeconds(10);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    private static final Duration FIRST_ATTEMPT_WAIT = Duration.ofSeconds(15);
 
     private final EventStreams streams;
     private final JsonMapper json;
@@ -46,6 +49,7 @@ class PostgresEventListener implements SmartLifecycle, HealthIndicator {
     private final Properties connectionProperties = new Properties();
     private volatile boolean running;
     private volatile boolean listening;
+    private final CountDownLatch firstAttempt = new CountDownLatch(1);
     private volatile Connection connection;
     private Thread thread;
 
@@ -76,6 +80,15 @@ class PostgresEventListener implements SmartLifecycle, HealthIndicator {
     public void start() {
         running = true;
         thread = Thread.ofPlatform().name("device-events-listener").daemon().start(this::run);
+        // Wait for the first attempt (bounded by connectTimeout), so an instance that reports ready is
+        // already listening: a change made right after start-up is not missed, and health is not DOWN
+        // merely because the thread has not been scheduled yet. A failed first attempt does not block
+        // start-up; the thread keeps retrying and health says DOWN until it succeeds.
+        try {
+            firstAttempt.await(FIRST_ATTEMPT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
@@ -123,6 +136,7 @@ class PostgresEventListener implements SmartLifecycle, HealthIndicator {
                     st.execute("LISTEN " + CHANNEL);
                 }
                 listening = true;
+                firstAttempt.countDown();
                 backoff = Duration.ofMillis(250);
                 if (reconnect) {
                     log.info("LISTEN {} re-established", CHANNEL);
@@ -138,6 +152,7 @@ class PostgresEventListener implements SmartLifecycle, HealthIndicator {
             } finally {
                 listening = false;
                 connection = null;
+                firstAttempt.countDown();
             }
             if (running) {
                 sleep(backoff);

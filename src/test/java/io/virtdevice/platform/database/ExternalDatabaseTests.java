@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.virtdevice.platform.crypto.PasswordHasher;
+import io.virtdevice.testing.Api;
 import io.virtdevice.testing.AppInstance;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.Fixtures.TestUser;
@@ -109,7 +110,8 @@ class ExternalDatabaseTests {
         assertThat(app.context().getEnvironment().getProperty("virtdevice.database.embedded.actual-port"))
                 .as("no embedded server was started").isNull();
         assertThat(app.api().get("/actuator/health/readiness").json().path("status").asString()).isEqualTo("UP");
-        assertThat(app.api().get("/actuator/health").status()).isEqualTo(200);
+        Api.Response health = app.api().get("/actuator/health");
+        assertThat(health.status()).as(health::toString).isEqualTo(200);
 
         TestDatabase db = new TestDatabase(app.context().getBean(DataSource.class),
                 app.context().getBean(PlatformTransactionManager.class), JDBC_URL);
