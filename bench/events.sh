@@ -20,8 +20,11 @@ DATA_DIR=target/bench-events-postgres
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 command -v psql >/dev/null || { echo "psql is needed (apt-get install -y postgresql-client)"; exit 1; }
 
-[ "${SKIP_BUILD:-}" = 1 ] || ./mvnw -B -ntp -q -DskipTests package
-JAR=$(ls target/virtdevice-*.jar | grep -v original | head -1)
+# JAR=path/to/other.jar benchmarks another build (e.g. an earlier commit's) with the same load
+if [ -z "${JAR:-}" ]; then
+  [ "${SKIP_BUILD:-}" = 1 ] || ./mvnw -B -ntp -q -DskipTests package
+  JAR=$(ls target/virtdevice-*.jar | grep -v original | head -1)
+fi
 rm -rf "$DATA_DIR" target/bench-events-secret.key
 "$JAVA_HOME/bin/java" -jar "$JAR" --server.port=$APP_PORT --LOG_FORMAT= --logging.level.root=WARN \
   --virtdevice.database.embedded.data-directory=$DATA_DIR --virtdevice.database.embedded.port=$PG_PORT \

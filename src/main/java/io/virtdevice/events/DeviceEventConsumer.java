@@ -1,5 +1,7 @@
 package io.virtdevice.events;
 
+import java.util.List;
+
 /**
  * The durable reactions to device changes (webhooks; later Alexa change reports and IFTTT realtime
  * notifications) plug in here. For every committed change the {@link DeviceEventDispatcher} calls each
@@ -13,4 +15,12 @@ package io.virtdevice.events;
 public interface DeviceEventConsumer {
 
     void stage(DeviceEvent event);
+
+    /**
+     * Stages consecutive events of one owner, in commit order; what the dispatcher calls. By default one
+     * {@link #stage} after the other; a consumer may stage the whole run with one statement instead.
+     */
+    default void stageAll(List<DeviceEvent> events) {
+        events.forEach(this::stage);
+    }
 }

@@ -54,6 +54,10 @@ class DeviceEventDispatcher implements SmartLifecycle {
     private static final String ADVANCE = """
             update event_dispatch_cursor set tx_id = cast(:tx as xid8), seq = :seq, updated_at = now()
             """;
+    // after a batch that was not full: advance and look for held-back events in one round trip
+    private static final String ADVANCE_AND_CHECK = ADVANCE + """
+            returning app.device_events_held_back(tx_id, seq)
+            """;
     private static final String HELD_BACK = """
             select app.device_events_held_back(c.tx_id, c.seq) from event_dispatch_cursor c
             """;
@@ -94,7 +98,8 @@ class DeviceEventDispatcher implements SmartLifecycle {
         this.jdbc = jdbc;
         this.consumers = consumers;
         this.dataSource = dataSource;
-        this.tx = new TransactionTemplate(transactionManager);
+        // a lost dispatch (database crash) is dispatched again: no need to wait for the WAL flush
+        this.tx = TenantScopedTransactionManager.asynchronousCommit(transactionManager);
         this.interval = settings.dispatchInterval();
         this.maxFailures = Math.max(1, settings.dispatchMaxFailures());
     }
@@ -185,27 +190,31 @@ class DeviceEventDispatcher implements SmartLifecycle {
             return heldBack() ? Outcome.HELD_BACK : Outcome.DONE;
         }
         List<DeviceEventConsumer> all = consumers.orderedStream().toList();
+        // Consecutive events of one owner are staged together, under that owner's context (bound to the
+        // transaction's session with set_config). The context stays bound after the last run: only the
+        // cursor (a system table) is written after it, and the setting ends with the transaction.
         TenantContext bound = null;
-        try {
-            for (DeviceEventReader.Dispatchable next : events) {
-                DeviceEvent event = next.event();
-                TenantContext owner = event.owner();
-                if (!owner.equals(bound)) {
-                    TenantScopedTransactionManager.rebind(dataSource, owner);
-                    bound = owner;
-                }
-                TenantScope.run(owner, () -> all.forEach(consumer -> consumer.stage(event)));
+        int from = 0;
+        while (from < events.size()) {
+            TenantContext owner = events.get(from).event().owner();
+            int to = from + 1;
+            while (to < events.size() && events.get(to).event().owner().equals(owner)) {
+                to++;
             }
-        } finally {
-            if (bound != null) {
-                TenantScopedTransactionManager.rebind(dataSource, null);
+            List<DeviceEvent> run = events.subList(from, to).stream().map(DeviceEventReader.Dispatchable::event).toList();
+            if (!owner.equals(bound)) {
+                TenantScopedTransactionManager.rebind(dataSource, owner);
+                bound = owner;
             }
+            TenantScope.run(owner, () -> all.forEach(consumer -> consumer.stageAll(run)));
+            from = to;
         }
-        advance(events.get(events.size() - 1));
+        DeviceEventReader.Dispatchable last = events.get(events.size() - 1);
         if (events.size() == limit) {
+            advance(last);
             return Outcome.MORE;
         }
-        return heldBack() ? Outcome.HELD_BACK : Outcome.DONE;
+        return advanceAndCheck(last) ? Outcome.HELD_BACK : Outcome.DONE;
     }
 
     /**
@@ -266,6 +275,12 @@ class DeviceEventDispatcher implements SmartLifecycle {
 
     private void advance(DeviceEventReader.Dispatchable last) {
         jdbc.sql(ADVANCE).param("tx", last.txId()).param("seq", last.event().seq()).update();
+    }
+
+    /** Advances the cursor past {@code last}; whether events after it are held back by an open transaction. */
+    private boolean advanceAndCheck(DeviceEventReader.Dispatchable last) {
+        return jdbc.sql(ADVANCE_AND_CHECK).param("tx", last.txId()).param("seq", last.event().seq())
+                .query(Boolean.class).single();
     }
 
     /** Whether events exist after the cursor that an older, still open transaction keeps back. */

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -123,29 +124,54 @@ class DeliverWebhookTask extends CustomTask<DeliverWebhookTask.Job> {
             tx.executeWithoutResult(s -> deliveries.abandon(pending.id(), "webhook is disabled"));
             return done();
         }
-        int attempt = pending.attempts() + 1;
+        Instant next = send(job, pending, retry -> {});
+        return next == null ? done() : reschedule(next, job.withAttempt(pending.attempts() + 2));
+    }
+
+    /**
+     * Makes attempt {@code pending.attempts() + 1} of the message and records it (which also ends a first
+     * attempt's lease). Returns the time of the next attempt, or null when the message is finished.
+     */
+    Instant send(Job job, WebhookDeliveryRepository.Pending pending, Consumer<Instant> retry) {
+        return record(job, pending, post(pending), retry);
+    }
+
+    /** Sends the message once, signed with the webhook's secrets; nothing is recorded. */
+    WebhookSender.Result post(WebhookDeliveryRepository.Pending pending) {
         List<WebhookSecret> secrets;
         try {
             secrets = secrets(pending);
         } catch (IllegalStateException e) {
-            secrets = null;
             log.warn("webhook {}: signing secret cannot be opened ({})", pending.webhookId(), e.getMessage());
+            // A secret that does not open (master key changed or lost) counts as a failed attempt, so the
+            // webhook is eventually disabled instead of the task retrying forever.
+            return WebhookSender.Result.refused("signing secret cannot be opened (was the master key changed?)");
         }
-        // A secret that does not open (master key changed or lost) counts as a failed attempt, so the
-        // webhook is eventually disabled instead of the task retrying forever.
-        WebhookSender.Result outcome = secrets == null
-                ? WebhookSender.Result.refused("signing secret cannot be opened (was the master key changed?)")
-                : sender.send(URI.create(pending.url()), pending.headers(), pending.msgId(), pending.payload(), secrets);
-        Instant next = tx.execute(s -> record(job, pending, attempt, outcome));
-        return next == null ? done() : reschedule(next, job.withAttempt(attempt + 1));
+        return sender.send(URI.create(pending.url()), pending.headers(), pending.msgId(), pending.payload(), secrets);
+    }
+
+    /**
+     * Records attempt {@code pending.attempts() + 1} with its outcome in one transaction. Returns the time of
+     * the next attempt, or null when the message is finished; the same time goes to {@code retry} inside the
+     * transaction, so whoever runs the retry can be scheduled atomically with the record.
+     */
+    Instant record(Job job, WebhookDeliveryRepository.Pending pending, WebhookSender.Result outcome,
+            Consumer<Instant> retry) {
+        int attempt = pending.attempts() + 1;
+        return tx.execute(s -> {
+            Instant next = record(job, pending, attempt, outcome);
+            if (next != null) {
+                retry.accept(next);
+            }
+            return next;
+        });
     }
 
     /** Records the attempt; the time of the next one, or null when the message is finished. */
     private Instant record(Job job, WebhookDeliveryRepository.Pending pending, int attempt,
             WebhookSender.Result result) {
         if (result.delivered()) {
-            deliveries.record(pending.id(), "succeeded", attempt, null, result);
-            deliveries.webhookSucceeded(pending.webhookId(), result.httpStatus());
+            deliveries.recordSuccess(pending.id(), attempt, result);
             return null;
         }
         Optional<WebhookDeliveryRepository.FailureState> state =

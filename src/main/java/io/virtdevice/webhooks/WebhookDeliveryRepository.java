@@ -4,6 +4,7 @@ import io.virtdevice.platform.tenancy.TenantContext;
 import io.virtdevice.platform.web.KeysetCursor;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -20,19 +21,57 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 class WebhookDeliveryRepository {
 
-    // One statement finds the matching webhooks and stages a message for each; the unique
-    // (webhook_id, event_id) makes a repeated dispatch stage nothing new.
+    // One statement finds the matching webhooks, stages a message for each with its first attempt leased
+    // to this process, and returns what that attempt needs; the unique (webhook_id, event_id) makes a
+    // repeated dispatch stage (and return) nothing new.
     private static final String STAGE_FOR_EVENT = """
-            insert into webhook_deliveries (id, tenant_id, user_id, webhook_id, event_id, msg_id, event_type, payload,
-                                            max_attempts, next_attempt_at)
-            select m.id, m.tenant_id, m.user_id, m.webhook_id, :event, 'msg_' || replace(m.id::text, '-', ''), :type,
-                   :payload, :maxAttempts, now()
-              from (select gen_random_uuid() as id, w.tenant_id, w.user_id, w.id as webhook_id
-                      from webhooks w
-                     where w.user_id = :user and w.enabled and :type = any (w.events)
-                       and (w.device_id is null or w.device_id = :device)) m
-            on conflict (webhook_id, event_id) do nothing
-            returning id
+            with m as (
+                select gen_random_uuid() as id, w.tenant_id, w.user_id, w.id as webhook_id, w.url,
+                       w.headers::text as headers, w.secret_enc,
+                       case when w.previous_secret_expires_at > now() then w.previous_secret_enc end
+                           as previous_secret_enc
+                  from webhooks w
+                 where w.user_id = :user and w.enabled and :type = any (w.events)
+                   and (w.device_id is null or w.device_id = :device)),
+            staged as (
+                insert into webhook_deliveries (id, tenant_id, user_id, webhook_id, event_id, msg_id, event_type,
+                                                payload, max_attempts, next_attempt_at, lease_until)
+                select m.id, m.tenant_id, m.user_id, m.webhook_id, :event, 'msg_' || replace(m.id::text, '-', ''),
+                       :type, :payload, :maxAttempts, now(), now() + cast(:lease as interval)
+                  from m
+                on conflict (webhook_id, event_id) do nothing
+                returning id, msg_id, next_attempt_at, lease_until)
+            select s.id, m.webhook_id, s.msg_id, s.next_attempt_at, s.lease_until, m.url, m.headers, m.secret_enc,
+                   m.previous_secret_enc
+              from staged s join m on m.id = s.id
+            """;
+
+    // The same for consecutive events of one owner (what the dispatcher hands over): one statement for all.
+    private static final String STAGE_FOR_EVENTS = """
+            with e as (
+                select * from unnest(cast(cast(:events as text[]) as uuid[]), cast(cast(:devices as text[]) as uuid[]),
+                                     cast(:types as text[]), cast(:payloads as text[]))
+                    as e(event_id, device_id, event_type, payload)),
+            m as (
+                select gen_random_uuid() as id, w.tenant_id, w.user_id, w.id as webhook_id, w.url,
+                       w.headers::text as headers, w.secret_enc,
+                       case when w.previous_secret_expires_at > now() then w.previous_secret_enc end
+                           as previous_secret_enc,
+                       e.event_id, e.event_type, e.payload
+                  from e join webhooks w
+                    on w.user_id = :user and w.enabled and e.event_type = any (w.events)
+                   and (w.device_id is null or w.device_id = e.device_id)),
+            staged as (
+                insert into webhook_deliveries (id, tenant_id, user_id, webhook_id, event_id, msg_id, event_type,
+                                                payload, max_attempts, next_attempt_at, lease_until)
+                select m.id, m.tenant_id, m.user_id, m.webhook_id, m.event_id, 'msg_' || replace(m.id::text, '-', ''),
+                       m.event_type, m.payload, :maxAttempts, now(), now() + cast(:lease as interval)
+                  from m
+                on conflict (webhook_id, event_id) do nothing
+                returning id, event_id, msg_id, next_attempt_at, lease_until)
+            select s.id, s.event_id, m.webhook_id, s.msg_id, s.next_attempt_at, s.lease_until, m.url, m.headers,
+                   m.secret_enc, m.previous_secret_enc
+              from staged s join m on m.id = s.id
             """;
 
     private static final String INSERT_TEST = """
@@ -52,23 +91,67 @@ class WebhookDeliveryRepository {
     private static final String RECORD = """
             update webhook_deliveries
                set status = :status, attempts = :attempt, last_attempt_at = now(), next_attempt_at = :next,
-                   http_status = :httpStatus, latency_ms = :latency, response_excerpt = :excerpt, error = :error
+                   http_status = :httpStatus, latency_ms = :latency, response_excerpt = :excerpt, error = :error,
+                   lease_until = null
              where id = :id
             """;
+
+    private static final String RELEASE_LEASE = """
+            update webhook_deliveries set lease_until = null where id = :id and lease_until is not null
+            """;
+
+    private static final String LEASE_EXPIRED = "select id, tenant_id, user_id from app.webhook_deliveries_lease_expired(:limit)";
 
     private static final String ABANDON = """
             update webhook_deliveries set status = 'failed', next_attempt_at = null, error = :error
              where id = :id and status = 'pending'
             """;
 
-    // Only when something changes (or once a second): a busy webhook's row would otherwise be updated,
-    // and row-locked, by every single delivery.
-    private static final String SUCCEEDED = """
-            update webhooks set last_triggered_at = now(), last_status_code = :httpStatus, failure_count = 0,
-                                failing_since = null
-             where id = :id
-               and (failure_count <> 0 or failing_since is not null or last_status_code is distinct from :httpStatus
-                    or last_triggered_at is null or last_triggered_at < now() - interval '1 second')
+    // A success records the attempt and clears the webhook's failure state in one statement. The webhook
+    // row is only updated when something changes (or once a second): a busy webhook's row would otherwise
+    // be updated, and row-locked, by every single delivery.
+    private static final String RECORD_SUCCESS = """
+            with d as (
+                update webhook_deliveries
+                   set status = 'succeeded', attempts = :attempt, last_attempt_at = now(), next_attempt_at = null,
+                       http_status = :httpStatus, latency_ms = :latency, response_excerpt = :excerpt, error = null,
+                       lease_until = null
+                 where id = :id
+                returning webhook_id)
+            update webhooks w
+               set last_triggered_at = now(), last_status_code = :httpStatus, failure_count = 0, failing_since = null
+              from d
+             where w.id = d.webhook_id
+               and (w.failure_count <> 0 or w.failing_since is not null or w.last_status_code is distinct from :httpStatus
+                    or w.last_triggered_at is null or w.last_triggered_at < now() - interval '1 second')
+            """;
+
+    // Successful first attempts of one user, recorded together (FirstAttempts' recorder); each webhook's
+    // row as above, once per statement.
+    private static final String RECORD_FIRST_SUCCESSES = """
+            with u as (
+                select * from unnest(cast(cast(:ids as text[]) as uuid[]), cast(cast(:statuses as text[]) as integer[]),
+                                     cast(cast(:latencies as text[]) as integer[]), cast(:excerpts as text[]),
+                                     cast(cast(:ats as text[]) as timestamptz[]))
+                    as u(id, http_status, latency_ms, excerpt, at)),
+            d as (
+                update webhook_deliveries d
+                   set status = 'succeeded', attempts = 1, last_attempt_at = u.at, next_attempt_at = null,
+                       http_status = u.http_status, latency_ms = u.latency_ms, response_excerpt = u.excerpt,
+                       error = null, lease_until = null
+                  from u
+                 where d.id = u.id and d.status = 'pending' and d.attempts = 0
+                returning d.webhook_id, u.http_status, u.at),
+            latest as (
+                select distinct on (webhook_id) webhook_id, http_status from d order by webhook_id, at desc)
+            update webhooks w
+               set last_triggered_at = now(), last_status_code = latest.http_status, failure_count = 0,
+                   failing_since = null
+              from latest
+             where w.id = latest.webhook_id
+               and (w.failure_count <> 0 or w.failing_since is not null
+                    or w.last_status_code is distinct from latest.http_status
+                    or w.last_triggered_at is null or w.last_triggered_at < now() - interval '1 second')
             """;
 
     private static final String FAILED = """
@@ -120,8 +203,12 @@ class WebhookDeliveryRepository {
             int maxAttempts, Instant nextAttemptAt, String url, Map<String, String> headers, boolean webhookEnabled,
             byte[] secretEnc, byte[] previousSecretEnc) {}
 
-    /** The ids of the deliveries staged for the event (none if no webhook matches or all exist already). */
-    List<UUID> stageForEvent(UUID userId, UUID eventId, UUID deviceId, String type, String payload, int maxAttempts) {
+    /** A message staged with its first attempt leased to this process until {@code leaseUntil}. */
+    record Staged(Pending pending, Instant leaseUntil) {}
+
+    /** The messages staged for the event (none if no webhook matches or all exist already). */
+    List<Staged> stageForEvent(UUID userId, UUID eventId, UUID deviceId, String type, String payload, int maxAttempts,
+            Duration lease) {
         return jdbc.sql(STAGE_FOR_EVENT)
                 .param("user", userId)
                 .param("event", eventId)
@@ -129,7 +216,61 @@ class WebhookDeliveryRepository {
                 .param("type", type)
                 .param("payload", payload)
                 .param("maxAttempts", maxAttempts)
-                .query((rs, i) -> rs.getObject("id", UUID.class))
+                .param("lease", lease.toMillis() + " milliseconds")
+                .query((rs, i) -> staged(rs, payload, maxAttempts))
+                .list();
+    }
+
+    /** One event to stage messages for, with its JSON body. */
+    record EventMessage(UUID eventId, UUID deviceId, String type, String payload) {}
+
+    /** {@link #stageForEvent} for several events of one user, in one statement. */
+    List<Staged> stageForEvents(UUID userId, List<EventMessage> events, int maxAttempts, Duration lease) {
+        Map<UUID, String> payloads = new java.util.HashMap<>();
+        events.forEach(e -> payloads.put(e.eventId(), e.payload()));
+        return jdbc.sql(STAGE_FOR_EVENTS)
+                .param("user", userId)
+                .param("events", events.stream().map(e -> e.eventId().toString()).toArray(String[]::new))
+                .param("devices", events.stream()
+                        .map(e -> e.deviceId() == null ? null : e.deviceId().toString()).toArray(String[]::new))
+                .param("types", events.stream().map(EventMessage::type).toArray(String[]::new))
+                .param("payloads", events.stream().map(EventMessage::payload).toArray(String[]::new))
+                .param("maxAttempts", maxAttempts)
+                .param("lease", lease.toMillis() + " milliseconds")
+                .query((rs, i) -> staged(rs, payloads.get(rs.getObject("event_id", UUID.class)), maxAttempts))
+                .list();
+    }
+
+    private Staged staged(ResultSet rs, String payload, int maxAttempts) throws SQLException {
+        return new Staged(new Pending(
+                rs.getObject("id", UUID.class),
+                rs.getObject("webhook_id", UUID.class),
+                rs.getString("msg_id"),
+                payload,
+                "pending",
+                0,
+                maxAttempts,
+                WebhookRepository.instant(rs, "next_attempt_at"),
+                rs.getString("url"),
+                headers(rs),
+                true,
+                rs.getBytes("secret_enc"),
+                rs.getBytes("previous_secret_enc")),
+                WebhookRepository.instant(rs, "lease_until"));
+    }
+
+    /** Ends the first attempt's lease of a message; false if it had none (recorded or handed over already). */
+    boolean releaseLease(UUID id) {
+        return jdbc.sql(RELEASE_LEASE).param("id", id).update() == 1;
+    }
+
+    /** A message whose first-attempt lease ran out, across tenants, and its owner. */
+    record Unattempted(UUID id, TenantContext owner) {}
+
+    List<Unattempted> leaseExpired(int limit) {
+        return jdbc.sql(LEASE_EXPIRED).param("limit", limit)
+                .query((rs, i) -> new Unattempted(rs.getObject("id", UUID.class), new TenantContext(
+                        rs.getObject("tenant_id", UUID.class), rs.getObject("user_id", UUID.class))))
                 .list();
     }
 
@@ -157,7 +298,7 @@ class WebhookDeliveryRepository {
                         rs.getInt("max_attempts"),
                         WebhookRepository.instant(rs, "next_attempt_at"),
                         rs.getString("url"),
-                        json.readValue(rs.getString("headers"), new TypeReference<Map<String, String>>() {}),
+                        headers(rs),
                         rs.getBoolean("enabled"),
                         rs.getBytes("secret_enc"),
                         rs.getBytes("previous_secret_enc")))
@@ -165,32 +306,52 @@ class WebhookDeliveryRepository {
     }
 
     void record(UUID id, String status, int attempt, Instant next, WebhookSender.Result result) {
-        jdbc.sql(RECORD)
-                .param("id", id)
+        outcome(jdbc.sql(RECORD), id, attempt, result)
                 .param("status", status)
-                .param("attempt", attempt)
                 .param("next", next == null ? null : OffsetDateTime.ofInstant(next, ZoneOffset.UTC),
                         java.sql.Types.TIMESTAMP_WITH_TIMEZONE)
-                .param("httpStatus", result.httpStatus(), java.sql.Types.INTEGER)
-                .param("latency", (int) Math.min(Integer.MAX_VALUE, result.latencyMs()))
-                .param("excerpt", result.excerpt(), java.sql.Types.VARCHAR)
                 .param("error", result.error() == null ? null : truncate(result.error(), 512), java.sql.Types.VARCHAR)
                 .update();
+    }
+
+    /** Records a successful attempt and clears its webhook's failure state. */
+    void recordSuccess(UUID id, int attempt, WebhookSender.Result result) {
+        outcome(jdbc.sql(RECORD_SUCCESS), id, attempt, result).update();
+    }
+
+    /** A successful first attempt, to record with others of the same user. */
+    record FirstSuccess(UUID id, Instant at, WebhookSender.Result result) {}
+
+    /** Records successful first attempts of the context user in one statement. */
+    void recordFirstSuccesses(List<FirstSuccess> successes) {
+        jdbc.sql(RECORD_FIRST_SUCCESSES)
+                .param("ids", successes.stream().map(x -> x.id().toString()).toArray(String[]::new))
+                .param("statuses", successes.stream().map(x -> String.valueOf(x.result().httpStatus())).toArray(String[]::new))
+                .param("latencies", successes.stream()
+                        .map(x -> String.valueOf(Math.min(Integer.MAX_VALUE, x.result().latencyMs()))).toArray(String[]::new))
+                .param("excerpts", successes.stream().map(x -> x.result().excerpt()).toArray(String[]::new))
+                .param("ats", successes.stream().map(x -> x.at().toString()).toArray(String[]::new))
+                .update();
+    }
+
+    private static JdbcClient.StatementSpec outcome(JdbcClient.StatementSpec sql, UUID id, int attempt,
+            WebhookSender.Result result) {
+        return sql.param("id", id)
+                .param("attempt", attempt)
+                .param("httpStatus", result.httpStatus(), java.sql.Types.INTEGER)
+                .param("latency", (int) Math.min(Integer.MAX_VALUE, result.latencyMs()))
+                .param("excerpt", result.excerpt(), java.sql.Types.VARCHAR);
     }
 
     void abandon(UUID id, String error) {
         jdbc.sql(ABANDON).param("id", id).param("error", error).update();
     }
 
-    void webhookSucceeded(UUID webhookId, int httpStatus) {
-        jdbc.sql(SUCCEEDED).param("id", webhookId).param("httpStatus", httpStatus).update();
-    }
-
     /** The webhook's state after a failed attempt. */
     record FailureState(boolean enabled, boolean failingTooLong) {}
 
     /** Counts a failed attempt against the webhook; empty if the webhook is gone. */
-    Optional<FailureState> webhookFailed(UUID webhookId, Integer httpStatus, java.time.Duration disableAfter) {
+    Optional<FailureState> webhookFailed(UUID webhookId, Integer httpStatus, Duration disableAfter) {
         return jdbc.sql(FAILED)
                 .param("id", webhookId)
                 .param("httpStatus", httpStatus, java.sql.Types.INTEGER)
@@ -218,6 +379,10 @@ class WebhookDeliveryRepository {
         return jdbc.sql(REDELIVER).param("webhook", webhookId).param("id", id)
                 .query(WebhookDeliveryRepository::delivery)
                 .optional();
+    }
+
+    private Map<String, String> headers(ResultSet rs) throws SQLException {
+        return json.readValue(rs.getString("headers"), new TypeReference<Map<String, String>>() {});
     }
 
     static String msgId(UUID deliveryId) {

@@ -1,21 +1,16 @@
 package io.virtdevice.webhooks;
 
-import com.github.kagkarlsson.scheduler.SchedulerClient;
-import com.github.kagkarlsson.scheduler.task.TaskInstance;
 import io.virtdevice.events.DeviceEvent;
 import io.virtdevice.events.DeviceEventConsumer;
-import io.virtdevice.events.SchedulerNudge;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Stages one message per matching webhook (enabled, subscribed to the event's type, and either for all
- * devices or for this one) and schedules its first attempt, inside the dispatch transaction.
+ * devices or for this one) inside the dispatch transaction; {@link FirstAttempts} sends them once it commits.
  */
 @Component
 class WebhookEventConsumer implements DeviceEventConsumer {
@@ -24,33 +19,42 @@ class WebhookEventConsumer implements DeviceEventConsumer {
     static final int MAX_PAYLOAD_BYTES = 20 * 1024;
 
     private final WebhookDeliveryRepository deliveries;
-    private final SchedulerClient scheduler;
-    private final DeliverWebhookTask deliver;
+    private final FirstAttempts firstAttempts;
     private final WebhookSettings settings;
     private final JsonMapper json;
-    private final SchedulerNudge nudge;
 
-    WebhookEventConsumer(WebhookDeliveryRepository deliveries, SchedulerClient scheduler, DeliverWebhookTask deliver,
-            WebhookSettings settings, JsonMapper json, SchedulerNudge nudge) {
+    WebhookEventConsumer(WebhookDeliveryRepository deliveries, FirstAttempts firstAttempts, WebhookSettings settings,
+            JsonMapper json) {
         this.deliveries = deliveries;
-        this.scheduler = scheduler;
-        this.deliver = deliver;
+        this.firstAttempts = firstAttempts;
         this.settings = settings;
         this.json = json;
-        this.nudge = nudge;
     }
 
     @Override
     public void stage(DeviceEvent event) {
-        List<UUID> staged = deliveries.stageForEvent(event.userId(), event.id(), event.deviceId(), event.type(),
-                payload(event), settings.maxAttempts());
+        List<WebhookDeliveryRepository.Staged> staged = deliveries.stageForEvent(event.userId(), event.id(),
+                event.deviceId(), event.type(), payload(event), settings.maxAttempts(), settings.firstAttemptLease());
         if (!staged.isEmpty()) {
-            List<TaskInstance<?>> attempts = staged.stream()
-                    .<TaskInstance<?>>map(id -> deliver.instance(DeliverWebhookTask.instanceId(id),
-                            new DeliverWebhookTask.Job(event.tenantId(), event.userId(), id, 1, false)))
-                    .toList();
-            scheduler.scheduleBatch(attempts, Instant.now());
-            nudge.afterCommit();
+            firstAttempts.afterCommit(event.owner(), staged);
+        }
+    }
+
+    /** All of one owner's consecutive events in one statement (the dispatcher's path). */
+    @Override
+    public void stageAll(List<DeviceEvent> events) {
+        if (events.size() == 1) {
+            stage(events.get(0));
+            return;
+        }
+        List<WebhookDeliveryRepository.EventMessage> messages = events.stream()
+                .map(e -> new WebhookDeliveryRepository.EventMessage(e.id(), e.deviceId(), e.type(), payload(e)))
+                .toList();
+        DeviceEvent first = events.get(0);
+        List<WebhookDeliveryRepository.Staged> staged = deliveries.stageForEvents(first.userId(), messages,
+                settings.maxAttempts(), settings.firstAttemptLease());
+        if (!staged.isEmpty()) {
+            firstAttempts.afterCommit(first.owner(), staged);
         }
     }
 

@@ -36,7 +36,9 @@ import org.springframework.context.annotation.Import;
             "virtdevice.events.dispatch-max-failures=2",
             "virtdevice.webhooks.retry-delays=500ms,1s,1s",
             "virtdevice.webhooks.disable-after=2s",
-            "virtdevice.webhooks.timeout=3s"
+            "virtdevice.webhooks.timeout=3s",
+            // expired first-attempt leases are handed over within a second
+            "virtdevice.webhooks.recover-interval=1s"
         })
 @Import(FailingConsumer.class)
 public @interface IntegrationTest {

@@ -132,6 +132,7 @@ class EgressPolicyTests {
 
     private static WebhookSettings settings(String cidr) {
         return new WebhookSettings(List.of(cidr), List.of(Duration.ofSeconds(1)), Duration.ofSeconds(15),
-                Duration.ofSeconds(5), Duration.ofHours(72), Duration.ofHours(24), 20, 30);
+                Duration.ofSeconds(5), Duration.ofHours(72), Duration.ofHours(24), 20, 30,
+                Duration.ofSeconds(60), Duration.ofSeconds(10), 64);
     }
 }

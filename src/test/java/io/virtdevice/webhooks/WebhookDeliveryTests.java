@@ -325,6 +325,48 @@ class WebhookDeliveryTests {
         assertThat(receiver.deliveries()).isEmpty();
     }
 
+    @Test
+    void sendsAMessageWhoseFirstAttemptLeaseRanOutAndLeavesALiveLeaseAlone() {
+        receiver.trust(createWebhook(Map.of("url", receiver.url("/orphans"), "events", List.of("device.created"))));
+        java.util.UUID webhook = java.util.UUID.fromString(webhookId());
+        // staged by a process that died before its first attempt, and one whose process is still at it
+        java.util.UUID orphan = stageLeased(webhook, "now() - interval '1 second'");
+        java.util.UUID leased = stageLeased(webhook, "now() + interval '1 hour'");
+
+        List<WebhookReceiver.Delivery> received = receiver.await(1, WAIT);
+        assertThat(received.get(0).signatureValid()).isTrue();
+        assertThat(received.get(0).id()).isEqualTo(WebhookDeliveryRepository.msgId(orphan));
+        JsonNode delivery = awaitDelivery(webhookId(), d -> d.path("id").asString().equals(orphan.toString())
+                && d.path("status").asString().equals("succeeded"));
+        assertThat(delivery.path("attempts").asInt()).isEqualTo(1);
+
+        sleep(Duration.ofMillis(2500)); // the recovery task runs every second in tests
+        assertThat(receiver.deliveries()).hasSize(1);
+        List<String> rows = sql().as(user, jdbc -> jdbc.sql("""
+                        select id, lease_until is not null as leased, attempts from webhook_deliveries
+                         where webhook_id = :w order by leased""")
+                .param("w", webhook)
+                .query((rs, i) -> rs.getObject("id") + ":" + rs.getBoolean("leased") + ":" + rs.getInt("attempts"))
+                .list());
+        assertThat(rows).containsExactly(orphan + ":false:1", leased + ":true:0");
+    }
+
+    private java.util.UUID stageLeased(java.util.UUID webhook, String leaseUntil) {
+        java.util.UUID id = java.util.UUID.randomUUID();
+        sql().as(user, jdbc -> jdbc.sql("""
+                        insert into webhook_deliveries (id, tenant_id, user_id, webhook_id, event_id, msg_id, event_type,
+                                                        payload, max_attempts, next_attempt_at, lease_until)
+                        values (:id, :tenant, :user, :webhook, gen_random_uuid(), :msgId, 'device.created',
+                                '{"type":"device.created"}', 4, now(), %s)""".formatted(leaseUntil))
+                .param("id", id)
+                .param("tenant", user.tenantId())
+                .param("user", user.userId())
+                .param("webhook", webhook)
+                .param("msgId", WebhookDeliveryRepository.msgId(id))
+                .update());
+        return id;
+    }
+
     private String webhookId;
 
     String webhookId() {

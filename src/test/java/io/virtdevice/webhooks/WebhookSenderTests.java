@@ -120,6 +120,7 @@ class WebhookSenderTests {
 
     private static WebhookSender sender(EgressPolicy policy) {
         return new WebhookSender(policy, new WebhookSettings(List.of(), List.of(Duration.ofSeconds(1)),
-                Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofHours(72), Duration.ofHours(24), 20, 30));
+                Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofHours(72), Duration.ofHours(24), 20, 30,
+                Duration.ofSeconds(60), Duration.ofSeconds(10), 64));
     }
 }

@@ -65,6 +65,46 @@ class WebhookStagingTests {
     }
 
     @Test
+    void stagesARunOfOneOwnersEventsForTheMatchingWebhooksOnceEachWithItsOwnBody() {
+        Fixtures.TestUser user = new Fixtures(dataSource, hasher).owner();
+        Api api = new Api(port).bearer(user.apiKey());
+        String lamp = api.post("/api/v1/devices", Map.of("name", "Lamp", "type", "switch")).json().path("id").asString();
+        // to a closed port: the attempts fail, which does not matter here
+        api.post("/api/v1/webhooks", Map.of("url", "http://127.0.0.1:9/all"));
+        api.post("/api/v1/webhooks", Map.of("url", "http://127.0.0.1:9/deletions", "events", List.of("device.deleted")));
+        api.post("/api/v1/webhooks", Map.of("url", "http://127.0.0.1:9/lamp", "deviceId", lamp,
+                "events", List.of("property.changed")));
+        UUID other = UUID.randomUUID();
+        DeviceEvent lampChanged = event(user, UUID.fromString(lamp), "property.changed");
+        DeviceEvent otherChanged = event(user, other, "property.changed");
+        DeviceEvent otherDeleted = event(user, other, "device.deleted");
+        List<DeviceEvent> run = List.of(lampChanged, otherChanged, otherDeleted);
+        TenantSql sql = new TenantSql(dataSource);
+        sql.as(user, jdbc -> {
+            consumer.stageAll(run);
+            consumer.stageAll(run); // a dispatch that runs again stages nothing new
+            return null;
+        });
+
+        List<String> staged = sql.as(user, jdbc -> jdbc.sql("""
+                        select substring(w.url from '[a-z]+$') || ':' || d.event_type || ':'
+                               || (d.event_id = cast(cast(d.payload as json) ->> 'id' as uuid)) as row
+                          from webhook_deliveries d join webhooks w on w.id = d.webhook_id
+                         where d.event_id in (:a, :b, :c)
+                         order by 1""")
+                .param("a", lampChanged.id())
+                .param("b", otherChanged.id())
+                .param("c", otherDeleted.id())
+                .query(String.class)
+                .list());
+        assertThat(staged).containsExactly(
+                "all:device.deleted:true", "all:property.changed:true", "all:property.changed:true",
+                "deletions:device.deleted:true", "lamp:property.changed:true");
+        assertThat(sql.count(user, "select count(*) from webhook_deliveries where event_id = :id and webhook_id = "
+                + "(select id from webhooks where url like '%/lamp')", lampChanged.id())).isEqualTo(1);
+    }
+
+    @Test
     void dropsChangesAndSnapshotFromAnOversizedPayload() {
         Fixtures.TestUser user = new Fixtures(dataSource, hasher).owner();
         ObjectNode snapshot = JsonNodeFactory.instance.objectNode();
@@ -78,6 +118,11 @@ class WebhookStagingTests {
         assertThat(json.readTree(payload).path("device").path("name").asString()).isEqualTo("Lamp");
         String small = consumer.payload(event(user, JsonNodeFactory.instance.objectNode().put("power", true)));
         assertThat(json.readTree(small).has("truncated")).isFalse();
+    }
+
+    private static DeviceEvent event(Fixtures.TestUser user, UUID device, String type) {
+        return new DeviceEvent(UUID.randomUUID(), 1, user.tenantId(), user.userId(), device, "Lamp", "switch", type,
+                "api", 2, JsonNodeFactory.instance.arrayNode(), JsonNodeFactory.instance.objectNode(), Instant.now());
     }
 
     private static DeviceEvent event(Fixtures.TestUser user, ObjectNode snapshot) {

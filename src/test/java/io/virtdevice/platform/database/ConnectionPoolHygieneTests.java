@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.virtdevice.platform.crypto.PasswordHasher;
+import io.virtdevice.platform.tenancy.TenantScopedTransactionManager;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.IntegrationTest;
 import io.virtdevice.testing.TestDatabase;
@@ -16,6 +17,8 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.ApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.TestPropertySource;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * With a pool of exactly one connection, every transaction reuses the connection the previous user had:
@@ -70,6 +73,21 @@ class ConnectionPoolHygieneTests {
         assertThat(outsideTransaction).containsEntry("a_devices", 0L).containsEntry("b_devices", 0L)
                 .containsEntry("pid", asB.get("pid"));
         assertThat((String) outsideTransaction.get("user_setting")).isNullOrEmpty();
+    }
+
+    @Test
+    void relaxesCommitDurabilityOnlyForTheTransactionThatAsksForIt() {
+        PlatformTransactionManager transactions = context.getBean(PlatformTransactionManager.class);
+        JdbcClient jdbc = context.getBean(JdbcClient.class);
+        String relaxed = TenantScopedTransactionManager.asynchronousCommit(transactions)
+                .execute(s -> jdbc.sql("select current_setting('synchronous_commit')").query(String.class).single());
+        // the same pooled connection, next transaction: back to the server's setting
+        String next = new TransactionTemplate(transactions)
+                .execute(s -> jdbc.sql("select current_setting('synchronous_commit')").query(String.class).single());
+        String outside = jdbc.sql("select current_setting('synchronous_commit')").query(String.class).single();
+        assertThat(relaxed).isEqualTo("off");
+        assertThat(next).isEqualTo("on");
+        assertThat(outside).isEqualTo("on");
     }
 
     @Test

@@ -1,0 +1,285 @@
+package io.virtdevice.webhooks;
+
+import com.github.kagkarlsson.scheduler.SchedulerClient;
+import io.virtdevice.events.SchedulerNudge;
+import io.virtdevice.platform.tenancy.TenantContext;
+import io.virtdevice.platform.tenancy.TenantScope;
+import io.virtdevice.platform.tenancy.TenantScopedTransactionManager;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Makes the first attempt of every freshly staged webhook message in the process that staged it, as soon as
+ * the dispatch transaction commits: no db-scheduler row is written, picked, read and deleted per message,
+ * and no poll stands between a change and its webhook.
+ *
+ * <p>Durability comes from the message's lease ({@code webhook_deliveries.lease_until}, set when staged):
+ * recording the first attempt ends it, in the same transaction that schedules the retry (a db-scheduler
+ * task, as every later attempt is). An attempt is only started while the lease has more than the request
+ * timeout plus a margin left, so it never outlives its lease; a message this process cannot attempt in time
+ * (it is overloaded or stopping) is handed to db-scheduler at once, and one whose process died is handed over
+ * when its lease runs out by the lease sweep every instance runs each {@code virtdevice.webhooks.recover-interval}
+ * (a hand-over is one conditional update, so instances sweeping at the same time hand each message over once;
+ * a db-scheduler recurring task proved too slow here: after a kill -9 it waits for dead-execution detection). Either way each message is attempted at least
+ * once, and twice only if the process dies between sending and recording.
+ *
+ * <p>Successes, the common case, are recorded in batches by one recorder thread: one transaction and one
+ * statement per user for whatever has accumulated, instead of a transaction per message. A failed attempt is
+ * recorded at once, with its retry.
+ */
+@Component
+class FirstAttempts implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(FirstAttempts.class);
+
+    private final DeliverWebhookTask deliver;
+    // Lazy, like every scheduler use outside the tasks
+    private final ObjectProvider<SchedulerClient> scheduler;
+    private final SchedulerNudge nudge;
+    private final WebhookDeliveryRepository deliveries;
+    private final WebhookSettings settings;
+    private final TransactionTemplate tx;
+    private final TransactionTemplate recordTx;
+    private final TransactionTemplate readTx;
+    private final DataSource dataSource;
+    private final Semaphore permits;
+    private final LinkedBlockingQueue<Success> successes = new LinkedBlockingQueue<>();
+    private volatile ExecutorService executor;
+    private volatile boolean running;
+    private volatile boolean recording;
+    private Thread recorder;
+    private ScheduledExecutorService sweeper;
+
+    private record Success(TenantContext owner, WebhookDeliveryRepository.FirstSuccess success) {}
+
+    static final int RECOVER_BATCH = 500;
+
+    /** The most successes recorded in one transaction. */
+    static final int RECORD_BATCH = 500;
+
+    FirstAttempts(DeliverWebhookTask deliver, ObjectProvider<SchedulerClient> scheduler, SchedulerNudge nudge,
+            WebhookDeliveryRepository deliveries, WebhookSettings settings, PlatformTransactionManager transactions,
+            DataSource dataSource) {
+        this.deliver = deliver;
+        this.scheduler = scheduler;
+        this.nudge = nudge;
+        this.deliveries = deliveries;
+        this.settings = settings;
+        this.tx = new TransactionTemplate(transactions);
+        this.readTx = new TransactionTemplate(transactions);
+        this.readTx.setReadOnly(true);
+        // a lost record (database crash) leaves the lease: the message is sent again
+        this.recordTx = TenantScopedTransactionManager.asynchronousCommit(transactions);
+        this.dataSource = dataSource;
+        this.permits = new Semaphore(settings.firstAttemptConcurrency());
+    }
+
+    /** Attempts the messages once the current (dispatch) transaction has committed; nothing if it rolls back. */
+    void afterCommit(TenantContext owner, List<WebhookDeliveryRepository.Staged> staged) {
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+                staged.forEach(message -> submit(owner, message));
+            }
+        });
+    }
+
+    /**
+     * Ends the message's lease and schedules its first attempt as a db-scheduler task, in one transaction
+     * under the owner's context; nothing if the lease had already ended.
+     */
+    void handOver(TenantContext owner, UUID deliveryId) {
+        boolean handed = Boolean.TRUE.equals(TenantScope.call(owner, () -> tx.execute(s -> {
+            if (!deliveries.releaseLease(deliveryId)) {
+                return false;
+            }
+            scheduler.getObject().scheduleIfNotExists(deliver.instance(DeliverWebhookTask.instanceId(deliveryId),
+                    new DeliverWebhookTask.Job(owner.tenantId(), owner.userId(), deliveryId, 1, false)), Instant.now());
+            return true;
+        })));
+        if (handed) {
+            nudge.afterCommit();
+        }
+    }
+
+    private void submit(TenantContext owner, WebhookDeliveryRepository.Staged message) {
+        ExecutorService current = executor;
+        if (current == null) {
+            return; // not started or stopped: the lease hands it over
+        }
+        try {
+            current.execute(() -> attempt(owner, message));
+        } catch (RejectedExecutionException e) {
+            // stopping: the lease hands it over
+        }
+    }
+
+    private void attempt(TenantContext owner, WebhookDeliveryRepository.Staged message) {
+        WebhookDeliveryRepository.Pending pending = message.pending();
+        try {
+            permits.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return; // stopping hard: the lease hands it over
+        }
+        try {
+            if (!running || Instant.now().isAfter(settings.firstAttemptStartBy(message.leaseUntil()))) {
+                handOver(owner, pending.id());
+                return;
+            }
+            DeliverWebhookTask.Job job = new DeliverWebhookTask.Job(owner.tenantId(), owner.userId(), pending.id(), 1,
+                    false);
+            WebhookSender.Result outcome = deliver.post(pending);
+            if (outcome.delivered()) {
+                successes.add(new Success(owner, new WebhookDeliveryRepository.FirstSuccess(pending.id(), Instant.now(),
+                        outcome)));
+                return;
+            }
+            TenantScope.run(owner, () -> deliver.record(job, pending, outcome, next -> scheduler.getObject().schedule(
+                    deliver.instance(DeliverWebhookTask.instanceId(pending.id()), job.withAttempt(2)), next)));
+        } catch (RuntimeException e) {
+            // e.g. the database was unreachable while recording: the lease hands the message over
+            log.warn("webhook message {}: first attempt not recorded ({}); it is retried when its lease ends",
+                    pending.msgId(), e.toString());
+        } finally {
+            permits.release();
+        }
+    }
+
+    /** Hands every message whose lease has run out (its process died) to db-scheduler; the number handed over. */
+    int recoverExpiredLeases() {
+        int total = 0;
+        List<WebhookDeliveryRepository.Unattempted> expired;
+        do {
+            expired = TenantScope.callWithoutContext(() -> readTx.execute(s -> deliveries.leaseExpired(RECOVER_BATCH)));
+            for (WebhookDeliveryRepository.Unattempted message : expired) {
+                handOver(message.owner(), message.id());
+            }
+            total += expired.size();
+        } while (expired.size() == RECOVER_BATCH && running);
+        if (total > 0) {
+            log.info("Handed {} webhook messages with an expired first-attempt lease to the scheduler", total);
+        }
+        return total;
+    }
+
+    private void sweep() {
+        try {
+            recoverExpiredLeases();
+        } catch (RuntimeException e) {
+            log.warn("webhook lease sweep failed ({}); trying again in {}", e.toString(), settings.recoverInterval());
+        }
+    }
+
+    /** The recorder thread: records accumulated successes until stopped and nothing is left. */
+    private void recordSuccesses() {
+        while (recording || !successes.isEmpty()) {
+            Success first;
+            try {
+                first = successes.poll(200, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (first == null) {
+                continue;
+            }
+            List<Success> batch = new ArrayList<>();
+            batch.add(first);
+            successes.drainTo(batch, RECORD_BATCH - 1);
+            try {
+                record(batch);
+            } catch (RuntimeException e) {
+                // The leases are still set: the messages are sent again when they run out (at least once).
+                log.warn("could not record {} successful webhook attempts ({}); they are sent again when their "
+                        + "leases end", batch.size(), e.toString());
+            }
+        }
+    }
+
+    /** One transaction; per user, its tenant context and one statement. */
+    private void record(List<Success> batch) {
+        Map<TenantContext, List<WebhookDeliveryRepository.FirstSuccess>> byOwner = new LinkedHashMap<>();
+        batch.forEach(s -> byOwner.computeIfAbsent(s.owner(), o -> new ArrayList<>()).add(s.success()));
+        TenantScope.callWithoutContext(() -> recordTx.execute(status -> {
+            byOwner.forEach((owner, list) -> {
+                TenantScopedTransactionManager.rebind(dataSource, owner);
+                TenantScope.run(owner, () -> deliveries.recordFirstSuccesses(list));
+            });
+            return null;
+        }));
+    }
+
+    @Override
+    public void start() {
+        executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("webhook-first-attempt-", 0).factory());
+        running = true;
+        recording = true;
+        recorder = Thread.ofPlatform().daemon().name("webhook-success-recorder").start(this::recordSuccesses);
+        sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("webhook-lease-sweep").factory());
+        long every = settings.recoverInterval().toMillis();
+        sweeper.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** Hands waiting messages to db-scheduler and lets attempts in flight finish (bounded by the timeout). */
+    @Override
+    public void stop() {
+        running = false;
+        if (sweeper != null) {
+            sweeper.shutdownNow();
+        }
+        ExecutorService current = executor;
+        executor = null;
+        if (current == null) {
+            return;
+        }
+        current.shutdown();
+        try {
+            if (!current.awaitTermination(settings.timeout().plus(Duration.ofSeconds(2)).toMillis(), TimeUnit.MILLISECONDS)) {
+                current.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            current.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        recording = false; // no attempt is running any more: the recorder records what is left, then ends
+        try {
+            recorder.join(Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** Stops after the change-event dispatcher (which stages first attempts), before the database goes. */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE - 1;
+    }
+}
