@@ -21,32 +21,9 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 class WebhookDeliveryRepository {
 
-    // One statement finds the matching webhooks, stages a message for each with its first attempt leased
-    // to this process, and returns what that attempt needs; the unique (webhook_id, event_id) makes a
-    // repeated dispatch stage (and return) nothing new.
-    private static final String STAGE_FOR_EVENT = """
-            with m as (
-                select gen_random_uuid() as id, w.tenant_id, w.user_id, w.id as webhook_id, w.url,
-                       w.headers::text as headers, w.secret_enc,
-                       case when w.previous_secret_expires_at > now() then w.previous_secret_enc end
-                           as previous_secret_enc
-                  from webhooks w
-                 where w.user_id = :user and w.enabled and :type = any (w.events)
-                   and (w.device_id is null or w.device_id = :device)),
-            staged as (
-                insert into webhook_deliveries (id, tenant_id, user_id, webhook_id, event_id, msg_id, event_type,
-                                                payload, max_attempts, next_attempt_at, lease_until)
-                select m.id, m.tenant_id, m.user_id, m.webhook_id, :event, 'msg_' || replace(m.id::text, '-', ''),
-                       :type, :payload, :maxAttempts, now(), now() + cast(:lease as interval)
-                  from m
-                on conflict (webhook_id, event_id) do nothing
-                returning id, msg_id, next_attempt_at, lease_until)
-            select s.id, m.webhook_id, s.msg_id, s.next_attempt_at, s.lease_until, m.url, m.headers, m.secret_enc,
-                   m.previous_secret_enc
-              from staged s join m on m.id = s.id
-            """;
-
-    // The same for consecutive events of one owner (what the dispatcher hands over): one statement for all.
+    // One statement finds the webhooks matching each of one owner's events, stages a message for each pair
+    // with its first attempt leased to this process, and returns what those attempts need; the unique
+    // (webhook_id, event_id) makes a repeated dispatch stage (and return) nothing new.
     private static final String STAGE_FOR_EVENTS = """
             with e as (
                 select * from unnest(cast(cast(:events as text[]) as uuid[]), cast(cast(:devices as text[]) as uuid[]),
@@ -206,25 +183,10 @@ class WebhookDeliveryRepository {
     /** A message staged with its first attempt leased to this process until {@code leaseUntil}. */
     record Staged(Pending pending, Instant leaseUntil) {}
 
-    /** The messages staged for the event (none if no webhook matches or all exist already). */
-    List<Staged> stageForEvent(UUID userId, UUID eventId, UUID deviceId, String type, String payload, int maxAttempts,
-            Duration lease) {
-        return jdbc.sql(STAGE_FOR_EVENT)
-                .param("user", userId)
-                .param("event", eventId)
-                .param("device", deviceId)
-                .param("type", type)
-                .param("payload", payload)
-                .param("maxAttempts", maxAttempts)
-                .param("lease", lease.toMillis() + " milliseconds")
-                .query((rs, i) -> staged(rs, payload, maxAttempts))
-                .list();
-    }
-
     /** One event to stage messages for, with its JSON body. */
     record EventMessage(UUID eventId, UUID deviceId, String type, String payload) {}
 
-    /** {@link #stageForEvent} for several events of one user, in one statement. */
+    /** The messages staged for the user's events (none if no webhook matches or all exist already). */
     List<Staged> stageForEvents(UUID userId, List<EventMessage> events, int maxAttempts, Duration lease) {
         Map<UUID, String> payloads = new java.util.HashMap<>();
         events.forEach(e -> payloads.put(e.eventId(), e.payload()));

@@ -33,18 +33,13 @@ class WebhookEventConsumer implements DeviceEventConsumer {
 
     @Override
     public void stage(DeviceEvent event) {
-        List<WebhookDeliveryRepository.Staged> staged = deliveries.stageForEvent(event.userId(), event.id(),
-                event.deviceId(), event.type(), payload(event), settings.maxAttempts(), settings.firstAttemptLease());
-        if (!staged.isEmpty()) {
-            firstAttempts.afterCommit(event.owner(), staged);
-        }
+        stageAll(List.of(event));
     }
 
     /** All of one owner's consecutive events in one statement (the dispatcher's path). */
     @Override
     public void stageAll(List<DeviceEvent> events) {
-        if (events.size() == 1) {
-            stage(events.get(0));
+        if (events.isEmpty()) {
             return;
         }
         List<WebhookDeliveryRepository.EventMessage> messages = events.stream()
