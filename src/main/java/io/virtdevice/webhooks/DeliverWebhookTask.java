@@ -171,7 +171,8 @@ class DeliverWebhookTask extends CustomTask<DeliverWebhookTask.Job> {
     private Instant record(Job job, WebhookDeliveryRepository.Pending pending, int attempt,
             WebhookSender.Result result) {
         if (result.delivered()) {
-            deliveries.recordSuccess(pending.id(), attempt, result);
+            deliveries.recordSuccesses(
+                    List.of(new WebhookDeliveryRepository.Success(pending.id(), attempt, Instant.now(), result)));
             return null;
         }
         Optional<WebhookDeliveryRepository.FailureState> state =

@@ -65,14 +65,14 @@ class FirstAttempts implements SmartLifecycle {
     private final TransactionTemplate readTx;
     private final DataSource dataSource;
     private final Semaphore permits;
-    private final LinkedBlockingQueue<Success> successes = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<Succeeded> successes = new LinkedBlockingQueue<>();
     private volatile ExecutorService executor;
     private volatile boolean running;
     private volatile boolean recording;
     private Thread recorder;
     private ScheduledExecutorService sweeper;
 
-    private record Success(TenantContext owner, WebhookDeliveryRepository.FirstSuccess success) {}
+    private record Succeeded(TenantContext owner, WebhookDeliveryRepository.Success success) {}
 
     static final int RECOVER_BATCH = 500;
 
@@ -153,7 +153,7 @@ class FirstAttempts implements SmartLifecycle {
                     false);
             WebhookSender.Result outcome = deliver.post(pending);
             if (outcome.delivered()) {
-                successes.add(new Success(owner, new WebhookDeliveryRepository.FirstSuccess(pending.id(), Instant.now(),
+                successes.add(new Succeeded(owner, new WebhookDeliveryRepository.Success(pending.id(), 1, Instant.now(),
                         outcome)));
                 return;
             }
@@ -196,7 +196,7 @@ class FirstAttempts implements SmartLifecycle {
     /** The recorder thread: records accumulated successes until stopped and nothing is left. */
     private void recordSuccesses() {
         while (recording || !successes.isEmpty()) {
-            Success first;
+            Succeeded first;
             try {
                 first = successes.poll(200, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
@@ -206,7 +206,7 @@ class FirstAttempts implements SmartLifecycle {
             if (first == null) {
                 continue;
             }
-            List<Success> batch = new ArrayList<>();
+            List<Succeeded> batch = new ArrayList<>();
             batch.add(first);
             successes.drainTo(batch, RECORD_BATCH - 1);
             try {
@@ -220,13 +220,13 @@ class FirstAttempts implements SmartLifecycle {
     }
 
     /** One transaction; per user, its tenant context and one statement. */
-    private void record(List<Success> batch) {
-        Map<TenantContext, List<WebhookDeliveryRepository.FirstSuccess>> byOwner = new LinkedHashMap<>();
+    private void record(List<Succeeded> batch) {
+        Map<TenantContext, List<WebhookDeliveryRepository.Success>> byOwner = new LinkedHashMap<>();
         batch.forEach(s -> byOwner.computeIfAbsent(s.owner(), o -> new ArrayList<>()).add(s.success()));
         TenantScope.callWithoutContext(() -> recordTx.execute(status -> {
             byOwner.forEach((owner, list) -> {
                 TenantScopedTransactionManager.rebind(dataSource, owner);
-                TenantScope.run(owner, () -> deliveries.recordFirstSuccesses(list));
+                TenantScope.run(owner, () -> deliveries.recordSuccesses(list));
             });
             return null;
         }));

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -84,40 +85,24 @@ class WebhookDeliveryRepository {
              where id = :id and status = 'pending'
             """;
 
-    // A success records the attempt and clears the webhook's failure state in one statement. The webhook
-    // row is only updated when something changes (or once a second): a busy webhook's row would otherwise
-    // be updated, and row-locked, by every single delivery.
-    private static final String RECORD_SUCCESS = """
-            with d as (
-                update webhook_deliveries
-                   set status = 'succeeded', attempts = :attempt, last_attempt_at = now(), next_attempt_at = null,
-                       http_status = :httpStatus, latency_ms = :latency, response_excerpt = :excerpt, error = null,
-                       lease_until = null
-                 where id = :id
-                returning webhook_id)
-            update webhooks w
-               set last_triggered_at = now(), last_status_code = :httpStatus, failure_count = 0, failing_since = null
-              from d
-             where w.id = d.webhook_id
-               and (w.failure_count <> 0 or w.failing_since is not null or w.last_status_code is distinct from :httpStatus
-                    or w.last_triggered_at is null or w.last_triggered_at < now() - interval '1 second')
-            """;
-
-    // Successful first attempts of one user, recorded together (FirstAttempts' recorder); each webhook's
-    // row as above, once per statement.
-    private static final String RECORD_FIRST_SUCCESSES = """
+    // Successful attempts of one user (one, or a batch from FirstAttempts' recorder): each message recorded
+    // unless it moved on meanwhile, and each webhook's failure state cleared in the same statement. The
+    // webhook row is only updated when something changes (or once a second): a busy webhook's row would
+    // otherwise be updated, and row-locked, by every single delivery.
+    private static final String RECORD_SUCCESSES = """
             with u as (
-                select * from unnest(cast(cast(:ids as text[]) as uuid[]), cast(cast(:statuses as text[]) as integer[]),
+                select * from unnest(cast(cast(:ids as text[]) as uuid[]), cast(cast(:attempts as text[]) as integer[]),
+                                     cast(cast(:statuses as text[]) as integer[]),
                                      cast(cast(:latencies as text[]) as integer[]), cast(:excerpts as text[]),
                                      cast(cast(:ats as text[]) as timestamptz[]))
-                    as u(id, http_status, latency_ms, excerpt, at)),
+                    as u(id, attempt, http_status, latency_ms, excerpt, at)),
             d as (
                 update webhook_deliveries d
-                   set status = 'succeeded', attempts = 1, last_attempt_at = u.at, next_attempt_at = null,
+                   set status = 'succeeded', attempts = u.attempt, last_attempt_at = u.at, next_attempt_at = null,
                        http_status = u.http_status, latency_ms = u.latency_ms, response_excerpt = u.excerpt,
                        error = null, lease_until = null
                   from u
-                 where d.id = u.id and d.status = 'pending' and d.attempts = 0
+                 where d.id = u.id and d.status = 'pending' and d.attempts = u.attempt - 1
                 returning d.webhook_id, u.http_status, u.at),
             latest as (
                 select distinct on (webhook_id) webhook_id, http_status from d order by webhook_id, at desc)
@@ -188,7 +173,7 @@ class WebhookDeliveryRepository {
 
     /** The messages staged for the user's events (none if no webhook matches or all exist already). */
     List<Staged> stageForEvents(UUID userId, List<EventMessage> events, int maxAttempts, Duration lease) {
-        Map<UUID, String> payloads = new java.util.HashMap<>();
+        Map<UUID, String> payloads = new HashMap<>();
         events.forEach(e -> payloads.put(e.eventId(), e.payload()));
         return jdbc.sql(STAGE_FOR_EVENTS)
                 .param("user", userId)
@@ -268,7 +253,12 @@ class WebhookDeliveryRepository {
     }
 
     void record(UUID id, String status, int attempt, Instant next, WebhookSender.Result result) {
-        outcome(jdbc.sql(RECORD), id, attempt, result)
+        jdbc.sql(RECORD)
+                .param("id", id)
+                .param("attempt", attempt)
+                .param("httpStatus", result.httpStatus(), java.sql.Types.INTEGER)
+                .param("latency", (int) Math.min(Integer.MAX_VALUE, result.latencyMs()))
+                .param("excerpt", result.excerpt(), java.sql.Types.VARCHAR)
                 .param("status", status)
                 .param("next", next == null ? null : OffsetDateTime.ofInstant(next, ZoneOffset.UTC),
                         java.sql.Types.TIMESTAMP_WITH_TIMEZONE)
@@ -276,33 +266,20 @@ class WebhookDeliveryRepository {
                 .update();
     }
 
-    /** Records a successful attempt and clears its webhook's failure state. */
-    void recordSuccess(UUID id, int attempt, WebhookSender.Result result) {
-        outcome(jdbc.sql(RECORD_SUCCESS), id, attempt, result).update();
-    }
+    /** A successful attempt (number {@code attempt}) made at {@code at}. */
+    record Success(UUID id, int attempt, Instant at, WebhookSender.Result result) {}
 
-    /** A successful first attempt, to record with others of the same user. */
-    record FirstSuccess(UUID id, Instant at, WebhookSender.Result result) {}
-
-    /** Records successful first attempts of the context user in one statement. */
-    void recordFirstSuccesses(List<FirstSuccess> successes) {
-        jdbc.sql(RECORD_FIRST_SUCCESSES)
+    /** Records successful attempts of the context user, and clears their webhooks' failure state, in one statement. */
+    void recordSuccesses(List<Success> successes) {
+        jdbc.sql(RECORD_SUCCESSES)
                 .param("ids", successes.stream().map(x -> x.id().toString()).toArray(String[]::new))
+                .param("attempts", successes.stream().map(x -> String.valueOf(x.attempt())).toArray(String[]::new))
                 .param("statuses", successes.stream().map(x -> String.valueOf(x.result().httpStatus())).toArray(String[]::new))
                 .param("latencies", successes.stream()
                         .map(x -> String.valueOf(Math.min(Integer.MAX_VALUE, x.result().latencyMs()))).toArray(String[]::new))
                 .param("excerpts", successes.stream().map(x -> x.result().excerpt()).toArray(String[]::new))
                 .param("ats", successes.stream().map(x -> x.at().toString()).toArray(String[]::new))
                 .update();
-    }
-
-    private static JdbcClient.StatementSpec outcome(JdbcClient.StatementSpec sql, UUID id, int attempt,
-            WebhookSender.Result result) {
-        return sql.param("id", id)
-                .param("attempt", attempt)
-                .param("httpStatus", result.httpStatus(), java.sql.Types.INTEGER)
-                .param("latency", (int) Math.min(Integer.MAX_VALUE, result.latencyMs()))
-                .param("excerpt", result.excerpt(), java.sql.Types.VARCHAR);
     }
 
     void abandon(UUID id, String error) {
