@@ -28,8 +28,11 @@ import org.springframework.transaction.event.TransactionalEventListener;
 class DeviceEventNotifier implements SmartLifecycle {
 
     static final String CHANNEL = "device_events";
+    // Asynchronous commit: the notifying transaction holds the database-wide notify lock until its commit
+    // returns, which would otherwise include a WAL flush. A crash can only lose notices, which are best effort.
     private static final String NOTIFY = """
-            select count(pg_notify('device_events', payload)) from unnest(cast(:payloads as text[])) as payload
+            select count(pg_notify('device_events', payload)), min(set_config('synchronous_commit', 'off', true))
+              from unnest(cast(:payloads as text[])) as payload
             """;
     private static final int BATCH = 500;
     private static final Logger log = LoggerFactory.getLogger(DeviceEventNotifier.class);
@@ -62,7 +65,7 @@ class DeviceEventNotifier implements SmartLifecycle {
                 }
                 batch.add(first);
                 queue.drainTo(batch, BATCH - 1);
-                jdbc.sql(NOTIFY).param("payloads", batch.toArray(String[]::new)).query(Long.class).single();
+                jdbc.sql(NOTIFY).param("payloads", batch.toArray(String[]::new)).query((rs, i) -> rs.getLong(1)).single();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;

@@ -1,6 +1,8 @@
 package io.virtdevice.devices;
 
 import io.virtdevice.platform.tenancy.TenantContext;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -19,7 +21,7 @@ class DeviceEventRepository {
                                        device_version, changes, snapshot)
             values (:tenant, :user, :device, :name, :type, :kind, :source, :version, cast(:changes as jsonb),
                     cast(:snapshot as jsonb))
-            returning id, occurred_at
+            returning id, occurred_at, seq, changes::text as changes, snapshot::text as snapshot
             """;
 
     private final JdbcClient jdbc;
@@ -30,8 +32,8 @@ class DeviceEventRepository {
         this.json = json;
     }
 
-    /** The stored event's id and time. */
-    record Stored(UUID id, Instant occurredAt) {}
+    /** The stored event's id, time and the columns the database computed or normalised. */
+    record Stored(UUID id, Instant occurredAt, long seq, String changes, String snapshot) {}
 
     Stored insert(TenantContext owner, Device device, DeviceStateChanged.Kind kind, ChangeSource source,
             long version, List<DeviceStateChanged.Change> changes, Map<String, Object> snapshot) {
@@ -46,8 +48,13 @@ class DeviceEventRepository {
                 .param("version", version)
                 .param("changes", json.writeValueAsString(changes))
                 .param("snapshot", json.writeValueAsString(snapshot))
-                .query((rs, i) -> new Stored(rs.getObject("id", UUID.class),
-                        rs.getObject("occurred_at", OffsetDateTime.class).toInstant()))
+                .query((rs, i) -> stored(rs, "id"))
                 .single();
+    }
+
+    /** Reads {@link Stored} from a row that returned the event's columns ({@code idColumn} for its id). */
+    static Stored stored(ResultSet rs, String idColumn) throws SQLException {
+        return new Stored(rs.getObject(idColumn, UUID.class), rs.getObject("occurred_at", OffsetDateTime.class)
+                .toInstant(), rs.getLong("seq"), rs.getString("changes"), rs.getString("snapshot"));
     }
 }

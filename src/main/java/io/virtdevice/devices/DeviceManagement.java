@@ -255,9 +255,7 @@ public class DeviceManagement {
         DeviceRepository.Applied applied =
                 devices.applyStateChange(owner, locked, stored, source, kind, changes, entry);
         Device device = applied.device();
-        DeviceStateChanged changed = new DeviceStateChanged(owner.tenantId(), owner.userId(), id, device.type(),
-                applied.eventId(), kind, source, device.version(), changes, applied.occurredAt());
-        publisher.publishEvent(changed);
+        publisher.publishEvent(changed(owner, device, kind, source, device.version(), changes, applied.event()));
         return device;
     }
 
@@ -275,8 +273,14 @@ public class DeviceManagement {
         TenantContext owner = context();
         DeviceEventRepository.Stored stored =
                 events.insert(owner, device, kind, source, version, changes, snapshot);
+        return changed(owner, device, kind, source, version, changes, stored);
+    }
+
+    private static DeviceStateChanged changed(TenantContext owner, Device device, Kind kind, ChangeSource source,
+            long version, List<Change> changes, DeviceEventRepository.Stored stored) {
         return new DeviceStateChanged(owner.tenantId(), owner.userId(), device.id(), device.type(), stored.id(), kind,
-                source, version, changes, stored.occurredAt());
+                source, version, changes, stored.occurredAt(),
+                new DeviceStateChanged.Row(stored.seq(), device.name(), stored.changes(), stored.snapshot()));
     }
 
     private static void addIfChanged(List<Change> changes, String field, String before, String after) {

@@ -104,11 +104,12 @@ class DeviceRepository {
                 select :tenant, :user, :device, :name, :type, :kind, :source, b.version, cast(:changes as jsonb),
                        cast(:snapshot as jsonb)
                   from bumped b
-                returning id, occurred_at
+                returning id, occurred_at, seq, changes::text as changes, snapshot::text as snapshot
             ), activity as (
                 %s
             )
-            select b.version, b.updated_at, e.id as event_id, e.occurred_at from bumped b, event e
+            select b.version, b.updated_at, e.id as event_id, e.occurred_at, e.seq, e.changes, e.snapshot
+              from bumped b, event e
             """;
 
     private static final String UPDATE_DETAILS = """
@@ -204,7 +205,7 @@ class DeviceRepository {
     }
 
     /** A state change as written: the device as it now is, and its {@code device_events} row. */
-    record Applied(Device device, UUID eventId, Instant occurredAt) {}
+    record Applied(Device device, DeviceEventRepository.Stored event) {}
 
     /**
      * Writes new stored values, bumps the version and appends the change's {@code device_events} row and its
@@ -235,12 +236,12 @@ class DeviceRepository {
                 .param("changes", json.writeValueAsString(changes))
                 .param("snapshot", json.writeValueAsString(Device.snapshot(after)))
                 .query((rs, i) -> new Object[] {rs.getLong("version"), instant(rs, "updated_at"),
-                        rs.getObject("event_id", UUID.class), instant(rs, "occurred_at")})
+                        DeviceEventRepository.stored(rs, "event_id")})
                 .single();
         Device device = new Device(current.id(), current.name(), current.friendlyName(), current.type(),
                 current.description(), current.alexaEndpointId(), current.iftttDeviceId(), current.online(),
                 (Long) result[0], after, current.createdAt(), (Instant) result[1], locked.now());
-        return new Applied(device, (UUID) result[2], (Instant) result[3]);
+        return new Applied(device, (DeviceEventRepository.Stored) result[2]);
     }
 
     void updateDetails(UUID id, String name, String friendlyName, String description) {

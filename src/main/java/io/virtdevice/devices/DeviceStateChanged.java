@@ -15,6 +15,8 @@ import java.util.UUID;
  * @param version the device's version after the change (for a deletion, one past its last version)
  * @param changes for property changes the properties that changed; for edits the names that changed
  *     ({@code name}, {@code friendlyName}, {@code description}); empty for creation and deletion
+ * @param row the rest of the {@code device_events} row as the database stored it, so that a consumer in
+ *     this process can hand the committed event on without reading it back
  */
 public record DeviceStateChanged(
         UUID tenantId,
@@ -26,11 +28,21 @@ public record DeviceStateChanged(
         ChangeSource source,
         long version,
         List<Change> changes,
-        Instant occurredAt) {
+        Instant occurredAt,
+        Row row) {
 
     public DeviceStateChanged {
         changes = List.copyOf(changes);
     }
+
+    /**
+     * Columns of the stored {@code device_events} row.
+     *
+     * @param seq its position in the global order of inserts
+     * @param changes the stored {@code changes} as PostgreSQL renders the jsonb (keys in its order)
+     * @param snapshot the stored {@code snapshot}, likewise
+     */
+    public record Row(long seq, String deviceName, String changes, String snapshot) {}
 
     /** The kinds of {@code device_events}; {@link #code()} is the stored value. */
     public enum Kind {

@@ -1,11 +1,14 @@
 package io.virtdevice.events;
 
+import io.virtdevice.devices.DeviceStateChanged;
 import io.virtdevice.platform.tenancy.TenantContext;
 import io.virtdevice.platform.tenancy.TenantScope;
 import io.virtdevice.platform.web.ApiProblem;
 import io.virtdevice.platform.web.ProblemTypes;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -29,15 +32,18 @@ import org.springframework.context.event.EventListener;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.event.TransactionPhase;
+import org.springframework.transaction.event.TransactionalEventListener;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The live streams open on this instance, by user. Notices of committed events arrive from the bus
- * (PostgreSQL LISTEN/NOTIFY or Redis); for users with open streams the events are read once under the
- * owner's tenant context (row-level security: a notice can never make another user's event visible) and
- * handed to each of their streams. Users without streams here cost a map lookup.
+ * The live streams open on this instance, by user. Changes committed by this instance are handed to their
+ * user's streams here as they commit. Notices of the others arrive from the bus (PostgreSQL LISTEN/NOTIFY or
+ * Redis); for users with open streams the events are read once under the owner's tenant context (row-level
+ * security: a notice can never make another user's event visible) and handed to each of their streams.
+ * Users without streams here cost a map lookup.
  */
 @Component
 class EventStreams {
@@ -123,10 +129,33 @@ class EventStreams {
         return emitter;
     }
 
+    /**
+     * A change committed by this instance: its user's streams here get it straight away, without waiting
+     * for the bus and reading it back (the notice that follows finds it delivered). Streams elsewhere get
+     * it through the bus. Runs in the committing thread, so it only renders and queues.
+     */
+    @TransactionalEventListener(phase = TransactionPhase.AFTER_COMMIT)
+    void committed(DeviceStateChanged change) {
+        Channel channel = channels.get(change.userId());
+        if (channel == null || !channel.owner.tenantId().equals(change.tenantId())) {
+            return; // a stream is bound to one tenant context, as reading under row-level security would be
+        }
+        try {
+            DeviceStateChanged.Row row = change.row();
+            publish(channel, List.of(new DeviceEvent(change.eventId(), row.seq(), change.tenantId(), change.userId(),
+                    change.deviceId(), row.deviceName(), change.deviceType().code(), change.kind().code(),
+                    change.source().code(), change.version(), json.readTree(row.changes()),
+                    json.readTree(row.snapshot()), change.occurredAt())));
+        } catch (RuntimeException e) {
+            // the change is committed; its notice from the bus still reaches the streams
+            log.warn("could not hand event {} to live streams: {}", change.eventId(), e.toString());
+        }
+    }
+
     /** A committed event, from the bus. */
     void onNotice(EventNotice notice) {
         Channel channel = channels.get(notice.userId());
-        if (channel != null) {
+        if (channel != null && !channel.delivered(notice.eventId())) {
             channel.pending.add(notice.eventId());
             if (channel.draining.compareAndSet(false, true)) {
                 executor.execute(() -> drain(channel));
@@ -182,8 +211,12 @@ class EventStreams {
     private void publish(Channel channel, List<DeviceEvent> events) {
         for (DeviceEvent event : events) {
             Subscriber.Rendered rendered = render(event);
-            channel.lastSeq = Math.max(channel.lastSeq, event.seq());
-            channel.subscribers.forEach(s -> s.deliver(rendered));
+            synchronized (channel) {
+                if (channel.firstDelivery(event.id())) {
+                    channel.lastSeq = Math.max(channel.lastSeq, event.seq());
+                    channel.subscribers.forEach(s -> s.deliver(rendered));
+                }
+            }
         }
     }
 
@@ -206,14 +239,33 @@ class EventStreams {
 
     /** The streams of one user on this instance. */
     private static final class Channel {
+        /** How many recent event ids a channel remembers: a notice arrives milliseconds after the commit. */
+        private static final int RECENT = 512;
+
         final TenantContext owner;
         final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
         final Queue<UUID> pending = new ConcurrentLinkedQueue<>();
         final AtomicBoolean draining = new AtomicBoolean();
         volatile long lastSeq;
+        // the same event comes from this instance's commit and from the bus: each is sent once
+        private final Set<UUID> recent = Collections.newSetFromMap(new LinkedHashMap<>(64, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<UUID, Boolean> eldest) {
+                return size() > RECENT;
+            }
+        });
 
         Channel(TenantContext owner) {
             this.owner = owner;
+        }
+
+        synchronized boolean delivered(UUID eventId) {
+            return recent.contains(eventId);
+        }
+
+        /** Remembers the event; false if it was handed on before. */
+        synchronized boolean firstDelivery(UUID eventId) {
+            return recent.add(eventId);
         }
     }
 }

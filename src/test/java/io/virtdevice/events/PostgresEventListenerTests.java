@@ -7,8 +7,10 @@ import io.virtdevice.testing.Api;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.IntegrationTest;
 import io.virtdevice.testing.SseClient;
+import io.virtdevice.testing.TenantSql;
 import java.time.Duration;
 import java.util.Map;
+import java.util.UUID;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -51,7 +53,8 @@ class PostgresEventListenerTests {
         Fixtures.TestUser user = new Fixtures(dataSource, hasher).owner();
         Api api = new Api(port).bearer(user.apiKey());
         try (SseClient stream = SseClient.open("http://127.0.0.1:" + port, user.apiKey())) {
-            api.post("/api/v1/devices", Map.of("name", "Before", "type", "switch"));
+            UUID device = UUID.fromString(api.post("/api/v1/devices", Map.of("name", "Before", "type", "switch"))
+                    .json().path("id").asString());
             assertThat(stream.next(Duration.ofSeconds(10)).json().path("device").path("name").asString())
                     .isEqualTo("Before");
 
@@ -70,9 +73,42 @@ class PostgresEventListenerTests {
             assertThat(listener.listening()).isTrue();
             assertThat(listener.health().getStatus().getCode()).isEqualTo("UP");
 
-            api.post("/api/v1/devices", Map.of("name", "After", "type", "switch"));
+            // a change committed by another instance: its event row, then its notice (this instance's own
+            // changes reach its streams without the bus)
+            UUID event = new TenantSql(dataSource).as(user, sql -> sql.sql("""
+                            insert into device_events (tenant_id, user_id, device_id, device_name, device_type, kind,
+                                                       source, device_version)
+                            values (:t, :u, :d, 'After', 'switch', 'device.updated', 'api', 2) returning id
+                            """)
+                    .param("t", user.tenantId()).param("u", user.userId()).param("d", device)
+                    .query(UUID.class).single());
+            jdbc.sql("select pg_notify('device_events', :payload)")
+                    .param("payload", "{\"id\":\"" + event + "\",\"user_id\":\"" + user.userId() + "\"}")
+                    .query((rs, i) -> 1).single();
             assertThat(stream.next(Duration.ofSeconds(10)).json().path("device").path("name").asString())
                     .isEqualTo("After");
+        }
+    }
+
+    @Test
+    void changesMadeHereReachStreamsHereWhileTheBusIsDown() {
+        Fixtures.TestUser user = new Fixtures(dataSource, hasher).owner();
+        Api api = new Api(port).bearer(user.apiKey());
+        try (SseClient stream = SseClient.open("http://127.0.0.1:" + port, user.apiKey())) {
+            listener.stop();
+            try {
+                assertThat(listener.listening()).isFalse();
+                api.post("/api/v1/devices", Map.of("name", "Offline", "type", "switch"));
+                assertThat(stream.next(Duration.ofSeconds(10)).json().path("device").path("name").asString())
+                        .isEqualTo("Offline");
+            } finally {
+                listener.start();
+            }
+            long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!listener.listening() && System.nanoTime() < end) {
+                sleep(50);
+            }
+            assertThat(listener.listening()).isTrue();
         }
     }
 
