@@ -302,12 +302,21 @@ class WebhookDeliveryTests {
     void deliversDeletionsWithTheDeletedDevicesName() {
         receiver.trust(createWebhook(Map.of("url", receiver.url("/deleted"), "events", List.of("device.deleted"))));
         JsonNode device = createDevice("Doomed");
-        assertThat(api.delete("/api/v1/devices/" + device.path("id").asString()).status()).isEqualTo(204);
+        String id = device.path("id").asString();
+        // a webhook bound to the device goes with it (documented): only the account-wide one is told
+        Api.Response bound = api.post("/api/v1/webhooks", Map.of("url", receiver.url("/bound"), "deviceId", id,
+                "events", List.of("device.deleted")));
+        assertThat(bound.status()).isEqualTo(201);
+        receiver.trust(bound.json().path("secret").asString());
+        assertThat(api.delete("/api/v1/devices/" + id).status()).isEqualTo(204);
 
         JsonNode deleted = receiver.await(1, WAIT).get(0).json();
         assertThat(deleted.path("type").asString()).isEqualTo("device.deleted");
         assertThat(deleted.path("device").path("name").asString()).isEqualTo("Doomed");
         assertThat(deleted.path("device").path("type").asString()).isEqualTo("switch");
+        assertThat(api.get("/api/v1/webhooks/" + bound.json().path("id").asString()).status()).isEqualTo(404);
+        sleep(Duration.ofMillis(500));
+        assertThat(receiver.deliveries()).hasSize(1);
     }
 
     @Test

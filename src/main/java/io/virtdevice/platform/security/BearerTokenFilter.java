@@ -7,11 +7,17 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.NestedExceptionUtils;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.TransientDataAccessException;
 import org.springframework.security.authentication.BadCredentialsException;
 import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.core.context.SecurityContext;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.security.web.AuthenticationEntryPoint;
+import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
@@ -20,6 +26,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * at once (it does not fall back to anonymous).
  */
 class BearerTokenFilter extends OncePerRequestFilter {
+
+    private static final Logger log = LoggerFactory.getLogger(BearerTokenFilter.class);
 
     private final List<BearerAuthenticator> authenticators;
     private final AuthenticationEntryPoint entryPoint;
@@ -45,12 +53,21 @@ class BearerTokenFilter extends OncePerRequestFilter {
             chain.doFilter(request, response);
             return;
         }
-        Optional<CurrentUser> user = token.get().length() > 512
-                ? Optional.empty()
-                : authenticators.stream()
-                        .filter(a -> a.supports(token.get()))
-                        .findFirst()
-                        .flatMap(a -> a.authenticate(token.get()));
+        Optional<CurrentUser> user;
+        try {
+            user = token.get().length() > 512
+                    ? Optional.empty()
+                    : authenticators.stream()
+                            .filter(a -> a.supports(token.get()))
+                            .findFirst()
+                            .flatMap(a -> a.authenticate(token.get()));
+        } catch (CannotCreateTransactionException | DataAccessResourceFailureException
+                | TransientDataAccessException e) {
+            // no connection within the pool's timeout (overload) or the database is away: retry, not a 500
+            log.warn("could not check a bearer token: {}", NestedExceptionUtils.getMostSpecificCause(e).toString());
+            ProblemResponses.busy(response);
+            return;
+        }
         if (user.isEmpty()) {
             SecurityContextHolder.clearContext();
             entryPoint.commence(request, response, new BadCredentialsException("invalid bearer token"));

@@ -35,6 +35,12 @@ final class ProblemResponses {
         };
     }
 
+    /** The credentials could not be checked because the database is out of reach or saturated for now. */
+    static void busy(HttpServletResponse response) throws IOException {
+        response.setHeader("Retry-After", "1");
+        write(response, 503, ProblemTypes.SERVICE_BUSY, "Busy", "The server is busy. Try again in a moment.");
+    }
+
     static void write(HttpServletResponse response, int status, URI type, String title, String detail)
             throws IOException {
         response.setStatus(status);

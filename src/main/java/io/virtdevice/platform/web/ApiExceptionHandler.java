@@ -5,9 +5,12 @@ import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.NestedExceptionUtils;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.dao.DataAccessException;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.TransientDataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -15,6 +18,7 @@ import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.security.access.AccessDeniedException;
+import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -109,6 +113,25 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         problem.setType(ProblemTypes.FORBIDDEN);
         problem.setTitle("Forbidden");
         return ResponseEntity.status(HttpStatus.FORBIDDEN).body(problem);
+    }
+
+    /**
+     * The database could not take the request now: no pooled connection within the pool's timeout (an
+     * overload), a connection failure, a lock or statement timeout, a deadlock or serialization failure.
+     * Nothing was written; the client should try again, so 503 with {@code Retry-After} (never a 500), and
+     * a one-line warning instead of a stack trace per request while it lasts.
+     */
+    @ExceptionHandler({CannotCreateTransactionException.class, DataAccessResourceFailureException.class,
+        TransientDataAccessException.class})
+    ResponseEntity<ProblemDetail> unavailable(Exception ex) {
+        String requestId = RequestInfo.current().map(RequestInfo::requestId).orElse("unknown");
+        log.warn("database unavailable for request {}: {}", requestId, NestedExceptionUtils.getMostSpecificCause(ex).toString());
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
+                "The server is busy. Try again in a moment.");
+        problem.setType(ProblemTypes.SERVICE_BUSY);
+        problem.setTitle("Busy");
+        problem.setProperty("requestId", requestId);
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "1").body(problem);
     }
 
     /** Database refusals that reach here are input the Java checks missed: still the client's fault. */
