@@ -55,6 +55,7 @@ class DeliverWebhookTask extends CustomTask<DeliverWebhookTask.Job> {
     private final WebhookSender sender;
     private final SecretBox box;
     private final ActivityLog activity;
+    private final WebhookMails mails;
     private final WebhookSettings settings;
     private final TransactionTemplate tx;
     private final TransactionTemplate readTx;
@@ -78,7 +79,7 @@ class DeliverWebhookTask extends CustomTask<DeliverWebhookTask.Job> {
     }
 
     DeliverWebhookTask(WebhookDeliveryRepository deliveries, WebhookRepository webhooks, WebhookSender sender,
-            SecretBox box, ActivityLog activity, WebhookSettings settings,
+            SecretBox box, ActivityLog activity, WebhookMails mails, WebhookSettings settings,
             PlatformTransactionManager transactionManager) {
         super(NAME, Job.class, null, Function.identity(),
                 new FailureHandler.ExponentialBackoffFailureHandler<>(Duration.ofSeconds(5), 2.0),
@@ -88,6 +89,7 @@ class DeliverWebhookTask extends CustomTask<DeliverWebhookTask.Job> {
         this.sender = sender;
         this.box = box;
         this.activity = activity;
+        this.mails = mails;
         this.settings = settings;
         this.tx = new TransactionTemplate(transactionManager);
         this.readTx = new TransactionTemplate(transactionManager);
@@ -178,12 +180,12 @@ class DeliverWebhookTask extends CustomTask<DeliverWebhookTask.Job> {
         Optional<WebhookDeliveryRepository.FailureState> state =
                 deliveries.webhookFailed(pending.webhookId(), result.httpStatus(), settings.disableAfter());
         if (result.gone()) {
-            disable(pending, "gone");
+            disable(pending, "gone", result);
             deliveries.record(pending.id(), "failed", attempt, null, result);
             return null;
         }
         if (!job.manual() && state.isPresent() && state.get().enabled() && state.get().failingTooLong()) {
-            disable(pending, "failing");
+            disable(pending, "failing", result);
             deliveries.record(pending.id(), "failed", attempt, null, result);
             return null;
         }
@@ -204,11 +206,16 @@ class DeliverWebhookTask extends CustomTask<DeliverWebhookTask.Job> {
         return retryAfter != null && retryAfter.compareTo(delay) > 0 ? retryAfter : delay;
     }
 
-    private void disable(WebhookDeliveryRepository.Pending pending, String reason) {
-        webhooks.disable(pending.webhookId(), reason).ifPresent(url -> {
+    private void disable(WebhookDeliveryRepository.Pending pending, String reason, WebhookSender.Result last) {
+        webhooks.disable(pending.webhookId(), reason).ifPresent(disabled -> {
             log.info("webhook {} disabled ({})", pending.webhookId(), reason);
             activity.record(ActivityAction.WEBHOOK_DISABLED, "system", null, Map.of(
-                    "webhookId", pending.webhookId(), "reason", reason, "host", WebhookManagement.host(url)));
+                    "webhookId", pending.webhookId(), "reason", reason,
+                    "host", WebhookManagement.host(disabled.url())));
+            if (disabled.ownerEmail() != null) {
+                mails.disabled(disabled.ownerEmail(), pending.webhookId(), disabled.url(), reason, last.httpStatus(),
+                        last.error(), settings.disableAfter());
+            }
         });
     }
 

@@ -54,9 +54,9 @@ class WebhookRepository {
             """;
 
     private static final String DISABLE = """
-            update webhooks set enabled = false, disabled_at = now(), disabled_reason = :reason
-             where id = :id and enabled
-            returning url
+            update webhooks w set enabled = false, disabled_at = now(), disabled_reason = :reason
+             where w.id = :id and w.enabled
+            returning w.url, (select u.email from users u where u.id = w.user_id) as email
             """;
 
     private static final String DELETE = "delete from webhooks where id = :id returning url";
@@ -121,9 +121,14 @@ class WebhookRepository {
         return jdbc.sql(ENABLE).param("id", id).update() == 1;
     }
 
-    /** Disables an enabled webhook; its URL if this call disabled it. */
-    Optional<String> disable(UUID id, String reason) {
-        return jdbc.sql(DISABLE).param("id", id).param("reason", reason).query(String.class).optional();
+    /** A webhook this call disabled: its URL and its owner's e-mail address. */
+    record Disabled(String url, String ownerEmail) {}
+
+    /** Disables an enabled webhook; empty if it was not enabled (or not there). */
+    Optional<Disabled> disable(UUID id, String reason) {
+        return jdbc.sql(DISABLE).param("id", id).param("reason", reason)
+                .query((rs, i) -> new Disabled(rs.getString("url"), rs.getString("email")))
+                .optional();
     }
 
     Optional<String> delete(UUID id) {

@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.virtdevice.platform.crypto.PasswordHasher;
 import io.virtdevice.testing.Api;
 import io.virtdevice.testing.Fixtures;
+import io.virtdevice.testing.MailSink;
 import io.virtdevice.testing.IntegrationTest;
 import io.virtdevice.testing.TenantSql;
 import io.virtdevice.testing.WebhookReceiver;
 import io.virtdevice.testing.WebhookReceiver.Answer;
+import jakarta.mail.internet.MimeMessage;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +47,7 @@ class WebhookDeliveryTests {
     @BeforeEach
     void setUp() {
         receiver = new WebhookReceiver();
+        MailSink.start();
         user = new Fixtures(dataSource, hasher).owner();
         api = new Api(port).bearer(user.apiKey());
     }
@@ -152,6 +155,11 @@ class WebhookDeliveryTests {
         assertThat(delivery.path("attempts").asInt()).isEqualTo(1);
         assertThat(delivery.path("httpStatus").asInt()).isEqualTo(410);
         assertThat(activityActions()).contains("webhook_disabled");
+        // and its owner is told, through the SMTP sink
+        MimeMessage mail = MailSink.await(user.email(), "was turned off");
+        assertThat(MailSink.subject(mail)).isEqualTo("Your VirtDevice webhook to 127.0.0.1 was turned off");
+        assertThat(MailSink.body(mail)).contains(receiver.url("/gone"), "410 Gone", "/api/v1/webhooks/" + webhookId(),
+                "{\"enabled\": true}");
 
         // nothing more is sent to it
         api.put("/api/v1/devices/" + device.path("id").asString() + "/properties", Map.of("power", true));
@@ -175,6 +183,9 @@ class WebhookDeliveryTests {
         assertThat(delivery.path("responseExcerpt").asString()).hasSize(1024);
         assertThat(receiver.deliveries()).hasSize(4);
         assertThat(activityActions()).contains("webhook_disabled");
+        String body = MailSink.body(MailSink.await(user.email(), "was turned off"));
+        assertThat(body).contains(receiver.url("/broken"), "every delivery to it has failed for 2 seconds",
+                "last attempt: HTTP 500");
     }
 
     @Test
