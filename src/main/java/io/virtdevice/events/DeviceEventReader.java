@@ -25,6 +25,11 @@ class DeviceEventReader {
 
     private static final String BY_IDS = COLUMNS + " where id = any(:ids) order by seq";
 
+    private static final String OF_DEVICE = COLUMNS + """
+             where user_id = :user and device_id = :device and device_version between :from and :to
+             order by device_version, seq
+            """;
+
     private static final String AFTER = COLUMNS + " where user_id = :user and seq > :after order by seq limit :limit";
 
     private static final String TO_DISPATCH = """
@@ -50,6 +55,17 @@ class DeviceEventReader {
 
     List<DeviceEvent> findAll(Collection<UUID> ids) {
         return jdbc.sql(BY_IDS).param("ids", ids.toArray(UUID[]::new)).query(this::event).list();
+    }
+
+    /** The device's events with versions {@code from} to {@code to}, in version order. */
+    List<DeviceEvent> ofDevice(UUID userId, UUID deviceId, long from, long to) {
+        return jdbc.sql(OF_DEVICE)
+                .param("user", userId)
+                .param("device", deviceId)
+                .param("from", from)
+                .param("to", to)
+                .query(this::event)
+                .list();
     }
 
     /** The user's events after {@code seq}, oldest first. */

@@ -6,19 +6,23 @@ import io.virtdevice.platform.tenancy.TenantScope;
 import io.virtdevice.platform.web.ApiProblem;
 import io.virtdevice.platform.web.ProblemTypes;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -50,6 +54,8 @@ class EventStreams {
 
     private static final Logger log = LoggerFactory.getLogger(EventStreams.class);
     private static final long RETRY_MILLIS = 3000;
+    /** How long a device's event waits for the ones before it before they are read from the database. */
+    static final Duration GAP_WAIT = Duration.ofMillis(500);
 
     private final Map<UUID, Channel> channels = new ConcurrentHashMap<>();
     private final AtomicInteger open = new AtomicInteger();
@@ -208,14 +214,86 @@ class EventStreams {
         subscriber.finishReplay(backlog.stream().map(this::render).toList());
     }
 
+    /**
+     * Hands events to the channel's streams once each, and each device's events in version order: a change
+     * committed here reaches the streams at once, one committed a moment earlier elsewhere only after its
+     * notice and a read, so the later change can arrive first. A device's versions have no gaps (its row
+     * lock orders its changes), so an event past the next expected version waits for the ones before it;
+     * if they have not come within {@link #GAP_WAIT} (a lost notice), they are read from the database.
+     */
     private void publish(Channel channel, List<DeviceEvent> events) {
-        for (DeviceEvent event : events) {
-            Subscriber.Rendered rendered = render(event);
-            synchronized (channel) {
-                if (channel.firstDelivery(event.id())) {
-                    channel.lastSeq = Math.max(channel.lastSeq, event.seq());
-                    channel.subscribers.forEach(s -> s.deliver(rendered));
+        List<DeviceEvent> gaps = new ArrayList<>();
+        synchronized (channel) {
+            for (DeviceEvent event : events) {
+                if (!channel.firstDelivery(event.id())) {
+                    continue;
                 }
+                Long last = channel.versions.get(event.deviceId());
+                if (last != null && event.version() > last + 1) {
+                    if (channel.held.computeIfAbsent(event.deviceId(), d -> new TreeMap<>()).isEmpty()) {
+                        gaps.add(event);
+                    }
+                    channel.held.get(event.deviceId()).put(event.version(), event);
+                    continue;
+                }
+                send(channel, event);
+                releaseHeld(channel, event.deviceId());
+            }
+        }
+        for (DeviceEvent event : gaps) {
+            try {
+                ticker.schedule(() -> executor.execute(() -> fillGap(channel, event.deviceId())),
+                        GAP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                return; // shutting down: the streams are being closed
+            }
+        }
+    }
+
+    /** Sends the held events of the device that are next in line. Holds the channel's lock. */
+    private void releaseHeld(Channel channel, UUID deviceId) {
+        TreeMap<Long, DeviceEvent> waiting = channel.held.get(deviceId);
+        while (waiting != null && !waiting.isEmpty()
+                && waiting.firstKey() <= channel.versions.getOrDefault(deviceId, 0L) + 1) {
+            send(channel, waiting.pollFirstEntry().getValue());
+        }
+        if (waiting != null && waiting.isEmpty()) {
+            channel.held.remove(deviceId);
+        }
+    }
+
+    /** Holds the channel's lock. */
+    private void send(Channel channel, DeviceEvent event) {
+        Subscriber.Rendered rendered = render(event);
+        channel.lastSeq = Math.max(channel.lastSeq, event.seq());
+        channel.versions.merge(event.deviceId(), event.version(), Math::max);
+        channel.subscribers.forEach(s -> s.deliver(rendered));
+    }
+
+    /** The events a device's held ones wait for did not come: read them, then send everything in order. */
+    private void fillGap(Channel channel, UUID deviceId) {
+        long from;
+        long to;
+        synchronized (channel) {
+            TreeMap<Long, DeviceEvent> waiting = channel.held.get(deviceId);
+            if (waiting == null || waiting.isEmpty()) {
+                return;
+            }
+            from = channel.versions.getOrDefault(deviceId, 0L) + 1;
+            to = waiting.firstKey() - 1;
+        }
+        List<DeviceEvent> missing = to < from ? List.of()
+                : read(channel, () -> reader.ofDevice(channel.owner.userId(), deviceId, from, to));
+        synchronized (channel) {
+            for (DeviceEvent event : missing) {
+                if (channel.firstDelivery(event.id())) {
+                    send(channel, event);
+                }
+            }
+            TreeMap<Long, DeviceEvent> waiting = channel.held.remove(deviceId);
+            if (waiting != null) {
+                // whatever is still missing is not there to read (or no longer kept): go on without it
+                waiting.values().forEach(event -> send(channel, event));
             }
         }
     }
@@ -247,6 +325,9 @@ class EventStreams {
         final Queue<UUID> pending = new ConcurrentLinkedQueue<>();
         final AtomicBoolean draining = new AtomicBoolean();
         volatile long lastSeq;
+        /** Per device, the version last sent, and the events that came before the ones they follow. */
+        final Map<UUID, Long> versions = new HashMap<>();
+        final Map<UUID, TreeMap<Long, DeviceEvent>> held = new HashMap<>();
         // the same event comes from this instance's commit and from the bus: each is sent once
         private final Set<UUID> recent = Collections.newSetFromMap(new LinkedHashMap<>(64, 0.75f, false) {
             @Override

@@ -38,8 +38,9 @@ class WebhookMails {
 
                 because %s.
 
-                No further events are sent to it. Messages that were still waiting for a retry are marked
-                failed; you can send any of them again from the webhook's delivery log once the endpoint works.
+                No further events are sent to it, and messages that were waiting for a retry are not sent
+                (they show as failed); you can send any of them again from the webhook's delivery log once the
+                endpoint works.
 
                 To turn the webhook back on, fix the endpoint and then send
 

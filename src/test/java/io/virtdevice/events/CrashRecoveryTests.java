@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.github.kagkarlsson.scheduler.Scheduler;
 import io.virtdevice.platform.crypto.PasswordHasher;
 import io.virtdevice.testing.Api;
+import io.virtdevice.testing.AppProcess;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.IntegrationTest;
 import io.virtdevice.testing.TenantSql;
 import io.virtdevice.testing.WebhookReceiver;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,7 +58,7 @@ class CrashRecoveryTests {
         Fixtures.TestUser user = new Fixtures(dataSource, hasher).owner(WORKERS);
         Process app = null;
         try (WebhookReceiver receiver = new WebhookReceiver()) {
-            int port = freePort();
+            int port = AppProcess.freePort();
             app = launch(port, 1);
             Api api = new Api(port).bearer(user.apiKey());
             receiver.trust(api.post("/api/v1/webhooks", Map.of("url", receiver.url("/crash"))).json().path("secret")
@@ -107,7 +107,7 @@ class CrashRecoveryTests {
             app.destroyForcibly().waitFor();
             int deliveredBeforeKill = receiver.deliveries().size();
 
-            port = freePort();
+            port = AppProcess.freePort();
             app = launch(port, 2);
             target[0] = new Api(port).bearer(user.apiKey());
             paused.set(false);
@@ -179,13 +179,7 @@ class CrashRecoveryTests {
     private Process launch(int port, int run) throws IOException {
         Path keyFile = Path.of(System.getProperty("virtdevice.database.embedded.data-directory", "data/postgres"))
                 .toAbsolutePath().normalize().resolveSibling("secret.key");
-        Path log = Path.of("target", "crash-app-" + run + ".log");
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-XX:TieredStopAtLevel=1", "-Duser.timezone=UTC",
-                "-cp", System.getProperty("java.class.path"),
-                "io.virtdevice.VirtDeviceApplication",
-                "--server.port=" + port,
+        return AppProcess.launch(port, Path.of("target", "crash-app-" + run + ".log"), List.of(
                 "--spring.datasource.url=jdbc:postgresql://localhost:" + databasePort + "/virtdevice",
                 "--spring.datasource.username=virtdevice_app",
                 "--spring.flyway.user=virtdevice_owner",
@@ -204,33 +198,6 @@ class CrashRecoveryTests {
                 "--LOG_FORMAT=",
                 "--logging.level.root=WARN",
                 "--logging.level.io.virtdevice.webhooks.FirstAttempts=INFO"));
-        Process process = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
-        long end = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        Api probe = new Api(port);
-        while (System.nanoTime() < end) {
-            if (!process.isAlive()) {
-                throw new AssertionError("the application exited: " + Files.readString(log));
-            }
-            try {
-                if (probe.get("/actuator/health/readiness").status() == 200) {
-                    return process;
-                }
-            } catch (RuntimeException e) {
-                // not listening yet
-            }
-            sleep(200);
-        }
-        process.destroyForcibly();
-        throw new AssertionError("the application did not become ready: " + Files.readString(log));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     private static void sleep(long millis) {

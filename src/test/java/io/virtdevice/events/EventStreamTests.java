@@ -7,14 +7,18 @@ import io.virtdevice.testing.Api;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.IntegrationTest;
 import io.virtdevice.testing.SseClient;
+import io.virtdevice.testing.TestDatabase;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.JsonNode;
 
 @IntegrationTest
@@ -30,6 +34,9 @@ class EventStreamTests {
 
     @Autowired
     PasswordHasher hasher;
+
+    @Autowired
+    ApplicationContext context;
 
     @Test
     void streamsEveryChangeOfTheUsersDevices() {
@@ -80,6 +87,38 @@ class EventStreamTests {
                 stored.put(event.id(), event.data());
             }
             live.forEach(e -> assertThat(stored.get(e.id())).as("event %s", e.id()).isEqualTo(e.data()));
+        }
+    }
+
+    @Test
+    void sendsEachDevicesEventsInVersionOrderAndReadsBackOnesWhoseNoticeWasLost() {
+        Fixtures.TestUser user = new Fixtures(dataSource, hasher).owner();
+        Api api = new Api(port).bearer(user.apiKey());
+        try (SseClient stream = SseClient.open("http://127.0.0.1:" + port, user.apiKey())) {
+            String id = api.post("/api/v1/devices", Map.of("name", "Fan", "type", "switch")).json().path("id").asString();
+            assertThat(stream.next(WAIT).json().path("version").asLong()).isEqualTo(1);
+            // a change committed elsewhere whose notice never comes (version 2) ...
+            JdbcClient superuser = TestDatabase.of(context).superuser();
+            superuser.sql("update devices set version = 2 where id = :id").param("id", UUID.fromString(id)).update();
+            superuser.sql("""
+                            insert into device_events (tenant_id, user_id, device_id, device_name, device_type, kind,
+                                                       source, device_version)
+                            values (:t, :u, :d, 'Fan (elsewhere)', 'switch', 'device.updated', 'api', 2)
+                            """)
+                    .param("t", user.tenantId()).param("u", user.userId()).param("d", UUID.fromString(id))
+                    .update();
+            // ... then one committed here (version 3), which reaches the stream first
+            api.put("/api/v1/devices/" + id + "/properties", Map.of("power", true));
+
+            SseClient.Event second = stream.next(WAIT);
+            SseClient.Event third = stream.next(WAIT);
+            assertThat(second.json().path("version").asLong()).isEqualTo(2);
+            assertThat(second.json().path("device").path("name").asString()).isEqualTo("Fan (elsewhere)");
+            assertThat(third.json().path("version").asLong()).isEqualTo(3);
+            assertThat(third.type()).isEqualTo("property.changed");
+            // held no longer than the wait for the missing one, plus its read
+            assertThat(Duration.between(second.receivedAt(), third.receivedAt())).isLessThan(Duration.ofSeconds(1));
+            assertThat(stream.drain(Duration.ofMillis(700))).isEmpty();
         }
     }
 

@@ -8,6 +8,7 @@ import io.virtdevice.testing.Api;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.IntegrationTest;
 import io.virtdevice.testing.SseClient;
+import io.virtdevice.testing.TestDatabase;
 import io.virtdevice.testing.WebhookReceiver;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -120,7 +121,19 @@ class MultiInstanceTests {
                     .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, changes).boxed().toList());
 
             // one message per event, each sent exactly once although every instance runs the scheduler
-            List<WebhookReceiver.Delivery> deliveries = receiver.await(changes + 1, WAIT);
+            List<WebhookReceiver.Delivery> deliveries;
+            try {
+                deliveries = receiver.await(changes + 1, WAIT);
+            } catch (AssertionError e) {
+                // say where the missing message is: staged or not, leased to whom, attempted or not
+                throw new AssertionError(e.getMessage() + "; unfinished messages: " + TestDatabase.superuser(
+                                "jdbc:postgresql://localhost:" + databasePort + "/virtdevice")
+                        .sql("""
+                                select d.event_id, d.status, d.attempts, d.lease_until, d.next_attempt_at, d.error, d.created_at
+                                  from webhook_deliveries d where d.user_id = :user and d.status <> 'succeeded'
+                                """)
+                        .param("user", user.userId()).query().listOfRows(), e);
+            }
             sleep(Duration.ofMillis(1500));
             deliveries = receiver.deliveries();
             assertThat(deliveries).hasSize(changes + 1).allMatch(WebhookReceiver.Delivery::signatureValid);

@@ -105,12 +105,20 @@ public class EmbeddedDatabaseEnvironment implements EnvironmentPostProcessor, Or
     /**
      * Stops the embedded server of a data directory that this JVM started, keeping its data, so that a
      * later start on the same directory runs a new server over the existing cluster (restart tests).
-     * Without this call the server lives until the JVM exits.
+     * Without this call the server is stopped when the JVM exits, after every application context closed.
      */
     public static void stop(Path dataDirectory) throws IOException {
         EmbeddedPostgres postgres = RUNNING.remove(dataDirectory.toAbsolutePath().normalize());
         if (postgres != null) {
             postgres.close();
+        }
+    }
+
+    private static void stopQuietly(Path dataDirectory) {
+        try {
+            stop(dataDirectory);
+        } catch (IOException | RuntimeException e) {
+            System.err.println("could not stop the embedded PostgreSQL in " + dataDirectory + ": " + e);
         }
     }
 
@@ -131,7 +139,12 @@ public class EmbeddedDatabaseEnvironment implements EnvironmentPostProcessor, Or
                     .setServerConfig("max_connections", "200")
                     .setServerConfig("shared_buffers", "256MB")
                     .setServerConfig("timezone", "UTC")
+                    // zonky's own JVM hook would stop the server while Spring's hook is still closing the
+                    // application (in-flight requests, the scheduler and the LISTEN connection lose it)
+                    .setRegisterShutdownHook(false)
                     .start();
+            // run by Spring Boot's shutdown hook after every application context has closed
+            SpringApplication.getShutdownHandlers().add(() -> stopQuietly(dataDirectory));
             bootstrap(postgres);
             return postgres;
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package io.virtdevice.platform.security;
 
+import jakarta.servlet.DispatcherType;
 import java.util.List;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -56,7 +57,10 @@ class SecurityConfiguration {
                 .addFilterBefore(new BearerTokenFilter(authenticators, ProblemResponses.unauthenticated()),
                         BasicAuthenticationFilter.class)
                 .addFilterAfter(new TenantScopeFilter(), AuthorizationFilter.class)
-                .authorizeHttpRequests(a -> a.requestMatchers(PUBLIC_API).permitAll()
+                // An async dispatch continues a request that was authorized when it arrived (a live stream
+                // completing); bearer credentials are not re-read for it, so it would otherwise be denied.
+                .authorizeHttpRequests(a -> a.dispatcherTypeMatchers(DispatcherType.ASYNC).permitAll()
+                        .requestMatchers(PUBLIC_API).permitAll()
                         .requestMatchers(HttpMethod.GET, "/api/v1/device-types").permitAll()
                         .requestMatchers(SESSION_ONLY).hasAuthority(Authorities.SESSION)
                         .requestMatchers(HttpMethod.GET, "/api/**").hasAuthority(Authorities.READ)

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.ApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.TestPropertySource;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -26,6 +27,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 @IntegrationTest
 @TestPropertySource(properties = "spring.datasource.hikari.maximum-pool-size=1")
+// A second application on the shared database that would otherwise live on (cached) for the rest of the
+// run, taking its share of dispatching and first webhook attempts through a single connection.
+@DirtiesContext
 class ConnectionPoolHygieneTests {
 
     private static final String PROBE = """

@@ -1,0 +1,67 @@
+package io.virtdevice.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The application in a JVM of its own (the test class path, {@code VirtDeviceApplication}), for what only a
+ * real process shows: kill -9, SIGTERM, what is left behind. Output goes to {@code log}.
+ */
+public final class AppProcess {
+
+    private AppProcess() {}
+
+    /** Starts it with {@code --server.port=port} and {@code args}, and waits until it reports ready. */
+    public static Process launch(int port, Path log, List<String> args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-XX:TieredStopAtLevel=1", "-Duser.timezone=UTC",
+                "-cp", System.getProperty("java.class.path"),
+                "io.virtdevice.VirtDeviceApplication",
+                "--server.port=" + port));
+        command.addAll(args);
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        long end = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        Api probe = new Api(port);
+        while (System.nanoTime() < end) {
+            if (!process.isAlive()) {
+                throw new AssertionError("the application exited: " + Files.readString(log));
+            }
+            try {
+                if (probe.get("/actuator/health/readiness").status() == 200) {
+                    return process;
+                }
+            } catch (RuntimeException e) {
+                // not listening yet
+            }
+            sleep(200);
+        }
+        process.destroyForcibly();
+        throw new AssertionError("the application did not become ready: " + Files.readString(log));
+    }
+
+    public static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
