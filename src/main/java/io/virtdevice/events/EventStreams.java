@@ -22,8 +22,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -325,7 +325,7 @@ class EventStreams {
         final Queue<UUID> pending = new ConcurrentLinkedQueue<>();
         final AtomicBoolean draining = new AtomicBoolean();
         volatile long lastSeq;
-        /** Per device, the version last sent, and the events that came before the ones they follow. */
+        /** Per device: the version last sent, and events that arrived ahead of a version still missing. */
         final Map<UUID, Long> versions = new HashMap<>();
         final Map<UUID, TreeMap<Long, DeviceEvent>> held = new HashMap<>();
         // the same event comes from this instance's commit and from the bus: each is sent once
