@@ -126,16 +126,8 @@ class DeliverWebhookTask extends CustomTask<DeliverWebhookTask.Job> {
             tx.executeWithoutResult(s -> deliveries.abandon(pending.id(), "webhook is disabled"));
             return done();
         }
-        Instant next = send(job, pending, retry -> {});
+        Instant next = record(job, pending, post(pending), retry -> {});
         return next == null ? done() : reschedule(next, job.withAttempt(pending.attempts() + 2));
-    }
-
-    /**
-     * Makes attempt {@code pending.attempts() + 1} of the message and records it (which also ends a first
-     * attempt's lease). Returns the time of the next attempt, or null when the message is finished.
-     */
-    Instant send(Job job, WebhookDeliveryRepository.Pending pending, Consumer<Instant> retry) {
-        return record(job, pending, post(pending), retry);
     }
 
     /** Sends the message once, signed with the webhook's secrets; nothing is recorded. */

@@ -42,8 +42,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * (it is overloaded or stopping) is handed to db-scheduler at once, and one whose process died is handed over
  * when its lease runs out by the lease sweep every instance runs each {@code virtdevice.webhooks.recover-interval}
  * (a hand-over is one conditional update, so instances sweeping at the same time hand each message over once;
- * a db-scheduler recurring task proved too slow here: after a kill -9 it waits for dead-execution detection). Either way each message is attempted at least
- * once, and twice only if the process dies between sending and recording.
+ * a db-scheduler recurring task proved too slow here: after a kill -9 it waits for dead-execution
+ * detection). Either way each message is attempted at least once, and twice only if the process dies between
+ * sending and recording.
  *
  * <p>Successes, the common case, are recorded in batches by one recorder thread: one transaction and one
  * statement per user for whatever has accumulated, instead of a transaction per message. A failed attempt is

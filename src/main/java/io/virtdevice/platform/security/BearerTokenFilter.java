@@ -1,5 +1,6 @@
 package io.virtdevice.platform.security;
 
+import io.virtdevice.platform.web.DatabaseErrors;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -10,14 +11,11 @@ import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.NestedExceptionUtils;
-import org.springframework.dao.DataAccessResourceFailureException;
-import org.springframework.dao.TransientDataAccessException;
 import org.springframework.security.authentication.BadCredentialsException;
 import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.core.context.SecurityContext;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.security.web.AuthenticationEntryPoint;
-import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
@@ -61,8 +59,10 @@ class BearerTokenFilter extends OncePerRequestFilter {
                             .filter(a -> a.supports(token.get()))
                             .findFirst()
                             .flatMap(a -> a.authenticate(token.get()));
-        } catch (CannotCreateTransactionException | DataAccessResourceFailureException
-                | TransientDataAccessException e) {
+        } catch (RuntimeException e) {
+            if (!DatabaseErrors.unavailable(e)) {
+                throw e;
+            }
             // no connection within the pool's timeout (overload) or the database is away: retry, not a 500
             log.warn("could not check a bearer token: {}", NestedExceptionUtils.getMostSpecificCause(e).toString());
             ProblemResponses.busy(response);

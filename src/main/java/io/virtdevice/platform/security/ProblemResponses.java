@@ -1,5 +1,6 @@
 package io.virtdevice.platform.security;
 
+import io.virtdevice.platform.web.DatabaseErrors;
 import io.virtdevice.platform.web.ProblemTypes;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -38,7 +39,7 @@ final class ProblemResponses {
     /** The credentials could not be checked because the database is out of reach or saturated for now. */
     static void busy(HttpServletResponse response) throws IOException {
         response.setHeader("Retry-After", "1");
-        write(response, 503, ProblemTypes.SERVICE_BUSY, "Busy", "The server is busy. Try again in a moment.");
+        write(response, 503, ProblemTypes.SERVICE_BUSY, "Busy", DatabaseErrors.BUSY_DETAIL);
     }
 
     static void write(HttpServletResponse response, int status, URI type, String title, String detail)

@@ -9,8 +9,6 @@ import org.springframework.core.NestedExceptionUtils;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.dao.DataAccessException;
-import org.springframework.dao.DataAccessResourceFailureException;
-import org.springframework.dao.TransientDataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -116,18 +114,16 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     }
 
     /**
-     * The database could not take the request now: no pooled connection within the pool's timeout (an
-     * overload), a connection failure, a lock or statement timeout, a deadlock or serialization failure.
-     * Nothing was written; the client should try again, so 503 with {@code Retry-After} (never a 500), and
-     * a one-line warning instead of a stack trace per request while it lasts.
+     * The database could not take the request now ({@link DatabaseErrors#unavailable}): the client should
+     * try again, so 503 with {@code Retry-After} (never a 500), and a one-line warning instead of a stack
+     * trace per request while it lasts.
      */
-    @ExceptionHandler({CannotCreateTransactionException.class, DataAccessResourceFailureException.class,
-        TransientDataAccessException.class})
+    @ExceptionHandler(CannotCreateTransactionException.class)
     ResponseEntity<ProblemDetail> unavailable(Exception ex) {
         String requestId = RequestInfo.current().map(RequestInfo::requestId).orElse("unknown");
         log.warn("database unavailable for request {}: {}", requestId, NestedExceptionUtils.getMostSpecificCause(ex).toString());
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
-                "The server is busy. Try again in a moment.");
+                DatabaseErrors.BUSY_DETAIL);
         problem.setType(ProblemTypes.SERVICE_BUSY);
         problem.setTitle("Busy");
         problem.setProperty("requestId", requestId);
@@ -137,6 +133,9 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     /** Database refusals that reach here are input the Java checks missed: still the client's fault. */
     @ExceptionHandler(DataAccessException.class)
     ResponseEntity<ProblemDetail> database(DataAccessException ex) {
+        if (DatabaseErrors.unavailable(ex)) {
+            return unavailable(ex);
+        }
         String state = DatabaseErrors.of(ex).map(DatabaseErrors::sqlState).orElse("");
         HttpStatus status;
         URI type;
