@@ -75,12 +75,17 @@ class RowLevelSecurityTests {
                     values (gen_random_uuid(), :t, :u, gen_random_uuid(), 'web', '{read}')"""),
             Map.entry("oauth_consents", """
                     insert into oauth_consents (tenant_id, user_id, client_id, scopes)
-                    values (:t, :u, gen_random_uuid(), '{read}')"""));
+                    values (:t, :u, gen_random_uuid(), '{read}')"""),
+            Map.entry("webhook_deliveries", """
+                    insert into webhook_deliveries (id, tenant_id, user_id, webhook_id, msg_id, event_type, payload,
+                                                    max_attempts)
+                    select i, :t, :u, gen_random_uuid(), 'msg_' || replace(i::text, '-', ''), 'webhook.test', '{}', 1
+                      from gen_random_uuid() i"""));
 
     /** Tables the app role may insert into at all: there RLS WITH CHECK is what refuses a forged row. */
     static final Set<String> INSERTABLE = Set.of("devices", "device_properties", "device_events",
             "api_keys", "url_triggers", "activity_logs", "webhooks", "ifttt_trigger_subscriptions", "alexa_lwa_tokens",
-            "oauth_tokens", "oauth_authorizations", "oauth_consents");
+            "oauth_tokens", "oauth_authorizations", "oauth_consents", "webhook_deliveries");
 
     @Autowired
     ApplicationContext context;

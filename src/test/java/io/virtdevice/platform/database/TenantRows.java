@@ -16,7 +16,8 @@ record TenantRows(TestUser user, UUID deviceId) {
     /** Every table the isolation tests cover, each with rows for every seeded user. */
     static final List<String> TABLES = List.of("devices", "device_properties", "device_events", "api_keys",
             "url_triggers", "activity_logs", "users", "tenants", "subscriptions", "webhooks",
-            "ifttt_trigger_subscriptions", "alexa_lwa_tokens", "oauth_tokens", "oauth_authorizations", "oauth_consents");
+            "ifttt_trigger_subscriptions", "alexa_lwa_tokens", "oauth_tokens", "oauth_authorizations", "oauth_consents",
+            "webhook_deliveries");
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -48,10 +49,21 @@ record TenantRows(TestUser user, UUID deviceId) {
                 insert into activity_logs (tenant_id, user_id, device_id, action, source)
                 values (:t, :u, :d, 'device.created', 'api')
                 """);
-        statement(superuser, user, device, """
-                insert into webhooks (tenant_id, user_id, device_id, url, events, secret_enc)
-                values (:t, :u, :d, 'https://hooks.example.test/in', '{device.updated}', '\\x00'::bytea)
-                """);
+        UUID webhook = superuser.sql("""
+                        insert into webhooks (tenant_id, user_id, device_id, url, events, secret_enc)
+                        values (:t, :u, :d, 'https://hooks.example.test/in', '{device.updated}', '\\x00'::bytea)
+                        returning id
+                        """)
+                .param("t", user.tenantId()).param("u", user.userId()).param("d", device)
+                .query(UUID.class).single();
+        superuser.sql("""
+                        insert into webhook_deliveries (id, tenant_id, user_id, webhook_id, msg_id, event_type, payload,
+                                                        max_attempts)
+                        select i, :t, :u, :w, 'msg_' || replace(i::text, '-', ''), 'webhook.test', '{}', 1
+                          from gen_random_uuid() i
+                        """)
+                .param("t", user.tenantId()).param("u", user.userId()).param("w", webhook)
+                .update();
         statement(superuser, user, device, """
                 insert into ifttt_trigger_subscriptions (tenant_id, user_id, trigger_type, trigger_identity)
                 values (:t, :u, 'device_turned_on', 'identity-' || :d)
