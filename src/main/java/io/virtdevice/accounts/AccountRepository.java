@@ -9,7 +9,7 @@ import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
-/** Users, their tenant and plan, and the e-mailed account tokens (through the V006/V007 functions). */
+/** Users, their tenant and plan, and the e-mailed account tokens (through the {@code app} definer functions). */
 @Repository
 class AccountRepository {
 

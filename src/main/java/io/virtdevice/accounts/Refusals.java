@@ -6,7 +6,7 @@ import java.util.function.Supplier;
 import org.springframework.dao.DataAccessException;
 
 /**
- * The account functions refuse with custom SQLSTATEs (V006); this turns them into problems. The database
+ * The account functions refuse with custom SQLSTATEs (VD001-VD409); this turns them into problems. The database
  * is the authority on who may do what: these are not re-checked in Java.
  */
 final class Refusals {

@@ -14,7 +14,8 @@ import org.springframework.stereotype.Repository;
 
 /**
  * The context tenant, its members and invitations. Row-level security scopes every query to the context
- * tenant; role changes, removals and invitations go through the V006 functions, which decide who may.
+ * tenant; role changes, removals and invitations go through the {@code app} definer functions,
+ * which decide who may.
  */
 @Repository
 class TeamRepository {

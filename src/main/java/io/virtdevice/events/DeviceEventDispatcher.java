@@ -24,7 +24,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * The outbox relay: hands every committed device event, once and in commit order, to every
  * {@link DeviceEventConsumer}. {@code device_events} is the outbox and the {@code event_dispatch_cursor}
- * row says how far dispatch has got (see migration V013 for why the order is {@code (tx_id, seq)}).
+ * row says how far dispatch has got (the baseline migration says at {@code device_events_dispatch_idx} why
+ * the order is {@code (tx_id, seq)}).
  *
  * <p>One batch is one transaction: lock the cursor row ({@code FOR UPDATE SKIP LOCKED}, so one instance of a
  * cluster dispatches at a time and the others skip), read up to {@link #BATCH} events after it, let every

@@ -139,6 +139,11 @@ class MigrationUpgradeTests {
                 "spring.flyway.user=virtdevice_owner",
                 "spring.flyway.password=",
                 "virtdevice.web.secure-cookies=false")) {
+            Map<String, List<String>> columnsAfter = columns(url);
+            for (Map.Entry<String, List<String>> table : columns.entrySet()) {
+                assertThat(columnsAfter.get(table.getKey())).as("the columns of %s after the upgrade (a migration that "
+                        + "drops or renames one loses released data)", table.getKey()).containsAll(table.getValue());
+            }
             Map<String, List<String>> after = rows(url, columns);
             for (Map.Entry<String, List<String>> table : before.entrySet()) {
                 if (WRITTEN_AT_START.contains(table.getKey())) {
