@@ -54,7 +54,7 @@ class MigrationUpgradeTests {
     /** Tables the application itself writes on start-up; their filled rows must survive, others may join. */
     static final Set<String> WRITTEN_AT_START = Set.of("oauth_clients", "scheduled_tasks", "event_dispatch_cursor");
 
-    /** The tables every fill must fill (at least): what the issue names, and then some. */
+    /** The tables every fill must fill, as far as they exist in its release: what the issue names, and more. */
     static final List<String> FILLED = List.of("tenants", "users", "user_credentials", "subscriptions", "devices",
             "device_properties", "device_events", "activity_logs", "api_keys", "url_triggers", "webhooks",
             "webhook_deliveries", "oauth_clients", "oauth_authorizations", "oauth_tokens", "oauth_consents",
@@ -129,7 +129,9 @@ class MigrationUpgradeTests {
         Map<String, List<String>> columns = columns(url);
         Map<String, List<String>> before = rows(url, columns);
         for (String table : FILLED) {
-            assertThat(before.get(table)).as("filled " + table).isNotEmpty();
+            if (before.containsKey(table)) { // a table of a later release is filled by that release's fill
+                assertThat(before.get(table)).as("filled " + table).isNotEmpty();
+            }
         }
 
         try (AppInstance app = AppInstance.start(
