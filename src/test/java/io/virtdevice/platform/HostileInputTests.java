@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -140,6 +141,7 @@ class HostileInputTests {
         Random random = new Random(SEED);
         List<String> paths = paths();
         List<String> offenders = new ArrayList<>();
+        List<String> shapeless = new ArrayList<>();
         int sent = 0;
         for (int i = 0; i < RANDOM_REQUESTS; i++) {
             String method = pick(random, METHODS);
@@ -160,17 +162,29 @@ class HostileInputTests {
                 }
                 body = pick(random, bodies());
             }
-            headers.add("Accept: " + pick(random, ACCEPTS));
+            String accept = pick(random, ACCEPTS);
+            headers.add("Accept: " + accept);
             RawHttp.Response response = RawHttp.send(port, method, path, headers, body);
             sent++;
+            String request = method + " " + path + " " + headers + " body="
+                    + (body == null ? "none" : abbreviate(new String(body, StandardCharsets.UTF_8)));
             if (response.status() >= 500) {
-                offenders.add(response.status() + " <- " + method + " " + path + " " + headers + " body="
-                        + (body == null ? "none" : abbreviate(new String(body, StandardCharsets.UTF_8))));
+                offenders.add(response.status() + " <- " + request);
+            }
+            // /api errors are problem details for a client that accepts them (a path or method Tomcat's
+            // connector refuses never reaches the application)
+            boolean acceptsProblems = Set.of("*/*", "application/json", "application/problem+json").contains(accept);
+            if (path.startsWith("/api/") && !path.contains("%zz") && !path.contains("%2f") && !method.equals("HEAD")
+                    && !method.equals("TRACE") && acceptsProblems && response.status() >= 400
+                    && !String.valueOf(response.header("Content-Type")).startsWith("application/problem+json")) {
+                shapeless.add(response.status() + " " + response.header("Content-Type") + " <- " + request);
             }
         }
         assertThat(sent).isEqualTo(RANDOM_REQUESTS);
         assertThat(offenders).as("%d of %d requests answered 5xx:%n%s", offenders.size(), sent,
                 String.join("\n", offenders)).isEmpty();
+        assertThat(shapeless).as("%d /api errors without problem details:%n%s", shapeless.size(),
+                String.join("\n", shapeless)).isEmpty();
     }
 
     private List<String> paths() {
