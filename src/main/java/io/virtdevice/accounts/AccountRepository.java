@@ -21,10 +21,12 @@ class AccountRepository {
     private static final String ACCOUNT = """
             select u.id, u.email, u.name, u.role::text as role, u.email_verified,
                    t.id as tenant_id, t.name as tenant_name, t.slug,
-                   s.tier::text as tier, s.max_devices, s.status
+                   s.tier::text as tier, s.status,
+                   case when l.mode = 'instance' then l.max_devices else s.max_devices end as max_devices
               from users u
               join tenants t on t.id = u.tenant_id
               left join subscriptions s on s.user_id = u.id
+              cross join app.instance_limits l
              where u.id = :user
             """;
     private static final String RENAME = "update users set name = :name where id = :user";

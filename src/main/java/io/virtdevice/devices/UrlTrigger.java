@@ -10,6 +10,7 @@ import java.util.UUID;
  * @param property the property the link always sets, or null to let the caller choose (or do the device's
  *     default action: press a doorbell, toggle a switch or dimmer)
  * @param value the value the link always sets (typed like {@link DeviceProperty#value()}), or null
+ * @param postOnly whether the link fires only on POST (a GET answers 405 and changes nothing)
  */
 public record UrlTrigger(UUID id, UUID deviceId, String name, String prefix, String property, Object value,
-        Instant lastUsedAt, long useCount, Instant createdAt) {}
+        boolean postOnly, Instant lastUsedAt, long useCount, Instant createdAt) {}

@@ -52,9 +52,10 @@ public class UrlTriggerManagement {
      *
      * @param property a property to fix, or null
      * @param value the value to fix (JSON, or text as in a query string); needs {@code property}
+     * @param postOnly whether the link fires only on POST (a GET answers 405 and changes nothing)
      */
     @Transactional
-    public IssuedUrlTrigger create(UUID deviceId, String name, String property, JsonNode value,
+    public IssuedUrlTrigger create(UUID deviceId, String name, String property, JsonNode value, boolean postOnly,
             ChangeSource source) {
         Device device = devices.get(deviceId);
         String label = DisplayText.required("name", name, 100);
@@ -82,21 +83,33 @@ public class UrlTriggerManagement {
         }
         String token = Tokens.generate(TOKEN_PREFIX);
         UrlTriggerRepository.Row row = triggers.insert(TenantScope.current().orElseThrow(), deviceId, label,
-                Tokens.displayPrefix(token, 12), Tokens.sha256(token), property, stored);
+                Tokens.displayPrefix(token, 12), Tokens.sha256(token), property, stored, postOnly);
         activity.record(ActivityAction.URL_TRIGGER_CREATED, source.code(), deviceId,
                 details(device, row.name(), property));
         return new IssuedUrlTrigger(row.id(), deviceId, row.name(), web.baseUrl() + "/t/" + token, row.prefix(),
-                row.property(), typedValue(device, row.property(), row.value()), row.createdAt());
+                row.property(), typedValue(device, row.property(), row.value()), row.postOnly(), row.createdAt());
+    }
+
+    /** Renames a link and/or makes it POST-only or not (null leaves a field as it is). */
+    @Transactional
+    public UrlTrigger update(UUID deviceId, UUID triggerId, String name, Boolean postOnly) {
+        Device device = devices.get(deviceId);
+        String label = name == null ? null : DisplayText.required("name", name, 100);
+        return triggers.update(deviceId, triggerId, label, postOnly)
+                .map(r -> view(device, r))
+                .orElseThrow(() -> ApiProblem.notFound("URL trigger"));
     }
 
     /** The device's live links, newest first (never their tokens). */
     @Transactional(readOnly = true)
     public List<UrlTrigger> list(UUID deviceId) {
         Device device = devices.get(deviceId);
-        return triggers.list(deviceId).stream()
-                .map(r -> new UrlTrigger(r.id(), r.deviceId(), r.name(), r.prefix(), r.property(),
-                        typedValue(device, r.property(), r.value()), r.lastUsedAt(), r.useCount(), r.createdAt()))
-                .toList();
+        return triggers.list(deviceId).stream().map(r -> view(device, r)).toList();
+    }
+
+    private static UrlTrigger view(Device device, UrlTriggerRepository.Row r) {
+        return new UrlTrigger(r.id(), r.deviceId(), r.name(), r.prefix(), r.property(),
+                typedValue(device, r.property(), r.value()), r.postOnly(), r.lastUsedAt(), r.useCount(), r.createdAt());
     }
 
     /** Revokes a link at once; an unknown, foreign or already revoked link is a 404. */
@@ -114,14 +127,18 @@ public class UrlTriggerManagement {
      * with a property but no value an on/off property toggles and an event fires.
      *
      * @param value the caller's value as JSON, or as text (a query string), or null
+     * @param viaGet whether the request is a GET: a POST-only link then answers 405 and changes nothing
      * @return the device after the change
      */
-    public Device fire(String token, String property, JsonNode value) {
+    public Device fire(String token, String property, JsonNode value, boolean viaGet) {
         if (token == null || !token.startsWith(TOKEN_PREFIX) || token.length() > MAX_TOKEN_LENGTH) {
             throw notFound();
         }
         UrlTriggerRepository.Resolved link = TenantScope.callWithoutContext(
-                () -> tx.execute(s -> triggers.resolve(Tokens.sha256(token)))).orElseThrow(UrlTriggerManagement::notFound);
+                () -> tx.execute(s -> triggers.resolve(Tokens.sha256(token), viaGet))).orElseThrow(UrlTriggerManagement::notFound);
+        if (link.owner() == null) {
+            throw new PostOnlyLink();
+        }
         return TenantScope.call(link.owner(), () -> devices.changeProperties(link.deviceId(), ChangeSource.TRIGGER,
                 device -> action(device, link, property, value)));
     }

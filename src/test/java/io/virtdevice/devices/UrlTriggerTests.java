@@ -201,4 +201,88 @@ class UrlTriggerTests extends DeviceTests {
         assertThat(api.post(base, Map.of("name", "t", "token", "vdt_mine")).status()).isEqualTo(400);
         assertThat(api.get(base).json().path("items")).isEmpty();
     }
+
+    private long useCount(Api api, UUID deviceId) {
+        return api.get("/api/v1/devices/" + deviceId + "/triggers").json().path("items").get(0).path("useCount").asLong();
+    }
+
+    @Test
+    void headPrefetchesAndLinkPreviewBotsDoNotFire() {
+        Api api = api(fixtures().owner());
+        UUID id = create(api, "Lamp", "switch");
+        String path = link(api, id, Map.of("name", "toggle"));
+        Api anonymous = new Api(port);
+        java.util.List<Map<String, String>> lookOnly = java.util.List.of(
+                Map.of("Purpose", "prefetch"), Map.of("Sec-Purpose", "prefetch;prerender"),
+                Map.of("X-Purpose", "preview"), Map.of("X-Moz", "prefetch"),
+                Map.of("User-Agent", "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"),
+                Map.of("User-Agent", "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)"),
+                Map.of("User-Agent", "Twitterbot/1.0"), Map.of("User-Agent", "WhatsApp/2.23.20.0 A"),
+                Map.of("User-Agent", "TelegramBot (like TwitterBot)"),
+                Map.of("User-Agent", "Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)"),
+                Map.of("User-Agent", "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)"),
+                Map.of("User-Agent", "Mozilla/5.0 (Windows NT 6.1; WOW64) SkypeUriPreview Preview/0.5"),
+                Map.of("User-Agent", "Mozilla/5.0 (Macintosh) AppleWebKit/605.1.15 (KHTML, like Gecko) Applebot/0.1"),
+                Map.of("User-Agent", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"),
+                Map.of("User-Agent", "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)"),
+                Map.of("User-Agent", "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.12026; Pro)"));
+        for (Map<String, String> headers : lookOnly) {
+            Api.Response preview = anonymous.send("GET", path, null, headers);
+            assertThat(preview.status()).as(headers.toString()).isEqualTo(200);
+            assertThat(preview.json().path("fired").asBoolean(true)).as(headers.toString()).isFalse();
+            assertThat(preview.header("Cache-Control")).contains("no-store");
+        }
+        Api.Response head = anonymous.send("HEAD", path, null, Map.of());
+        assertThat(head.status()).isEqualTo(200);
+        assertThat(version(api, id)).isEqualTo(1);
+        assertThat(useCount(api, id)).isZero();
+        assertThat(recorder.of(id)).noneMatch(e -> e.source() == ChangeSource.TRIGGER);
+
+        // Shortcuts, Tasker, IFTTT and curl still fire it with a plain GET
+        for (String agent : java.util.List.of("Shortcuts/1.0 CFNetwork/1410.0.3 Darwin/22.6.0", "okhttp/4.12.0",
+                "IFTTT-Protocol/v1", "curl/8.5.0")) {
+            Api.Response fired = anonymous.send("GET", path, null, Map.of("User-Agent", agent));
+            assertThat(fired.status()).as(agent).isEqualTo(200);
+            assertThat(fired.json().path("ok").asBoolean()).as(agent).isTrue();
+        }
+        assertThat(version(api, id)).isEqualTo(5);
+        assertThat(useCount(api, id)).isEqualTo(4);
+    }
+
+    @Test
+    void aPostOnlyLinkRefusesGetAndChangesNothing() {
+        Api api = api(fixtures().owner());
+        UUID id = create(api, "Lamp", "switch");
+        Api.Response created = api.post("/api/v1/devices/" + id + "/triggers", Map.of("name", "form", "postOnly", true));
+        assertThat(created.status()).isEqualTo(201);
+        assertThat(created.json().path("postOnly").asBoolean()).isTrue();
+        String url = created.json().path("url").asString();
+        String path = url.substring(url.indexOf("/t/"));
+        Api anonymous = new Api(port);
+
+        Api.Response get = anonymous.get(path + "?property=power&value=on");
+        assertThat(get.status()).isEqualTo(405);
+        assertThat(get.header("Allow")).isEqualTo("POST");
+        assertThat(get.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(version(api, id)).isEqualTo(1);
+        assertThat(useCount(api, id)).isZero();
+        assertThat(anonymous.post(path, null).status()).isEqualTo(200);
+        assertThat(version(api, id)).isEqualTo(2);
+        assertThat(api.get("/api/v1/devices/" + id + "/triggers").json().path("items").get(0).path("postOnly")
+                .asBoolean()).isTrue();
+
+        String triggerId = created.json().path("id").asString();
+        Api.Response relaxed = api.patch("/api/v1/devices/" + id + "/triggers/" + triggerId, Map.of("postOnly", false));
+        assertThat(relaxed.status()).isEqualTo(200);
+        assertThat(relaxed.json().path("postOnly").asBoolean(true)).isFalse();
+        assertThat(anonymous.get(path).status()).isEqualTo(200);
+        assertThat(version(api, id)).isEqualTo(3);
+
+        Api.Response strict = api.patch("/api/v1/devices/" + id + "/triggers/" + triggerId, Map.of("postOnly", true));
+        assertThat(strict.json().path("postOnly").asBoolean()).isTrue();
+        assertThat(anonymous.get(path).status()).isEqualTo(405);
+        assertThat(version(api, id)).isEqualTo(3);
+        assertThat(api.patch("/api/v1/devices/" + id + "/triggers/" + UUID.randomUUID(), Map.of("postOnly", true))
+                .status()).isEqualTo(404);
+    }
 }

@@ -19,6 +19,8 @@ import org.springframework.context.annotation.Import;
         properties = {
             "LOG_FORMAT=",
             "virtdevice.web.secure-cookies=false",
+            // the SaaS limits (each user's plan; Fixtures.owner(n) sets it); self-hosting is tested on its own
+            "virtdevice.billing.mode=plans",
             "spring.mail.host=127.0.0.1",
             "spring.mail.port=3025",
             "db-scheduler.polling-interval=200ms",

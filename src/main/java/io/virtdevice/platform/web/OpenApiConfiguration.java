@@ -3,6 +3,9 @@ package io.virtdevice.platform.web;
 import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.info.Info;
+import io.swagger.v3.oas.models.security.OAuthFlow;
+import io.swagger.v3.oas.models.security.OAuthFlows;
+import io.swagger.v3.oas.models.security.Scopes;
 import io.swagger.v3.oas.models.security.SecurityRequirement;
 import io.swagger.v3.oas.models.security.SecurityScheme;
 import org.springframework.context.annotation.Bean;
@@ -26,6 +29,14 @@ class OpenApiConfiguration {
                                 .type(SecurityScheme.Type.HTTP)
                                 .scheme("bearer")
                                 .description("A personal API key (vdk_...) from /api/v1/api-keys"))
+                        .addSecuritySchemes("oauth2", new SecurityScheme()
+                                .type(SecurityScheme.Type.OAUTH2)
+                                .description("An OAuth access token (vda_...) of a connected app")
+                                .flows(new OAuthFlows().authorizationCode(new OAuthFlow()
+                                        .authorizationUrl("/oauth2/authorize")
+                                        .tokenUrl("/oauth2/token")
+                                        .scopes(new Scopes().addString("read", "read devices and activity")
+                                                .addString("write", "change devices, triggers and webhooks")))))
                         .addSecuritySchemes("session", new SecurityScheme()
                                 .type(SecurityScheme.Type.APIKEY)
                                 .in(SecurityScheme.In.COOKIE)
