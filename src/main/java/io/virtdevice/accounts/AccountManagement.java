@@ -3,6 +3,7 @@ package io.virtdevice.accounts;
 import io.virtdevice.activity.ActivityAction;
 import io.virtdevice.activity.ActivityLog;
 import io.virtdevice.platform.crypto.Tokens;
+import io.virtdevice.platform.security.CredentialRevoked;
 import io.virtdevice.platform.security.CurrentUser;
 import io.virtdevice.platform.tenancy.TenantContext;
 import io.virtdevice.platform.tenancy.TenantScope;
@@ -175,6 +176,8 @@ public class AccountManagement {
             // written first: it survives when the tenant stays, and goes with the tenant otherwise
             activity.record(ActivityAction.ACCOUNT_DELETED, user.source(), null, Map.of("email", user.email()));
             accounts.deleteOwnAccount();
+            // once committed: the user's API keys and tokens stop working and their live streams close everywhere
+            events.publishEvent(CredentialRevoked.user(user.userId()));
         });
     }
 
