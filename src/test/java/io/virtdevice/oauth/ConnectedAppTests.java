@@ -75,7 +75,7 @@ class ConnectedAppTests {
         assertThat(apps()).isEmpty();
         OAuthFlow.Tokens alexa = flow.link(ALEXA, "read write", user.email());
         flow.link(IFTTT, "ifttt", user.email());
-        assertThat(new Api(port).bearer(alexa.accessToken()).get("/api/v1/devices").status()).isEqualTo(200);
+        assertThat(flow.use(ALEXA, alexa.accessToken())).isEqualTo(200);
 
         assertThat(apps()).hasSize(2);
         JsonNode linked = app(ALEXA);
@@ -101,10 +101,10 @@ class ConnectedAppTests {
         Api.Response disconnected = session.delete("/api/v1/account/connected-apps/" + ALEXA);
 
         assertThat(disconnected.status()).isEqualTo(204);
-        assertThat(new Api(port).bearer(alexa.accessToken()).get("/api/v1/devices").status()).isEqualTo(401);
+        assertThat(flow.use(ALEXA, alexa.accessToken())).isEqualTo(401);
         assertThat(flow.refresh(ALEXA, alexa.refreshToken()).json().path("error").asString()).isEqualTo("invalid_grant");
         assertThat(app(ALEXA)).isNull();
-        assertThat(new Api(port).bearer(ifttt.accessToken()).get("/api/v1/devices").status()).isEqualTo(200);
+        assertThat(flow.use(IFTTT, ifttt.accessToken())).isEqualTo(200);
         // the remembered decision went with it: linking again asks again
         assertThat(flow.authorize(browser, request(ALEXA, ALEXA_NA, "read", state(), null)).header("Location"))
                 .contains("/oauth2/consent?");
@@ -114,21 +114,42 @@ class ConnectedAppTests {
     }
 
     @Test
+    void listsAndDisconnectsAnAppLinkedTwiceWithDifferentScopes() {
+        OAuthFlow.Tokens readOnly = flow.link(ALEXA, "read", user.email());
+        OAuthFlow.Tokens readWrite = flow.link(ALEXA, "read write", user.email());
+        flow.link(IFTTT, "read", user.email());
+
+        JsonNode linked = app(ALEXA);
+        assertThat(linked).isNotNull();
+        assertThat(linked.path("scopes").toString()).isEqualTo("[\"read\",\"write\"]");
+        assertThat(apps()).hasSize(2);
+
+        assertThat(session.delete("/api/v1/account/connected-apps/" + ALEXA).status()).isEqualTo(204);
+        assertThat(app(ALEXA)).isNull();
+        assertThat(flow.use(ALEXA, readOnly.accessToken())).isEqualTo(401);
+        assertThat(flow.use(ALEXA, readWrite.accessToken())).isEqualTo(401);
+    }
+
+    @Test
     void cannotDisconnectAnotherUsersApp() {
         OAuthFlow.Tokens others = flow.link(ALEXA, "read", new Fixtures(dataSource, hasher).owner().email());
 
         assertThat(session.delete("/api/v1/account/connected-apps/" + ALEXA).status()).isEqualTo(404);
-        assertThat(new Api(port).bearer(others.accessToken()).get("/api/v1/devices").status()).isEqualTo(200);
+        assertThat(flow.use(ALEXA, others.accessToken())).isEqualTo(200);
     }
 
     @Test
     void keepsConnectedAppsOutOfReachOfBearerTokens() {
+        OAuthFlow.Tokens web = flow.link(WEB, "read write", user.email());
         OAuthFlow.Tokens alexa = flow.link(ALEXA, "read write", user.email());
 
-        Api bearer = new Api(port).bearer(alexa.accessToken());
+        Api bearer = new Api(port).bearer(web.accessToken());
         assertThat(bearer.get("/api/v1/account/connected-apps").status()).isEqualTo(403);
         assertThat(bearer.delete("/api/v1/account/connected-apps/" + ALEXA).status()).isEqualTo(403);
         assertThat(bearer.get("/api/v1/api-keys").status()).isEqualTo(403);
+        // Alexa's token is not even a credential on the REST API
+        assertThat(new Api(port).bearer(alexa.accessToken()).delete("/api/v1/account/connected-apps/" + ALEXA).status())
+                .isEqualTo(401);
     }
 
     @Test
