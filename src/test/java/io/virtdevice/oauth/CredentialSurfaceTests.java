@@ -50,6 +50,8 @@ class CredentialSurfaceTests {
     Fixtures.TestUser user;
     /** kind -> a client that presents that credential. */
     Map<String, Api> credentials;
+    /** kind -> the bearer secret (every kind but the session and none). */
+    Map<String, String> secrets;
     String triggerToken;
 
     @BeforeEach
@@ -57,11 +59,13 @@ class CredentialSurfaceTests {
         flow = new OAuthFlow(port);
         user = new Fixtures(dataSource, hasher).owner();
         credentials = new LinkedHashMap<>();
-        credentials.put("api key", new Api(port).bearer(user.apiKey()));
-        credentials.put("web token", new Api(port).bearer(flow.link(WEB, "read write", user.email()).accessToken()));
-        credentials.put("mobile token", new Api(port).bearer(flow.link(MOBILE, "read", user.email()).accessToken()));
-        credentials.put("alexa token", new Api(port).bearer(flow.link(ALEXA, "read write", user.email()).accessToken()));
-        credentials.put("ifttt token", new Api(port).bearer(flow.link(IFTTT, "ifttt", user.email()).accessToken()));
+        secrets = new LinkedHashMap<>();
+        secrets.put("api key", user.apiKey());
+        secrets.put("web token", flow.link(WEB, "read write", user.email()).accessToken());
+        secrets.put("mobile token", flow.link(MOBILE, "read", user.email()).accessToken());
+        secrets.put("alexa token", flow.link(ALEXA, "read write", user.email()).accessToken());
+        secrets.put("ifttt token", flow.link(IFTTT, "ifttt", user.email()).accessToken());
+        secrets.forEach((kind, secret) -> credentials.put(kind, new Api(port).bearer(secret)));
         Api session = new Api(port).withCsrf();
         assertThat(session.post("/api/v1/auth/login", Map.of("email", user.email(), "password", Fixtures.PASSWORD))
                 .status()).isEqualTo(200);
@@ -72,6 +76,7 @@ class CredentialSurfaceTests {
         String url = owner.post("/api/v1/devices/" + device + "/triggers", Map.of("name", "shortcut")).json()
                 .path("url").asString();
         triggerToken = url.substring(url.indexOf("/t/") + 3);
+        secrets.put("trigger token", triggerToken);
         credentials.put("trigger token", new Api(port).bearer(triggerToken));
         credentials.put("none", new Api(port));
     }
@@ -171,21 +176,14 @@ class CredentialSurfaceTests {
     @Test
     void aTriggerTokenWorksOnlyInItsOwnLink() {
         assertThat(new Api(port).get("/t/" + triggerToken).status()).isEqualTo(200);
-        // no other credential opens a link, in the path or as a header
-        for (Map.Entry<String, Api> entry : credentials.entrySet()) {
-            if (!entry.getKey().equals("none") && !entry.getKey().equals("session")) {
-                String secret = entry.getValue().equals(credentials.get("trigger token")) ? null : bearerOf(entry.getKey());
-                if (secret != null) {
-                    assertThat(new Api(port).get("/t/" + secret).status()).as(entry.getKey()).isEqualTo(404);
-                }
+        // no other secret opens a link; no header credential does either
+        for (String other : secrets.values()) {
+            if (!other.equals(triggerToken)) {
+                assertThat(new Api(port).get("/t/" + other).status()).isEqualTo(404);
             }
-            assertThat(entry.getValue().get("/t/vdt_" + "A".repeat(43)).status()).as(entry.getKey()).isEqualTo(404);
         }
-    }
-
-    private String bearerOf(String kind) {
-        // the Api objects keep their token private; the API key is the fixture's
-        return kind.equals("api key") ? user.apiKey() : null;
+        credentials.forEach((kind, api) ->
+                assertThat(api.get("/t/vdt_" + "A".repeat(43)).status()).as(kind).isEqualTo(404));
     }
 
     @Test
@@ -197,7 +195,10 @@ class CredentialSurfaceTests {
         assertThat(statuses(api -> api.send("GET", "/actuator/prometheus", null, Map.of("Accept", "text/plain"))))
                 .containsExactlyEntriesOf(expect(401, List.of(), 401));
         // pages are for sessions: a bearer credential does not sign anybody in
-        assertThat(credentials.get("api key").send("GET", "/", null, Map.of("Accept", "text/html")).status())
-                .isEqualTo(302);
+        Map<String, String> html = Map.of("Accept", "text/html");
+        assertThat(credentials.get("session").send("GET", "/", null, html).body()).contains("Signed in as");
+        for (String kind : List.of("api key", "web token", "alexa token", "ifttt token")) {
+            assertThat(credentials.get(kind).send("GET", "/", null, html).body()).as(kind).doesNotContain("Signed in as");
+        }
     }
 }
