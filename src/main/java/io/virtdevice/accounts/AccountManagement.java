@@ -128,6 +128,8 @@ public class AccountManagement {
             TenantScopedTransactionManager.rebind(dataSource, context);
             activity.record(context, ActivityAction.PASSWORD_RESET, "web", null, Map.of());
             events.publishEvent(new PasswordChanged(context.tenantId(), context.userId()));
+            // once committed, live streams opened with the user's sessions close on every instance
+            events.publishEvent(CredentialRevoked.sessions(context.userId()));
             return context.userId();
         }));
     }
@@ -158,6 +160,8 @@ public class AccountManagement {
             }
             activity.record(ActivityAction.PASSWORD_CHANGED, user.source(), null, Map.of());
             events.publishEvent(new PasswordChanged(user.tenantId(), user.userId()));
+            // once committed, live streams opened with the user's sessions close on every instance
+            events.publishEvent(CredentialRevoked.sessions(user.userId()));
         });
     }
 

@@ -13,7 +13,9 @@ import io.virtdevice.platform.crypto.PasswordHasher;
 import io.virtdevice.testing.Api;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.IntegrationTest;
+import io.virtdevice.testing.SseClient;
 import io.virtdevice.testing.TestDatabase;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -172,5 +174,26 @@ class ConnectedAppTests {
                         select count(*) from oauth_authorizations where user_id = :u and revoked_at is not null
                         """).param("u", user.userId()).query(Long.class).single();
         assertThat(revoked).isEqualTo(2);
+    }
+
+    @Test
+    void aPasswordChangeClosesTheLiveStreamsOfTheSessionsAndOfTheRevokedAppsButNotOfApiKeys() {
+        OAuthFlow.Tokens web = flow.link(WEB, "read", user.email());
+        String cookies = String.join("; ", session.cookies().entrySet().stream()
+                .map(e -> e.getKey() + "=" + e.getValue()).toList());
+        String base = "http://127.0.0.1:" + port;
+        try (SseClient bySession = SseClient.open(base + "/api/v1/events/stream", Map.of("Cookie", cookies));
+                SseClient byWebApp = SseClient.open(base, web.accessToken());
+                SseClient byKey = SseClient.open(base, user.apiKey())) {
+            assertThat(List.of(bySession.status(), byWebApp.status(), byKey.status())).containsOnly(200);
+
+            Api.Response changed = session.put("/api/v1/account/password",
+                    Map.of("currentPassword", Fixtures.PASSWORD, "newPassword", "a completely new passphrase 8"));
+            assertThat(changed.status()).as(changed.toString()).isEqualTo(204);
+
+            assertThat(bySession.awaitEnd(Duration.ofSeconds(10))).as("the session's stream closed").isTrue();
+            assertThat(byWebApp.awaitEnd(Duration.ofSeconds(10))).as("the web app's stream closed").isTrue();
+            assertThat(byKey.awaitEnd(Duration.ofMillis(500))).as("the API key's stream stays open").isFalse();
+        }
     }
 }

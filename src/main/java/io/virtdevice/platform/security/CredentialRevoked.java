@@ -9,13 +9,15 @@ import java.util.UUID;
  * (caches evicted, live streams closed) and relays it to every other instance, which does the same.
  *
  * @param kind what was revoked
- * @param id the user (USER), the API key (API_KEY) or the OAuth grant, i.e. token family (OAUTH_GRANT)
+ * @param id the user (USER, SESSIONS), the API key (API_KEY) or the OAuth grant, i.e. token family (OAUTH_GRANT)
  */
 public record CredentialRevoked(Kind kind, UUID id) {
 
     public enum Kind {
         /** The user is gone (removed from the team, account deleted): every credential of theirs. */
         USER,
+        /** The user's browser sessions were ended (password changed or reset): what they authenticated. */
+        SESSIONS,
         API_KEY,
         OAUTH_GRANT
     }
@@ -27,6 +29,10 @@ public record CredentialRevoked(Kind kind, UUID id) {
 
     public static CredentialRevoked user(UUID userId) {
         return new CredentialRevoked(Kind.USER, userId);
+    }
+
+    public static CredentialRevoked sessions(UUID userId) {
+        return new CredentialRevoked(Kind.SESSIONS, userId);
     }
 
     public static CredentialRevoked apiKey(UUID keyId) {
@@ -41,6 +47,7 @@ public record CredentialRevoked(Kind kind, UUID id) {
     public boolean covers(CurrentUser principal) {
         return switch (kind) {
             case USER -> id.equals(principal.userId());
+            case SESSIONS -> principal.method() == CurrentUser.AuthMethod.SESSION && id.equals(principal.userId());
             case API_KEY -> principal.method() == CurrentUser.AuthMethod.API_KEY && id.equals(principal.credentialId());
             case OAUTH_GRANT -> principal.method() == CurrentUser.AuthMethod.OAUTH && id.equals(principal.grantId());
         };
