@@ -32,7 +32,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * Revocation reaches every instance at once (issue 9, §8): a second instance on the same database (the
  * PostgreSQL bus) trusts its token caches for a whole minute here, yet a key deleted, an app disconnected or a
  * member removed through the first instance stops working on the second within moments, and the live streams
- * it holds for that credential close.
+ * it holds for that credential close. The same through Redis, between two instances on the Redis bus.
  */
 @IntegrationTest
 class RevocationAcrossInstancesTests {
@@ -74,9 +74,9 @@ class RevocationAcrossInstancesTests {
     @BeforeEach
     void setUp() {
         if (second == null) {
-            second = start(context.getEnvironment().getProperty("virtdevice.database.embedded.actual-port"));
+            second = start(databasePort(), "instance-revocations", "virtdevice.events.bus=postgres");
         }
-        b = "http://127.0.0.1:" + ((WebServerApplicationContext) second).getWebServer().getPort();
+        b = url(second);
         fixtures = new Fixtures(dataSource, hasher);
         owner = fixtures.owner(10);
         session = new Api(port).withCsrf();
@@ -143,7 +143,45 @@ class RevocationAcrossInstancesTests {
         }
     }
 
-    private static ConfigurableApplicationContext start(String databasePort) {
+    @Test
+    void aRevocationTravelsThroughRedisToo() {
+        ConfigurableApplicationContext c = start(databasePort(), "instance-revocations-c",
+                "spring.data.redis.host=127.0.0.1", "spring.data.redis.port=6379");
+        ConfigurableApplicationContext d = start(databasePort(), "instance-revocations-d",
+                "spring.data.redis.host=127.0.0.1", "spring.data.redis.port=6379");
+        try {
+            String onC = url(c);
+            String onD = url(d);
+            Api sessionOnC = new Api(onC).withCsrf();
+            assertThat(sessionOnC.post("/api/v1/auth/login", Map.of("email", owner.email(), "password",
+                    Fixtures.PASSWORD)).status()).isEqualTo(200);
+            Api.Response created = sessionOnC.post("/api/v1/api-keys", Map.of("name", "script", "scopes", List.of("read")));
+            String key = created.json().path("key").asString();
+            assertThat(new Api(onD).bearer(key).get("/api/v1/devices").status()).isEqualTo(200);
+            try (SseClient stream = SseClient.open(onD, key)) {
+                assertThat(stream.status()).isEqualTo(200);
+
+                assertThat(sessionOnC.delete("/api/v1/api-keys/" + created.json().path("id").asString()).status())
+                        .isEqualTo(204);
+
+                await().atMost(AT_ONCE).until(() -> new Api(onD).bearer(key).get("/api/v1/devices").status() == 401);
+                assertThat(stream.awaitEnd(AT_ONCE)).as("the revoked key's stream closed").isTrue();
+            }
+        } finally {
+            d.close();
+            c.close();
+        }
+    }
+
+    private String databasePort() {
+        return context.getEnvironment().getProperty("virtdevice.database.embedded.actual-port");
+    }
+
+    private static String url(ConfigurableApplicationContext instance) {
+        return "http://127.0.0.1:" + ((WebServerApplicationContext) instance).getWebServer().getPort();
+    }
+
+    private static ConfigurableApplicationContext start(String databasePort, String name, String... extra) {
         List<String> args = new ArrayList<>(List.of(
                 "--server.port=0",
                 "--spring.datasource.url=jdbc:postgresql://localhost:" + databasePort + "/virtdevice",
@@ -154,8 +192,7 @@ class RevocationAcrossInstancesTests {
                 "--virtdevice.web.secure-cookies=false",
                 "--spring.mail.host=127.0.0.1",
                 "--spring.mail.port=3025",
-                "--db-scheduler.scheduler-name=instance-revocations",
-                "--virtdevice.events.bus=postgres",
+                "--db-scheduler.scheduler-name=" + name,
                 // the caches alone would keep a revoked credential working for a minute here
                 "--virtdevice.oauth.token-cache-ttl=1m",
                 "--virtdevice.security.api-key-cache-ttl=1m",
@@ -168,6 +205,9 @@ class RevocationAcrossInstancesTests {
                 "--virtdevice.oauth.clients.ifttt.client-secret=" + IntegrationTest.IFTTT_CLIENT_SECRET,
                 "--virtdevice.oauth.clients.mobile.redirect-uris=io.virtdevice.app:/oauth2redirect",
                 "--virtdevice.oauth.clients.mobile.scopes=read"));
+        for (String setting : extra) {
+            args.add("--" + setting);
+        }
         return new SpringApplicationBuilder(VirtDeviceApplication.class).run(args.toArray(String[]::new));
     }
 }
