@@ -3,6 +3,7 @@ package io.virtdevice.accounts;
 import io.virtdevice.activity.ActivityAction;
 import io.virtdevice.activity.ActivityLog;
 import io.virtdevice.platform.crypto.Tokens;
+import io.virtdevice.platform.security.CredentialRevoked;
 import io.virtdevice.platform.security.CurrentUser;
 import io.virtdevice.platform.tenancy.TenantContext;
 import io.virtdevice.platform.tenancy.TenantScope;
@@ -127,6 +128,8 @@ public class AccountManagement {
             TenantScopedTransactionManager.rebind(dataSource, context);
             activity.record(context, ActivityAction.PASSWORD_RESET, "web", null, Map.of());
             events.publishEvent(new PasswordChanged(context.tenantId(), context.userId()));
+            // once committed, live streams opened with the user's sessions close on every instance
+            events.publishEvent(CredentialRevoked.sessions(context.userId()));
             return context.userId();
         }));
     }
@@ -157,6 +160,8 @@ public class AccountManagement {
             }
             activity.record(ActivityAction.PASSWORD_CHANGED, user.source(), null, Map.of());
             events.publishEvent(new PasswordChanged(user.tenantId(), user.userId()));
+            // once committed, live streams opened with the user's sessions close on every instance
+            events.publishEvent(CredentialRevoked.sessions(user.userId()));
         });
     }
 
@@ -175,6 +180,8 @@ public class AccountManagement {
             // written first: it survives when the tenant stays, and goes with the tenant otherwise
             activity.record(ActivityAction.ACCOUNT_DELETED, user.source(), null, Map.of("email", user.email()));
             accounts.deleteOwnAccount();
+            // once committed: the user's API keys and tokens stop working and their live streams close everywhere
+            events.publishEvent(CredentialRevoked.user(user.userId()));
         });
     }
 

@@ -3,6 +3,7 @@ package io.virtdevice.accounts;
 import io.virtdevice.activity.ActivityAction;
 import io.virtdevice.activity.ActivityLog;
 import io.virtdevice.platform.crypto.Tokens;
+import io.virtdevice.platform.security.CredentialRevoked;
 import io.virtdevice.platform.security.CurrentUser;
 import io.virtdevice.platform.tenancy.TenantContext;
 import io.virtdevice.platform.tenancy.TenantScope;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import javax.sql.DataSource;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.annotation.Transactional;
@@ -35,9 +37,12 @@ public class TeamManagement {
     private final ActivityLog activity;
     private final DataSource dataSource;
     private final TransactionTemplate tx;
+    private final ApplicationEventPublisher events;
 
     TeamManagement(TeamRepository team, AccountRepository accounts, PasswordHashing hashing, AccountMails mails,
-            ActivityLog activity, DataSource dataSource, PlatformTransactionManager transactions) {
+            ActivityLog activity, DataSource dataSource, PlatformTransactionManager transactions,
+            ApplicationEventPublisher events) {
+        this.events = events;
         this.team = team;
         this.accounts = accounts;
         this.hashing = hashing;
@@ -83,6 +88,8 @@ public class TeamManagement {
     public void removeMember(CurrentUser user, UUID memberId) {
         String email = team.removeMember(memberId);
         activity.record(ActivityAction.MEMBER_REMOVED, user.source(), null, Map.of("memberId", memberId, "email", email));
+        // once committed: the member's API keys and tokens stop working and their live streams close everywhere
+        events.publishEvent(CredentialRevoked.user(memberId));
     }
 
     /** Invites someone by email as admin or member and mails them a link. */

@@ -5,13 +5,12 @@ import io.virtdevice.platform.security.BearerAuthenticator;
 import io.virtdevice.platform.security.CurrentUser;
 import io.virtdevice.platform.tenancy.TenantScope;
 import io.virtdevice.platform.tenancy.TenantScopedTransactionManager;
-import java.time.Duration;
+import io.virtdevice.platform.security.CredentialRevoked;
+import io.virtdevice.platform.security.RevocationListener;
+import io.virtdevice.platform.security.SecuritySettings;
+import io.virtdevice.platform.security.TokenCache;
 import java.util.HexFormat;
-import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -21,33 +20,29 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Authenticates {@code Authorization: Bearer vdk_...} personal API keys through the definer function
  * {@code app.resolve_api_key}.
  *
- * <p>Resolutions (including "no such key") are cached per key hash for {@link #TTL}, so a busy script
- * costs one database round trip per key every few seconds. The price is the bound on revocation: a key
- * revoked on another instance, or one that just expired, keeps working for at most {@link #TTL} after
- * the change. A revocation through this instance evicts at once ({@link #evict}). When an entry expires
- * under load, one request resolves the key and the others arriving meanwhile wait for its answer instead
- * of all querying at once.
+ * <p>Resolutions are cached per key hash ({@link TokenCache}: bounded, "no such key" remembered for
+ * {@code virtdevice.security.negative-token-cache-ttl}), so a busy script costs one database round trip per key
+ * every {@code virtdevice.security.api-key-cache-ttl}. A revocation evicts at once on every instance
+ * ({@link RevocationListener}, relayed by the events bus); the TTL only bounds a notice lost while the bus
+ * was down, and a key that just expired.
  */
 @Component
-class ApiKeyAuthenticator implements BearerAuthenticator {
+class ApiKeyAuthenticator implements BearerAuthenticator, RevocationListener {
 
     static final String PREFIX = "vdk_";
-    static final Duration TTL = Duration.ofSeconds(5);
-    // Bounds memory under a flood of random tokens (each of which is a cached miss).
-    private static final int MAX_ENTRIES = 10_000;
 
-    private record Cached(Optional<CurrentUser> user, long expiresAtNanos) {}
-
-    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
-    private final Map<String, CompletableFuture<Optional<CurrentUser>>> resolving = new ConcurrentHashMap<>();
+    private final TokenCache<CurrentUser> cache;
     private final ApiKeyRepository keys;
     private final DataSource dataSource;
     private final TransactionTemplate tx;
 
-    ApiKeyAuthenticator(ApiKeyRepository keys, DataSource dataSource, PlatformTransactionManager transactions) {
+    ApiKeyAuthenticator(ApiKeyRepository keys, DataSource dataSource, PlatformTransactionManager transactions,
+            SecuritySettings settings) {
         this.keys = keys;
         this.dataSource = dataSource;
         this.tx = new TransactionTemplate(transactions);
+        long ttlNanos = settings.apiKeyCacheTtl().toNanos();
+        this.cache = new TokenCache<>(settings.tokenCacheSize(), settings.negativeTokenCacheTtl(), user -> ttlNanos);
     }
 
     @Override
@@ -58,43 +53,23 @@ class ApiKeyAuthenticator implements BearerAuthenticator {
     @Override
     public Optional<CurrentUser> authenticate(String token) {
         byte[] hash = Tokens.sha256(token);
-        String cacheKey = HexFormat.of().formatHex(hash);
-        long now = System.nanoTime();
-        Cached cached = cache.get(cacheKey);
-        if (cached != null && now - cached.expiresAtNanos() < 0) {
-            return cached.user();
-        }
-        CompletableFuture<Optional<CurrentUser>> mine = new CompletableFuture<>();
-        CompletableFuture<Optional<CurrentUser>> running = resolving.putIfAbsent(cacheKey, mine);
-        if (running != null) {
-            return running.join();
-        }
-        try {
-            Optional<CurrentUser> user = TenantScope.callWithoutContext(() -> tx.execute(s -> resolve(hash)));
-            remember(cacheKey, user, now);
-            mine.complete(user);
-            return user;
-        } catch (RuntimeException | Error e) {
-            mine.completeExceptionally(e);
-            throw e;
-        } finally {
-            resolving.remove(cacheKey, mine);
-        }
+        return cache.get(HexFormat.of().formatHex(hash),
+                () -> TenantScope.callWithoutContext(() -> tx.execute(s -> resolve(hash))));
     }
 
-    private void remember(String cacheKey, Optional<CurrentUser> user, long now) {
-        if (cache.size() >= MAX_ENTRIES) {
-            cache.values().removeIf(c -> now - c.expiresAtNanos() >= 0);
-            if (cache.size() >= MAX_ENTRIES) {
-                cache.clear();
-            }
-        }
-        cache.put(cacheKey, new Cached(user, now + TTL.toNanos()));
+    @Override
+    public boolean needsLookup(String token) {
+        return cache.missing(HexFormat.of().formatHex(Tokens.sha256(token)));
     }
 
-    /** Forgets a key at once (after its revocation commits). */
-    void evict(UUID keyId) {
-        cache.values().removeIf(c -> c.user().map(u -> keyId.equals(u.credentialId())).orElse(false));
+    @Override
+    public void revoked(CredentialRevoked revocation) {
+        cache.evictIf(revocation::covers);
+    }
+
+    @Override
+    public void forgetCached() {
+        cache.clear();
     }
 
     private Optional<CurrentUser> resolve(byte[] hash) {

@@ -3,6 +3,7 @@ package io.virtdevice.apikeys;
 import io.virtdevice.activity.ActivityAction;
 import io.virtdevice.activity.ActivityLog;
 import io.virtdevice.platform.crypto.Tokens;
+import io.virtdevice.platform.security.CredentialRevoked;
 import io.virtdevice.platform.tenancy.TenantContext;
 import io.virtdevice.platform.tenancy.TenantScope;
 import io.virtdevice.platform.web.ApiProblem;
@@ -14,10 +15,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * The API-keys module's API: issue, list and revoke the context user's personal API keys. Keys are
@@ -32,13 +32,13 @@ public class ApiKeyManagement {
     private static final int NAME_MAX = 100;
 
     private final ApiKeyRepository keys;
-    private final ApiKeyAuthenticator authenticator;
     private final ActivityLog activity;
+    private final ApplicationEventPublisher events;
 
-    ApiKeyManagement(ApiKeyRepository keys, ApiKeyAuthenticator authenticator, ActivityLog activity) {
+    ApiKeyManagement(ApiKeyRepository keys, ActivityLog activity, ApplicationEventPublisher events) {
         this.keys = keys;
-        this.authenticator = authenticator;
         this.activity = activity;
+        this.events = events;
     }
 
     /**
@@ -79,17 +79,16 @@ public class ApiKeyManagement {
         return keys.list(context().userId());
     }
 
-    /** Revokes a key; requests with it fail from the moment this commits. Unknown ids are a 404. */
+    /**
+     * Revokes a key; requests with it fail, on every instance, from the moment this commits, and its open live
+     * streams close. Unknown ids are a 404.
+     */
     @Transactional
     public void revoke(UUID id, String source) {
         String name = keys.revoke(id).orElseThrow(() -> ApiProblem.notFound("API key"));
         activity.record(ActivityAction.API_KEY_REVOKED, source, null, Map.of("name", name, "keyId", id.toString()));
-        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-            @Override
-            public void afterCommit() {
-                authenticator.evict(id);
-            }
-        });
+        // once this commits: evicted from every instance's cache, its live streams closed
+        events.publishEvent(CredentialRevoked.apiKey(id));
     }
 
     private static String name(String name) {

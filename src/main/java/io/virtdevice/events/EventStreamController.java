@@ -32,7 +32,7 @@ class EventStreamController {
                 .cacheControl(CacheControl.noStore())
                 // nginx and similar proxies must not buffer the stream
                 .header("X-Accel-Buffering", "no")
-                .body(streams.open(user.context(), sequence(lastEventId)));
+                .body(streams.open(user, sequence(lastEventId)));
     }
 
     /** A Last-Event-ID we issued is a sequence number; anything else means "no resume". */

@@ -1,6 +1,9 @@
 package io.virtdevice.events;
 
 import io.virtdevice.devices.DeviceStateChanged;
+import io.virtdevice.platform.security.CredentialRevoked;
+import io.virtdevice.platform.security.CurrentUser;
+import io.virtdevice.platform.security.RevocationListener;
 import io.virtdevice.platform.tenancy.TenantContext;
 import io.virtdevice.platform.tenancy.TenantScope;
 import io.virtdevice.platform.web.ApiProblem;
@@ -50,7 +53,7 @@ import tools.jackson.databind.json.JsonMapper;
  * Users without streams here cost a map lookup.
  */
 @Component
-class EventStreams {
+class EventStreams implements RevocationListener {
 
     private static final Logger log = LoggerFactory.getLogger(EventStreams.class);
     private static final long RETRY_MILLIS = 3000;
@@ -58,6 +61,8 @@ class EventStreams {
     static final Duration GAP_WAIT = Duration.ofMillis(500);
 
     private final Map<UUID, Channel> channels = new ConcurrentHashMap<>();
+    /** Who opened each stream, so a revoked credential's streams can be closed. */
+    private final Map<Subscriber, CurrentUser> principals = new ConcurrentHashMap<>();
     private final AtomicInteger open = new AtomicInteger();
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final ScheduledExecutorService ticker;
@@ -82,8 +87,20 @@ class EventStreams {
         ticker.scheduleAtFixedRate(this::heartbeat, period, period, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * As {@link #open(TenantContext, Long)}, for a principal: the stream closes as soon as its credential is
+     * revoked or its user removed, on whichever instance that happens.
+     */
+    SseEmitter open(CurrentUser principal, Long lastEventId) {
+        return open(principal.context(), lastEventId, principal);
+    }
+
     /** The users' events after {@code lastEventId} (a resume), then every new one, until timeout. */
     SseEmitter open(TenantContext owner, Long lastEventId) {
+        return open(owner, lastEventId, null);
+    }
+
+    private SseEmitter open(TenantContext owner, Long lastEventId, CurrentUser principal) {
         if (closed) {
             throw new ApiProblem(HttpStatus.SERVICE_UNAVAILABLE, ProblemTypes.SERVICE_UNAVAILABLE, "Unavailable",
                     "This instance is shutting down; connect again.");
@@ -99,6 +116,7 @@ class EventStreams {
             if (counted.compareAndSet(true, false)) {
                 open.decrementAndGet();
             }
+            principals.remove(self[0]);
             channels.computeIfPresent(owner.userId(), (user, channel) -> {
                 channel.subscribers.remove(self[0]);
                 return channel.subscribers.isEmpty() ? null : channel;
@@ -119,6 +137,9 @@ class EventStreams {
             counted.set(false);
             open.decrementAndGet();
             throw e;
+        }
+        if (principal != null) {
+            principals.put(subscriber, principal);
         }
         emitter.onCompletion(subscriber::discard);
         emitter.onError(e -> subscriber.discard());
@@ -167,6 +188,16 @@ class EventStreams {
                 executor.execute(() -> drain(channel));
             }
         }
+    }
+
+    /** A credential was revoked or its user removed (here or on another instance): its streams end now. */
+    @Override
+    public void revoked(CredentialRevoked revocation) {
+        principals.forEach((subscriber, principal) -> {
+            if (revocation.covers(principal)) {
+                subscriber.complete();
+            }
+        });
     }
 
     /** After the bus was down: re-reads what each open channel may have missed. */

@@ -9,6 +9,7 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import io.virtdevice.platform.security.Revocations;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.slf4j.Logger;
@@ -26,7 +27,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The PostgreSQL bus: one dedicated connection per instance, outside the pool and as the app role, runs
  * {@code LISTEN device_events}; {@code devices.DeviceEventNotifier} NOTIFYs the ids of every committed
- * event right after the commit.
+ * event right after the commit. The same connection hears {@code credential_revocations}
+ * ({@link RevocationNotices}).
  * The connection is checked every few seconds and re-opened with backoff when it fails; after a
  * reconnect the open streams re-read what they may have missed. LISTEN needs a real session: behind a
  * pooler, point this instance at the database directly or through a session-mode pool (docs/operations.md).
@@ -44,6 +46,7 @@ class PostgresEventListener implements SmartLifecycle, HealthIndicator {
     private static final Duration FIRST_ATTEMPT_WAIT = Duration.ofSeconds(15);
 
     private final EventStreams streams;
+    private final Revocations revocations;
     private final JsonMapper json;
     private final String url;
     private final Properties connectionProperties = new Properties();
@@ -53,8 +56,10 @@ class PostgresEventListener implements SmartLifecycle, HealthIndicator {
     private volatile Connection connection;
     private Thread thread;
 
-    PostgresEventListener(EventStreams streams, JsonMapper json, EventsSettings settings, Environment environment) {
+    PostgresEventListener(EventStreams streams, Revocations revocations, JsonMapper json, EventsSettings settings,
+            Environment environment) {
         this.streams = streams;
+        this.revocations = revocations;
         this.json = json;
         this.url = StringUtils.hasText(settings.listenUrl())
                 ? settings.listenUrl()
@@ -134,12 +139,15 @@ class PostgresEventListener implements SmartLifecycle, HealthIndicator {
                 connection = c;
                 try (Statement st = c.createStatement()) {
                     st.execute("LISTEN " + CHANNEL);
+                    st.execute("LISTEN " + RevocationNotices.CHANNEL);
                 }
                 listening = true;
                 firstAttempt.countDown();
                 backoff = Duration.ofMillis(250);
                 if (reconnect) {
                     log.info("LISTEN {} re-established", CHANNEL);
+                    // revocation notices may have been missed meanwhile: trust no cached credential
+                    revocations.forgetCached();
                     streams.resync();
                 }
                 reconnect = true;
@@ -167,7 +175,11 @@ class PostgresEventListener implements SmartLifecycle, HealthIndicator {
             PGNotification[] notifications = pg.getNotifications((int) POLL.toMillis());
             if (notifications != null) {
                 for (PGNotification n : notifications) {
-                    handle(n.getParameter());
+                    if (RevocationNotices.CHANNEL.equals(n.getName())) {
+                        RevocationNotices.receive(revocations, n.getParameter());
+                    } else {
+                        handle(n.getParameter());
+                    }
                 }
             }
             if (System.nanoTime() > nextCheck) {

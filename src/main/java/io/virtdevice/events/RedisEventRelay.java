@@ -1,6 +1,8 @@
 package io.virtdevice.events;
 
 import io.virtdevice.devices.DeviceStateChanged;
+import io.virtdevice.platform.security.RevocationRelay;
+import io.virtdevice.platform.security.Revocations;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.UUID;
@@ -31,7 +33,7 @@ class RedisEventRelay {
 
     @Bean
     RedisMessageListenerContainer deviceEventsListener(RedisConnectionFactory connections, EventStreams streams,
-            JsonMapper json, EventsSettings settings) {
+            Revocations revocations, JsonMapper json, EventsSettings settings) {
         RedisMessageListenerContainer container = new RedisMessageListenerContainer();
         container.setConnectionFactory(connections);
         container.addMessageListener((message, pattern) -> {
@@ -44,7 +46,27 @@ class RedisEventRelay {
                 log.warn("ignoring malformed device event notice");
             }
         }, new ChannelTopic(settings.redisChannel()));
+        container.addMessageListener((message, pattern) -> RevocationNotices.receive(revocations,
+                        new String(message.getBody(), StandardCharsets.UTF_8)),
+                new ChannelTopic(revocationChannel(settings)));
         return container;
+    }
+
+    /** Revocation notices ({@link RevocationNotices}) on their own channel next to the events'. */
+    @Bean
+    RevocationRelay redisRevocationRelay(StringRedisTemplate redis, EventsSettings settings) {
+        String channel = revocationChannel(settings);
+        return revocation -> {
+            try {
+                redis.convertAndSend(channel, RevocationNotices.encode(revocation));
+            } catch (RuntimeException e) {
+                log.warn("could not publish revocation {} to Redis: {}", revocation, e.toString());
+            }
+        };
+    }
+
+    static String revocationChannel(EventsSettings settings) {
+        return settings.redisChannel() + ":revocations";
     }
 
     @Bean

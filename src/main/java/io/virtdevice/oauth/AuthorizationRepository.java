@@ -113,8 +113,17 @@ class AuthorizationRepository {
                     :refreshExpiresAt, cast(:scopes as text[]))
             """;
 
-    private static final String ROTATE = """
-            update oauth_tokens set rotated_at = now() where id = :id and rotated_at is null and revoked_at is null
+    // every live pair of the family: normally one, more after a refresh race (siblings of one parent)
+    private static final String ROTATE_LIVE = """
+            update oauth_tokens set rotated_at = now()
+             where family_id = :family and rotated_at is null and revoked_at is null
+            """;
+
+    // live pairs that are not children of the given pair (another rotation happened since)
+    private static final String LIVE_NOT_CHILDREN = """
+            select count(*) from oauth_tokens
+             where family_id = :family and rotated_at is null and revoked_at is null
+               and parent_id is distinct from :parent
             """;
 
     private static final String REVOKE_FAMILY_TOKENS = """
@@ -139,12 +148,15 @@ class AuthorizationRepository {
             """;
 
     // "Connected" = at least one token pair that is neither revoked nor past its refresh expiry.
+    // Scopes are unnested per token before aggregating: array_agg over the scope arrays themselves fails
+    // ("cannot accumulate arrays of different dimensionality") once two grants hold different scope sets.
     private static final String CONNECTED = """
             select a.client_id, min(a.client_type::text) as client_type,
-                   array(select distinct s from unnest(array_agg(t.scope)) s order by s) as scopes,
+                   array_remove(array_agg(distinct s.scope order by s.scope), null) as scopes,
                    min(a.created_at) as linked_at, max(t.last_used_at) as last_used_at
               from oauth_authorizations a
               join oauth_tokens t on t.family_id = a.id
+              left join lateral unnest(t.scope) as s(scope) on true
              where a.user_id = :user and a.revoked_at is null and t.revoked_at is null
                and t.rotated_at is null
                and (t.refresh_token_expires_at is null or t.refresh_token_expires_at > now())
@@ -259,8 +271,15 @@ class AuthorizationRepository {
                 .update();
     }
 
-    boolean rotate(UUID tokenId) {
-        return jdbc.sql(ROTATE).param("id", tokenId).update() == 1;
+    /** Rotates the family's live pairs (its head, and after a refresh race its head's siblings). */
+    int rotateLive(UUID familyId) {
+        return jdbc.sql(ROTATE_LIVE).param("family", familyId).update();
+    }
+
+    /** Whether every live pair of the family is a child of {@code parentId} (nothing rotated since). */
+    boolean onlyChildrenLive(UUID familyId, UUID parentId) {
+        return jdbc.sql(LIVE_NOT_CHILDREN).param("family", familyId).param("parent", parentId)
+                .query(Long.class).single() == 0;
     }
 
     /** Revokes the grant and every token pair it issued; true when anything was still live. */

@@ -68,8 +68,14 @@ class HashedAuthorizationService implements OAuth2AuthorizationService {
     // No issued secret can start with '#': ours are prefix + base64url.
     private static final String UNKNOWN = "#unknown:";
 
-    /** What was read from the database, so that save can tell new secrets from loaded ones. */
-    record Loaded(UUID headTokenId, boolean codeConsumed, Set<String> knownValues) implements Serializable {
+    /**
+     * What was read from the database, so that save can tell new secrets from loaded ones.
+     *
+     * @param raceParentId a web or mobile refresh token rotated moments ago, presented again within the race
+     *     window: the refresh gets a sibling of the pair that replaced it
+     */
+    record Loaded(UUID headTokenId, boolean codeConsumed, Set<String> knownValues, UUID raceParentId)
+            implements Serializable {
         @Serial
         private static final long serialVersionUID = 1L;
     }
@@ -240,20 +246,36 @@ class HashedAuthorizationService implements OAuth2AuthorizationService {
         if (grant == null || grant.revokedAt() != null) {
             return Outcome.REVOKED;
         }
-        Optional<TokenRow> head = repository.head(id);
-        if (head.isEmpty()) {
-            return Outcome.REVOKED;
-        }
-        if (!head.get().id().equals(loaded.headTokenId()) && !grant.clientType().hasRefreshGracePeriod()) {
-            // another refresh rotated this family since we read it: the same refresh token was used twice
-            return Outcome.REFRESH_REUSED;
-        }
         if (refresh == null || !isNew(loaded, refresh.getToken().getTokenValue())) {
             throw new IllegalStateException("refresh tokens are always rotated");
         }
-        repository.rotate(head.get().id());
-        insertTokens(id, head.get().id(), owner, authorization, access, refresh);
-        return Outcome.SAVED;
+        UUID presented = loaded.headTokenId();
+        boolean live = presented != null
+                && repository.token(presented).filter(t -> t.rotatedAt() == null && t.revokedAt() == null).isPresent();
+        if (live) {
+            repository.rotateLive(id);
+            insertTokens(id, presented, owner, authorization, access, refresh);
+            return Outcome.SAVED;
+        }
+        if (grant.clientType().hasRefreshGracePeriod()) {
+            // Alexa/IFTTT presented a token rotated within the grace period: the new pair follows the head
+            Optional<TokenRow> head = repository.head(id);
+            if (head.isEmpty()) {
+                return Outcome.REVOKED;
+            }
+            repository.rotateLive(id);
+            insertTokens(id, head.get().id(), owner, authorization, access, refresh);
+            return Outcome.SAVED;
+        }
+        // Another refresh rotated this token since we read it (or just before): a race of the app's own
+        // requests while the window is open, reuse otherwise.
+        UUID parent = presented != null ? presented : loaded.raceParentId();
+        TokenRow parentRow = parent == null ? null : repository.token(parent).orElse(null);
+        if (parentRow != null && withinRaceWindow(grant, parentRow)) {
+            insertTokens(id, parent, owner, authorization, access, refresh);
+            return Outcome.SAVED;
+        }
+        return Outcome.REFRESH_REUSED;
     }
 
     private void insertTokens(UUID family, UUID parent, TenantContext owner, OAuth2Authorization authorization,
@@ -327,7 +349,7 @@ class HashedAuthorizationService implements OAuth2AuthorizationService {
             TokenRow row = repository.token(ref.get().tokenId()).orElse(null);
             AuthorizationRow grant = repository.authorization(ref.get().authorizationId()).orElse(null);
             if (row == null || grant == null || row.rotatedAt() == null || row.revokedAt() != null
-                    || withinGracePeriod(grant, row)) {
+                    || withinGracePeriod(grant, row) || withinRaceWindow(grant, row)) {
                 return false;
             }
             return repository.revokeFamily(grant.id());
@@ -379,9 +401,12 @@ class HashedAuthorizationService implements OAuth2AuthorizationService {
             return null;
         }
         UUID head = null;
+        UUID raceParent = null;
         if (tokens != null) {
             boolean revoked = tokens.revokedAt() != null || row.revokedAt() != null;
             head = tokens.rotatedAt() == null && !revoked ? tokens.id() : null;
+            raceParent = kind == Secret.REFRESH && tokens.rotatedAt() != null && !revoked
+                    && !row.clientType().hasRefreshGracePeriod() ? tokens.id() : null;
             String accessValue = kind == Secret.ACCESS ? presented : UNKNOWN + "access:" + tokens.id();
             String refreshValue = kind == Secret.REFRESH ? presented : UNKNOWN + "refresh:" + tokens.id();
             known.add(accessValue);
@@ -397,13 +422,14 @@ class HashedAuthorizationService implements OAuth2AuthorizationService {
                     metadata -> metadata.put(OAuth2Authorization.Token.INVALIDATED_METADATA_NAME, refreshInvalid));
         }
         boolean codeConsumed = row.codeConsumedAt() != null || row.revokedAt() != null;
-        builder.attribute(LOADED, new Loaded(head, codeConsumed, Set.copyOf(known)));
+        builder.attribute(LOADED, new Loaded(head, codeConsumed, Set.copyOf(known), raceParent));
         return builder.build();
     }
 
     /**
      * The pair a presented refresh token stands for: its own while it is the family's head; the current head
-     * while it was rotated within Alexa's or IFTTT's grace period; none otherwise (revoked, or reused).
+     * while it was rotated within Alexa's or IFTTT's grace period; its own while a web or mobile token was
+     * rotated within the race window (the refresh then issues a sibling); none otherwise (revoked, or reused).
      */
     private TokenRow refreshTarget(AuthorizationRow grant, UUID tokenId) {
         TokenRow row = repository.token(tokenId).orElse(null);
@@ -413,7 +439,22 @@ class HashedAuthorizationService implements OAuth2AuthorizationService {
         if (row.rotatedAt() == null) {
             return row;
         }
-        return withinGracePeriod(grant, row) ? repository.head(grant.id()).orElse(null) : null;
+        if (withinGracePeriod(grant, row)) {
+            return repository.head(grant.id()).orElse(null);
+        }
+        return withinRaceWindow(grant, row) ? row : null;
+    }
+
+    /**
+     * Two refreshes of the web or mobile app raced (RFC 9700 §4.14.2 allows answering both): the token was
+     * rotated less than {@code virtdevice.oauth.refresh-race-window} ago and nothing was rotated since (every
+     * live pair of the grant is its child).
+     */
+    private boolean withinRaceWindow(AuthorizationRow grant, TokenRow row) {
+        return !grant.clientType().hasRefreshGracePeriod() && row.rotatedAt() != null && row.revokedAt() == null
+                && grant.revokedAt() == null
+                && row.rotatedAt().plus(configuredClients.refreshRaceWindow()).isAfter(Instant.now())
+                && repository.onlyChildrenLive(grant.id(), row.id());
     }
 
     private boolean withinGracePeriod(AuthorizationRow grant, TokenRow row) {

@@ -2,7 +2,11 @@ package io.virtdevice.oauth;
 
 import io.virtdevice.platform.crypto.Tokens;
 import io.virtdevice.platform.security.BearerAuthenticator;
+import io.virtdevice.platform.security.CredentialRevoked;
 import io.virtdevice.platform.security.CurrentUser;
+import io.virtdevice.platform.security.RevocationListener;
+import io.virtdevice.platform.security.SecuritySettings;
+import io.virtdevice.platform.security.TokenCache;
 import io.virtdevice.platform.tenancy.TenantScope;
 import java.sql.Array;
 import java.sql.SQLException;
@@ -10,31 +14,26 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Accepts OAuth access tokens ({@code Authorization: Bearer vda_...}) wherever API keys are accepted, as a
- * {@link CurrentUser} with method OAUTH and the token's scopes. One definer-function call
- * ({@code app.resolve_oauth_access_token}) resolves a token; the answer (also "no such token") is cached per
- * token hash for {@code virtdevice.oauth.token-cache-ttl} (5 s), never beyond the token's expiry. A grant
- * revoked through this instance is evicted at once; one revoked on another instance stops working within
- * the TTL.
+ * Accepts OAuth access tokens ({@code Authorization: Bearer vda_...}) as a {@link CurrentUser} with method
+ * OAUTH, the token's scopes, and the surface of its client: the web and mobile apps' tokens work on the REST
+ * API, Alexa's only on {@code /alexa/**}, IFTTT's only on {@code /ifttt/**}. One definer-function call
+ * ({@code app.resolve_oauth_access_token}) resolves a token; the answer is cached per token hash
+ * ({@link TokenCache}) for {@code virtdevice.oauth.token-cache-ttl} (5 s), never beyond the token's expiry, and
+ * "no such token" for {@code virtdevice.security.negative-token-cache-ttl}. A revoked grant is evicted at once
+ * on every instance ({@link RevocationListener}, relayed by the events bus).
  */
 @Component
-class OAuthAccessTokenAuthenticator implements BearerAuthenticator {
-
-    // Bounds memory under a flood of random tokens (each of which is a cached miss).
-    private static final int MAX_ENTRIES = 10_000;
+class OAuthAccessTokenAuthenticator implements BearerAuthenticator, RevocationListener {
 
     private static final String RESOLVE = """
             select token_id, authorization_id, user_id, tenant_id, email, client_id, scopes, expires_at
@@ -50,20 +49,25 @@ class OAuthAccessTokenAuthenticator implements BearerAuthenticator {
         }
     }
 
-    private record Cached(Optional<Resolved> token, long expiresAtNanos) {}
-
-    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+    private final TokenCache<Resolved> cache;
     private final OAuthClients clients;
     private final JdbcClient jdbc;
     private final TransactionTemplate tx;
-    private final long ttlNanos;
+    private final ApplicationEventPublisher events;
 
-    OAuthAccessTokenAuthenticator(OAuthClients clients, OAuthSettings settings, JdbcClient jdbc,
-            PlatformTransactionManager transactions) {
+    OAuthAccessTokenAuthenticator(OAuthClients clients, OAuthSettings settings, SecuritySettings security,
+            JdbcClient jdbc, PlatformTransactionManager transactions, ApplicationEventPublisher events) {
         this.clients = clients;
         this.jdbc = jdbc;
         this.tx = new TransactionTemplate(transactions);
-        this.ttlNanos = settings.tokenCacheTtl().toNanos();
+        this.events = events;
+        long ttlNanos = settings.tokenCacheTtl().toNanos();
+        long negativeNanos = security.negativeTokenCacheTtl().toNanos();
+        // a live token: until the TTL, never past its expiry; an expired one is remembered like an unknown one
+        this.cache = new TokenCache<>(security.tokenCacheSize(), security.negativeTokenCacheTtl(), token -> {
+            long left = Math.max(0, token.expiresAt().toEpochMilli() - System.currentTimeMillis()) * 1_000_000L;
+            return left == 0 ? negativeNanos : Math.min(ttlNanos, left);
+        });
     }
 
     @Override
@@ -76,34 +80,27 @@ class OAuthAccessTokenAuthenticator implements BearerAuthenticator {
         return resolve(token).filter(t -> !t.expired()).map(Resolved::user);
     }
 
+    @Override
+    public boolean needsLookup(String token) {
+        return cache.missing(key(token));
+    }
+
+    @Override
+    public boolean expired(String token) {
+        return resolve(token).map(Resolved::expired).orElse(false);
+    }
+
     /** The token's owner and client, also when it has expired; empty when unknown or revoked. */
     Optional<Resolved> resolve(String token) {
         if (!supports(token) || token.length() > 512) {
             return Optional.empty();
         }
         byte[] hash = Tokens.sha256(token);
-        String key = HexFormat.of().formatHex(hash);
-        long now = System.nanoTime();
-        Cached cached = cache.get(key);
-        if (cached != null && now - cached.expiresAtNanos() < 0) {
-            return cached.token();
-        }
-        Optional<Resolved> resolved = lookup(hash);
-        long until = now + ttlNanos;
-        if (resolved.isPresent()) {
-            long left = Math.max(0, resolved.get().expiresAt().toEpochMilli() - System.currentTimeMillis());
-            until = now + Math.min(ttlNanos, left * 1_000_000L);
-        }
-        if (cache.size() >= MAX_ENTRIES) {
-            cache.values().removeIf(c -> now - c.expiresAtNanos() >= 0);
-            if (cache.size() >= MAX_ENTRIES) {
-                cache.clear();
-            }
-        }
-        if (ttlNanos > 0) {
-            cache.put(key, new Cached(resolved, until));
-        }
-        return resolved;
+        return cache.get(HexFormat.of().formatHex(hash), () -> lookup(hash));
+    }
+
+    private static String key(String token) {
+        return HexFormat.of().formatHex(Tokens.sha256(token));
     }
 
     /** The uncached path: one transaction, one definer-function call. */
@@ -118,7 +115,7 @@ class OAuthAccessTokenAuthenticator implements BearerAuthenticator {
         // a token of a client this instance does not serve (any more) is not accepted
         return row.flatMap(r -> clients.find(r.clientId()).map(client -> new Resolved(
                 new CurrentUser(r.userId(), r.tenantId(), r.email(), CurrentUser.AuthMethod.OAUTH, r.scopes(),
-                        r.tokenId()),
+                        r.tokenId(), surface(client.type()), r.clientId(), r.authorizationId()),
                 r.authorizationId(), r.clientId(), client.type(), r.expiresAt())));
     }
 
@@ -126,34 +123,34 @@ class OAuthAccessTokenAuthenticator implements BearerAuthenticator {
             Set<String> scopes, Instant expiresAt) {}
 
     /**
-     * Forgets every cached token of a grant once the running transaction commits (at once outside one), so
-     * a revocation through this instance takes effect immediately.
+     * Revokes the grant's tokens everywhere once the running transaction commits (at once outside one): this
+     * and every other instance evict them and close their live streams ({@link CredentialRevoked}).
      */
     void evictFamily(UUID authorizationId) {
-        afterCommit(() -> cache.values()
-                .removeIf(c -> c.token().map(t -> authorizationId.equals(t.authorizationId())).orElse(false)));
+        events.publishEvent(CredentialRevoked.oauthGrant(authorizationId));
     }
 
-    /** As {@link #evictFamily}, for every cached token of a user (after a bulk revocation). */
-    void evictUser(UUID userId) {
-        afterCommit(() -> cache.values().removeIf(c -> c.token().map(t -> userId.equals(t.user().userId())).orElse(false)));
+    @Override
+    public void revoked(CredentialRevoked revocation) {
+        cache.evictIf(token -> revocation.covers(token.user()));
     }
 
-    private static void afterCommit(Runnable eviction) {
-        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
-            eviction.run();
-            return;
-        }
-        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-            @Override
-            public void afterCommit() {
-                eviction.run();
-            }
-        });
+    @Override
+    public void forgetCached() {
+        cache.clear();
     }
 
     void clear() {
         cache.clear();
+    }
+
+    /** Where a client's tokens work: Alexa's and IFTTT's only on their own endpoints. */
+    static CurrentUser.Surface surface(OAuthClientType type) {
+        return switch (type) {
+            case ALEXA -> CurrentUser.Surface.ALEXA;
+            case IFTTT -> CurrentUser.Surface.IFTTT;
+            case WEB, MOBILE -> CurrentUser.Surface.API;
+        };
     }
 
     private static Set<String> scopes(Array array) throws SQLException {

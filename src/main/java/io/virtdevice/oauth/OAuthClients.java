@@ -67,6 +67,10 @@ class OAuthClients {
         return settings.refreshGracePeriod();
     }
 
+    Duration refreshRaceWindow() {
+        return settings.refreshRaceWindow();
+    }
+
     private static Map<String, Definition> definitions(OAuthSettings settings) {
         check(settings.accessTokenLifetime().compareTo(Duration.ofMinutes(6)) >= 0
                         && settings.accessTokenLifetime().compareTo(Duration.ofDays(1)) <= 0,
@@ -76,6 +80,9 @@ class OAuthClients {
         check(!settings.refreshGracePeriod().isNegative()
                         && settings.refreshGracePeriod().compareTo(Duration.ofDays(30)) <= 0,
                 "virtdevice.oauth.refresh-grace-period must be between 0 and 30 days");
+        check(!settings.refreshRaceWindow().isNegative()
+                        && settings.refreshRaceWindow().compareTo(Duration.ofMinutes(1)) <= 0,
+                "virtdevice.oauth.refresh-race-window must be between 0 and 1 minute");
         check(!settings.tokenCacheTtl().isNegative() && settings.tokenCacheTtl().compareTo(Duration.ofMinutes(1)) <= 0,
                 "virtdevice.oauth.token-cache-ttl must be between 0 and 1 minute");
         OAuthSettings.Clients c = settings.clients();

@@ -91,7 +91,7 @@ public class OAuthManagement {
     public int revokeGrants(UUID userId, Collection<OAuthClientType> types) {
         List<UUID> families = repository.liveFamilies(userId, types);
         families.forEach(repository::revokeFamily);
-        authenticator.evictUser(userId);
+        families.forEach(authenticator::evictFamily);
         return families.size();
     }
 

@@ -14,6 +14,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param refreshTokenLifetime refresh tokens of the web and mobile clients (each rotation starts a new one);
  *     Alexa's and IFTTT's never expire
  * @param refreshGracePeriod how long a rotated refresh token of Alexa or IFTTT keeps working
+ * @param refreshRaceWindow how long the web and mobile apps may present their just-rotated refresh token again
+ *     (two refreshes racing, RFC 9700 §4.14.2): each such request gets a fresh pair of the same grant instead of
+ *     tripping reuse detection; once the window is over, or once the grant rotated again, reuse still revokes it
  * @param tokenCacheTtl how long a resolved access token is trusted without asking the database, which bounds
  *     how late a revocation made on another instance takes effect
  * @param rotateSecret a client id: start, rotate that client's secret, print it once, exit
@@ -23,6 +26,7 @@ record OAuthSettings(
         @DefaultValue("1h") Duration accessTokenLifetime,
         @DefaultValue("30d") Duration refreshTokenLifetime,
         @DefaultValue("24h") Duration refreshGracePeriod,
+        @DefaultValue("10s") Duration refreshRaceWindow,
         @DefaultValue("5s") Duration tokenCacheTtl,
         @DefaultValue Clients clients,
         String rotateSecret) {

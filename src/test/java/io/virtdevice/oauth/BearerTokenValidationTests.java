@@ -1,6 +1,6 @@
 package io.virtdevice.oauth;
 
-import static io.virtdevice.oauth.OAuthFlow.ALEXA;
+import static io.virtdevice.oauth.OAuthFlow.WEB;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.virtdevice.platform.crypto.PasswordHasher;
@@ -51,7 +51,7 @@ class BearerTokenValidationTests {
     @BeforeEach
     void setUp() {
         user = new Fixtures(dataSource, hasher).owner();
-        tokens = new OAuthFlow(port).link(ALEXA, "read write", user.email());
+        tokens = new OAuthFlow(port).link(WEB, "read write", user.email());
     }
 
     @Test
@@ -133,7 +133,7 @@ class BearerTokenValidationTests {
         OAuthManagement.AccessToken expired = oauth.accessToken(tokens.accessToken()).orElseThrow();
         assertThat(expired.expired()).isTrue();
         assertThat(expired.user().userId()).isEqualTo(user.userId());
-        assertThat(expired.clientType()).isEqualTo(OAuthClientType.ALEXA);
+        assertThat(expired.clientType()).isEqualTo(OAuthClientType.WEB);
         assertThat(oauth.accessToken("vda_nope")).isEmpty();
     }
 

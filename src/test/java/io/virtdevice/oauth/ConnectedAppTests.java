@@ -13,7 +13,9 @@ import io.virtdevice.platform.crypto.PasswordHasher;
 import io.virtdevice.testing.Api;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.IntegrationTest;
+import io.virtdevice.testing.SseClient;
 import io.virtdevice.testing.TestDatabase;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -75,7 +77,7 @@ class ConnectedAppTests {
         assertThat(apps()).isEmpty();
         OAuthFlow.Tokens alexa = flow.link(ALEXA, "read write", user.email());
         flow.link(IFTTT, "ifttt", user.email());
-        assertThat(new Api(port).bearer(alexa.accessToken()).get("/api/v1/devices").status()).isEqualTo(200);
+        assertThat(flow.use(ALEXA, alexa.accessToken())).isEqualTo(200);
 
         assertThat(apps()).hasSize(2);
         JsonNode linked = app(ALEXA);
@@ -101,10 +103,10 @@ class ConnectedAppTests {
         Api.Response disconnected = session.delete("/api/v1/account/connected-apps/" + ALEXA);
 
         assertThat(disconnected.status()).isEqualTo(204);
-        assertThat(new Api(port).bearer(alexa.accessToken()).get("/api/v1/devices").status()).isEqualTo(401);
+        assertThat(flow.use(ALEXA, alexa.accessToken())).isEqualTo(401);
         assertThat(flow.refresh(ALEXA, alexa.refreshToken()).json().path("error").asString()).isEqualTo("invalid_grant");
         assertThat(app(ALEXA)).isNull();
-        assertThat(new Api(port).bearer(ifttt.accessToken()).get("/api/v1/devices").status()).isEqualTo(200);
+        assertThat(flow.use(IFTTT, ifttt.accessToken())).isEqualTo(200);
         // the remembered decision went with it: linking again asks again
         assertThat(flow.authorize(browser, request(ALEXA, ALEXA_NA, "read", state(), null)).header("Location"))
                 .contains("/oauth2/consent?");
@@ -114,21 +116,42 @@ class ConnectedAppTests {
     }
 
     @Test
+    void listsAndDisconnectsAnAppLinkedTwiceWithDifferentScopes() {
+        OAuthFlow.Tokens readOnly = flow.link(ALEXA, "read", user.email());
+        OAuthFlow.Tokens readWrite = flow.link(ALEXA, "read write", user.email());
+        flow.link(IFTTT, "read", user.email());
+
+        JsonNode linked = app(ALEXA);
+        assertThat(linked).isNotNull();
+        assertThat(linked.path("scopes").toString()).isEqualTo("[\"read\",\"write\"]");
+        assertThat(apps()).hasSize(2);
+
+        assertThat(session.delete("/api/v1/account/connected-apps/" + ALEXA).status()).isEqualTo(204);
+        assertThat(app(ALEXA)).isNull();
+        assertThat(flow.use(ALEXA, readOnly.accessToken())).isEqualTo(401);
+        assertThat(flow.use(ALEXA, readWrite.accessToken())).isEqualTo(401);
+    }
+
+    @Test
     void cannotDisconnectAnotherUsersApp() {
         OAuthFlow.Tokens others = flow.link(ALEXA, "read", new Fixtures(dataSource, hasher).owner().email());
 
         assertThat(session.delete("/api/v1/account/connected-apps/" + ALEXA).status()).isEqualTo(404);
-        assertThat(new Api(port).bearer(others.accessToken()).get("/api/v1/devices").status()).isEqualTo(200);
+        assertThat(flow.use(ALEXA, others.accessToken())).isEqualTo(200);
     }
 
     @Test
     void keepsConnectedAppsOutOfReachOfBearerTokens() {
+        OAuthFlow.Tokens web = flow.link(WEB, "read write", user.email());
         OAuthFlow.Tokens alexa = flow.link(ALEXA, "read write", user.email());
 
-        Api bearer = new Api(port).bearer(alexa.accessToken());
+        Api bearer = new Api(port).bearer(web.accessToken());
         assertThat(bearer.get("/api/v1/account/connected-apps").status()).isEqualTo(403);
         assertThat(bearer.delete("/api/v1/account/connected-apps/" + ALEXA).status()).isEqualTo(403);
         assertThat(bearer.get("/api/v1/api-keys").status()).isEqualTo(403);
+        // Alexa's token is not even a credential on the REST API
+        assertThat(new Api(port).bearer(alexa.accessToken()).delete("/api/v1/account/connected-apps/" + ALEXA).status())
+                .isEqualTo(401);
     }
 
     @Test
@@ -151,5 +174,26 @@ class ConnectedAppTests {
                         select count(*) from oauth_authorizations where user_id = :u and revoked_at is not null
                         """).param("u", user.userId()).query(Long.class).single();
         assertThat(revoked).isEqualTo(2);
+    }
+
+    @Test
+    void aPasswordChangeClosesTheLiveStreamsOfTheSessionsAndOfTheRevokedAppsButNotOfApiKeys() {
+        OAuthFlow.Tokens web = flow.link(WEB, "read", user.email());
+        String cookies = String.join("; ", session.cookies().entrySet().stream()
+                .map(e -> e.getKey() + "=" + e.getValue()).toList());
+        String base = "http://127.0.0.1:" + port;
+        try (SseClient bySession = SseClient.open(base + "/api/v1/events/stream", Map.of("Cookie", cookies));
+                SseClient byWebApp = SseClient.open(base, web.accessToken());
+                SseClient byKey = SseClient.open(base, user.apiKey())) {
+            assertThat(List.of(bySession.status(), byWebApp.status(), byKey.status())).containsOnly(200);
+
+            Api.Response changed = session.put("/api/v1/account/password",
+                    Map.of("currentPassword", Fixtures.PASSWORD, "newPassword", "a completely new passphrase 8"));
+            assertThat(changed.status()).as(changed.toString()).isEqualTo(204);
+
+            assertThat(bySession.awaitEnd(Duration.ofSeconds(10))).as("the session's stream closed").isTrue();
+            assertThat(byWebApp.awaitEnd(Duration.ofSeconds(10))).as("the web app's stream closed").isTrue();
+            assertThat(byKey.awaitEnd(Duration.ofMillis(500))).as("the API key's stream stays open").isFalse();
+        }
     }
 }

@@ -30,7 +30,8 @@ class OAuthClientRegistrationTests {
     ApplicationContext context;
 
     private static OAuthSettings settings(OAuthSettings.Ifttt ifttt, OAuthSettings.Mobile mobile, String rotate) {
-        return new OAuthSettings(Duration.ofHours(1), Duration.ofDays(30), Duration.ofHours(24), Duration.ofSeconds(5),
+        return new OAuthSettings(Duration.ofHours(1), Duration.ofDays(30), Duration.ofHours(24), Duration.ofSeconds(10),
+                Duration.ofSeconds(5),
                 new OAuthSettings.Clients(new OAuthSettings.Web("virtdevice-web", null, null, true, null),
                         new OAuthSettings.Alexa("alexa-smart-home", null, null, false, null), ifttt, mobile),
                 rotate);

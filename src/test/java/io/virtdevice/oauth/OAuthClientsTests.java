@@ -14,7 +14,7 @@ class OAuthClientsTests {
 
     private static OAuthSettings settings(OAuthSettings.Web web, OAuthSettings.Alexa alexa, OAuthSettings.Ifttt ifttt,
             OAuthSettings.Mobile mobile) {
-        return new OAuthSettings(Duration.ofHours(1), Duration.ofDays(30), Duration.ofHours(24), Duration.ofSeconds(5),
+        return new OAuthSettings(Duration.ofHours(1), Duration.ofDays(30), Duration.ofHours(24), Duration.ofSeconds(10), Duration.ofSeconds(5),
                 new OAuthSettings.Clients(web, alexa, ifttt, mobile), null);
     }
 
@@ -87,7 +87,7 @@ class OAuthClientsTests {
                 new OAuthSettings.Alexa("alexa-smart-home", "M2-ABC!", SECRET, false, null), NO_IFTTT, NO_MOBILE)))
                 .hasMessageContaining("vendor-id");
         assertThatThrownBy(() -> new OAuthClients(new OAuthSettings(Duration.ofMinutes(5), Duration.ofDays(30),
-                Duration.ofHours(24), Duration.ofSeconds(5),
+                Duration.ofHours(24), Duration.ofSeconds(10), Duration.ofSeconds(5),
                 new OAuthSettings.Clients(NO_WEB, NO_ALEXA, NO_IFTTT, NO_MOBILE), null)))
                 .hasMessageContaining("access-token-lifetime");
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.virtdevice.testing.Api;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.IntegrationTest;
+import io.virtdevice.testing.SurfaceProbe;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
@@ -269,6 +270,22 @@ final class OAuthFlow {
         assertThat(json.path("token_type").asString()).isEqualTo("Bearer");
         return new Tokens(json.path("access_token").asString(), json.path("refresh_token").asString(null),
                 json.path("scope").asString(null), json.path("expires_in").asLong());
+    }
+
+    /**
+     * The status of a GET with the access token on its client's own surface: the REST API for the web and
+     * mobile apps, the Alexa or IFTTT endpoints (their test probes, {@link SurfaceProbe}) for theirs.
+     */
+    int use(String clientId, String accessToken) {
+        return new Api(port).bearer(accessToken).get(surfacePath(clientId)).status();
+    }
+
+    static String surfacePath(String clientId) {
+        return switch (clientId) {
+            case ALEXA -> SurfaceProbe.ALEXA;
+            case IFTTT -> SurfaceProbe.IFTTT;
+            default -> "/api/v1/devices";
+        };
     }
 
     /** Signs a new user in through the whole flow and returns the tokens. */

@@ -217,7 +217,7 @@ class TokenEndpointErrorTests {
 
         assertThat(response.status()).isIn(400, 401);
         assertThat(response.json().path("error").asString()).isEqualTo("invalid_client");
-        assertThat(new Api(port).bearer(alexa.accessToken()).get("/api/v1/devices").status()).isEqualTo(200);
+        assertThat(flow.use(ALEXA, alexa.accessToken())).isEqualTo(200);
     }
 
     @Test

@@ -79,7 +79,7 @@ class TokenStorageTests {
         OAuthFlow.Pkce pkce = OAuthFlow.Pkce.create();
         String mobileCode = flow.code(flow.browser(), request(MOBILE, MOBILE_REDIRECT, "read", state(), pkce), user.email());
         OAuthFlow.Tokens mobile = OAuthFlow.tokens(flow.redeem(MOBILE, mobileCode, MOBILE_REDIRECT, pkce));
-        assertThat(new Api(port).bearer(refreshed.accessToken()).get("/api/v1/devices").status()).isEqualTo(200);
+        assertThat(flow.use(ALEXA, refreshed.accessToken())).isEqualTo(200);
         flow.revoke(MOBILE, mobile.refreshToken());
         secrets.addAll(List.of(tokens.accessToken(), tokens.refreshToken(), refreshed.accessToken(),
                 refreshed.refreshToken(), mobileCode, mobile.accessToken(), mobile.refreshToken(), pkce.verifier()));

@@ -45,11 +45,19 @@ class OperationsTests {
     }
 
     @Test
-    void servesPrometheusMetricsWithoutAuthentication() {
+    void servesPrometheusMetricsOnlyWithTheMetricsToken() {
         Api api = new Api(port);
-        api.get("/actuator/health/readiness");
+        assertThat(api.get("/actuator/health/readiness").status()).isEqualTo(200);
+        assertThat(api.get("/actuator/health/liveness").status()).isEqualTo(200);
 
-        Api.Response response = api.send("GET", "/actuator/prometheus", null, Map.of("Accept", "text/plain"));
+        Api.Response anonymous = api.send("GET", "/actuator/prometheus", null, Map.of("Accept", "text/plain"));
+        assertThat(anonymous.status()).isEqualTo(401);
+        assertThat(anonymous.body()).doesNotContain("jvm_memory_used_bytes");
+        assertThat(new Api(port).bearer("not-the-metrics-token-0123456789").send("GET", "/actuator/prometheus", null,
+                Map.of("Accept", "text/plain")).status()).isEqualTo(401);
+
+        Api.Response response = new Api(port).bearer(IntegrationTest.METRICS_TOKEN)
+                .send("GET", "/actuator/prometheus", null, Map.of("Accept", "text/plain"));
 
         assertThat(response.status()).isEqualTo(200);
         assertThat(response.header("Content-Type")).startsWith("text/plain");

@@ -40,13 +40,18 @@ import org.springframework.context.annotation.Import;
             "virtdevice.webhooks.disable-after=2s",
             "virtdevice.webhooks.timeout=3s",
             // expired first-attempt leases are handed over within a second
-            "virtdevice.webhooks.recover-interval=1s"
+            "virtdevice.webhooks.recover-interval=1s",
+            // the suite sends many unknown tokens from one address; the throttle has its own test instance
+            "virtdevice.security.unknown-token-limit=1000000",
+            "virtdevice.management.metrics-token=" + IntegrationTest.METRICS_TOKEN
         })
-@Import(FailingConsumer.class)
+@Import({FailingConsumer.class, SurfaceProbe.class})
 public @interface IntegrationTest {
 
     /** The OAuth clients' secrets in the test configuration (clients of every type are configured). */
     String WEB_CLIENT_SECRET = "test-web-client-secret-0123456789abcdef";
     String ALEXA_CLIENT_SECRET = "test-alexa-client-secret-0123456789abcdef";
     String IFTTT_CLIENT_SECRET = "test-ifttt-client-secret-0123456789abcdef";
+    /** The bearer token /actuator/prometheus wants in the test configuration. */
+    String METRICS_TOKEN = "test-metrics-token-0123456789abcdef";
 }

@@ -5,7 +5,10 @@ import java.util.List;
 import org.springframework.security.core.GrantedAuthority;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
 
-/** The authorities a principal carries: {@code SCOPE_read}, {@code SCOPE_write}, and {@code AUTH_SESSION}. */
+/**
+ * The authorities a principal carries: {@code SCOPE_read}, {@code SCOPE_write}, {@code AUTH_SESSION}, and the
+ * surface its credential is bound to ({@code SURFACE_API}, {@code SURFACE_ALEXA}, {@code SURFACE_IFTTT}).
+ */
 public final class Authorities {
 
     public static final String SESSION = "AUTH_SESSION";
@@ -20,6 +23,11 @@ public final class Authorities {
         if (user.method() == CurrentUser.AuthMethod.SESSION) {
             authorities.add(new SimpleGrantedAuthority(SESSION));
         }
+        authorities.add(new SimpleGrantedAuthority(surface(user.surface())));
         return authorities;
+    }
+
+    public static String surface(CurrentUser.Surface surface) {
+        return "SURFACE_" + surface.name();
     }
 }

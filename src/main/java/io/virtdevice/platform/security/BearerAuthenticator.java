@@ -13,4 +13,17 @@ public interface BearerAuthenticator {
 
     /** The principal for a valid token, or empty for an unknown, revoked or expired one. */
     Optional<CurrentUser> authenticate(String token);
+
+    /**
+     * Whether {@link #authenticate} would have to ask the database about this token (this instance has no
+     * answer cached for it, neither "valid" nor "unknown"). Used to throttle lookups of unknown tokens.
+     */
+    default boolean needsLookup(String token) {
+        return true;
+    }
+
+    /** Whether the token is one of ours that is known but past its expiry (after authenticate said no). */
+    default boolean expired(String token) {
+        return false;
+    }
 }

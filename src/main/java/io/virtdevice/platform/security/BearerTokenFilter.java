@@ -12,27 +12,33 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.NestedExceptionUtils;
 import org.springframework.security.authentication.BadCredentialsException;
+import org.springframework.security.authentication.CredentialsExpiredException;
 import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.core.context.SecurityContext;
 import org.springframework.security.core.context.SecurityContextHolder;
-import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Authenticates {@code Authorization: Bearer <token>} requests through the registered
- * {@link BearerAuthenticator}s. A bearer request never touches the session; an invalid token is a 401
- * at once (it does not fall back to anonymous).
+ * Authenticates {@code Authorization: Bearer <token>} requests of one surface through the registered
+ * {@link BearerAuthenticator}s. A bearer request never touches the session; an invalid token, and a valid
+ * one bound to another surface (an Alexa token on the REST API), is a 401 at once (it does not fall back to
+ * anonymous). A client address that keeps sending unknown tokens is answered 429 without a lookup.
  */
 class BearerTokenFilter extends OncePerRequestFilter {
 
     private static final Logger log = LoggerFactory.getLogger(BearerTokenFilter.class);
 
+    private final CurrentUser.Surface surface;
     private final List<BearerAuthenticator> authenticators;
-    private final AuthenticationEntryPoint entryPoint;
+    private final UnknownTokenThrottle throttle;
+    private final SurfaceResponses responses;
 
-    BearerTokenFilter(List<BearerAuthenticator> authenticators, AuthenticationEntryPoint entryPoint) {
+    BearerTokenFilter(CurrentUser.Surface surface, List<BearerAuthenticator> authenticators,
+            UnknownTokenThrottle throttle, SurfaceResponses responses) {
+        this.surface = surface;
         this.authenticators = authenticators;
-        this.entryPoint = entryPoint;
+        this.throttle = throttle;
+        this.responses = responses;
     }
 
     static Optional<String> bearer(HttpServletRequest request) {
@@ -46,31 +52,50 @@ class BearerTokenFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        Optional<String> token = bearer(request);
-        if (token.isEmpty()) {
+        Optional<String> bearer = bearer(request);
+        if (bearer.isEmpty()) {
             chain.doFilter(request, response);
             return;
         }
-        Optional<CurrentUser> user;
-        try {
-            user = token.get().length() > 512
-                    ? Optional.empty()
-                    : authenticators.stream()
-                            .filter(a -> a.supports(token.get()))
-                            .findFirst()
-                            .flatMap(a -> a.authenticate(token.get()));
-        } catch (RuntimeException e) {
-            if (!DatabaseErrors.unavailable(e)) {
-                throw e;
+        String token = bearer.get();
+        BearerAuthenticator authenticator = token.length() > 512 ? null : authenticators.stream()
+                .filter(a -> a.supports(token))
+                .findFirst()
+                .orElse(null);
+        Optional<CurrentUser> user = Optional.empty();
+        boolean expired = false;
+        if (authenticator != null) {
+            String address = request.getRemoteAddr();
+            try {
+                boolean lookup = authenticator.needsLookup(token);
+                if (lookup && throttle.blocked(address)) {
+                    SecurityContextHolder.clearContext();
+                    responses.tooManyUnknownTokens(response, throttle.retryAfterSeconds(address));
+                    return;
+                }
+                user = authenticator.authenticate(token);
+                if (user.isEmpty()) {
+                    expired = authenticator.expired(token);
+                    if (lookup && !expired) {
+                        throttle.recordUnknown(address);
+                    }
+                }
+            } catch (RuntimeException e) {
+                if (!DatabaseErrors.unavailable(e)) {
+                    throw e;
+                }
+                // no connection within the pool's timeout (overload) or the database is away: retry, not a 500
+                log.warn("could not check a bearer token: {}", NestedExceptionUtils.getMostSpecificCause(e).toString());
+                responses.busy(response);
+                return;
             }
-            // no connection within the pool's timeout (overload) or the database is away: retry, not a 500
-            log.warn("could not check a bearer token: {}", NestedExceptionUtils.getMostSpecificCause(e).toString());
-            ProblemResponses.busy(response);
-            return;
         }
-        if (user.isEmpty()) {
+        if (user.isEmpty() || user.get().surface() != surface) {
+            // a token of another surface is as good as unknown here (RFC 6750 invalid_token)
             SecurityContextHolder.clearContext();
-            entryPoint.commence(request, response, new BadCredentialsException("invalid bearer token"));
+            responses.unauthenticated().commence(request, response, expired
+                    ? new CredentialsExpiredException("expired bearer token")
+                    : new BadCredentialsException("invalid bearer token"));
             return;
         }
         SecurityContext context = SecurityContextHolder.createEmptyContext();

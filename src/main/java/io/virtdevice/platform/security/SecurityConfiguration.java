@@ -6,21 +6,26 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
+import org.springframework.security.authorization.AuthorizationDecision;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.intercept.AuthorizationFilter;
 import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
 import org.springframework.security.web.context.HttpSessionSecurityContextRepository;
+import org.springframework.security.web.context.RequestAttributeSecurityContextRepository;
 import org.springframework.security.web.context.SecurityContextRepository;
 import org.springframework.security.web.csrf.CookieCsrfTokenRepository;
 import org.springframework.security.web.csrf.CsrfTokenRequestAttributeHandler;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
 
 /**
- * One ordered filter chain per surface: the JSON API ({@code /api/**}), URL-trigger links ({@code /t/**}),
- * and the browser pages. Later surfaces (OAuth, Alexa, IFTTT, Stripe) add their own chains ahead of the
- * browser one.
+ * One ordered filter chain per surface: the JSON API ({@code /api/**}), the Alexa endpoints
+ * ({@code /alexa/**}), IFTTT's service API ({@code /ifttt/**}), URL-trigger links ({@code /t/**}), the
+ * metrics scrape, and the browser pages (the OAuth server's chain is ahead of all). Each credential works on
+ * its own surface only ({@link CurrentUser.Surface}): sessions, API keys and the web and mobile apps' OAuth
+ * tokens on {@code /api/**}; Alexa's tokens on {@code /alexa/**}; IFTTT's on {@code /ifttt/**}; a trigger
+ * token only in its link. Everything else is refused in that surface's own error shape.
  */
 @Configuration
 class SecurityConfiguration {
@@ -45,8 +50,10 @@ class SecurityConfiguration {
     @Bean
     @Order(10)
     SecurityFilterChain apiChain(HttpSecurity http, List<BearerAuthenticator> authenticators,
-            SecurityContextRepository contexts, CookieCsrfTokenRepository csrfTokens) throws Exception {
+            UnknownTokenThrottle throttle, SecurityContextRepository contexts, CookieCsrfTokenRepository csrfTokens)
+            throws Exception {
         CsrfTokenRequestAttributeHandler csrfHandler = new CsrfTokenRequestAttributeHandler();
+        SurfaceResponses responses = SurfaceResponses.of(CurrentUser.Surface.API);
         http.securityMatcher("/api/**")
                 .securityContext(c -> c.securityContextRepository(new BearerAwareSecurityContextRepository(contexts)))
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.NEVER))
@@ -54,7 +61,7 @@ class SecurityConfiguration {
                 .csrf(c -> c.csrfTokenRepository(csrfTokens)
                         .csrfTokenRequestHandler(csrfHandler)
                         .ignoringRequestMatchers(request -> BearerTokenFilter.bearer(request).isPresent()))
-                .addFilterBefore(new BearerTokenFilter(authenticators, ProblemResponses.unauthenticated()),
+                .addFilterBefore(new BearerTokenFilter(CurrentUser.Surface.API, authenticators, throttle, responses),
                         BasicAuthenticationFilter.class)
                 .addFilterAfter(new TenantScopeFilter(), AuthorizationFilter.class)
                 // An async dispatch continues a request that was authorized when it arrived (a live stream
@@ -73,6 +80,74 @@ class SecurityConfiguration {
                 .logout(l -> l.disable())
                 .requestCache(r -> r.disable())
                 .headers(h -> h.frameOptions(f -> f.deny()));
+        return http.build();
+    }
+
+    /**
+     * The Alexa skill's endpoints (the directive endpoint {@code POST /alexa/v3/directives}, forwarded by the
+     * skill's Lambda with the user's token as {@code Authorization: Bearer}): Alexa's tokens only, no session.
+     */
+    @Bean
+    @Order(11)
+    SecurityFilterChain alexaChain(HttpSecurity http, List<BearerAuthenticator> authenticators,
+            UnknownTokenThrottle throttle) throws Exception {
+        return bearerOnly(http.securityMatcher("/alexa/**"), CurrentUser.Surface.ALEXA, authenticators, throttle)
+                .authorizeHttpRequests(a -> a.anyRequest().hasAuthority(Authorities.surface(CurrentUser.Surface.ALEXA)))
+                .build();
+    }
+
+    /**
+     * IFTTT's service API ({@code /ifttt/v1/...}): IFTTT's tokens only, no session. {@code /status} and
+     * {@code /test/setup} carry IFTTT's service key instead, which their controller checks.
+     */
+    @Bean
+    @Order(12)
+    SecurityFilterChain iftttChain(HttpSecurity http, List<BearerAuthenticator> authenticators,
+            UnknownTokenThrottle throttle) throws Exception {
+        return bearerOnly(http.securityMatcher("/ifttt/**"), CurrentUser.Surface.IFTTT, authenticators, throttle)
+                .authorizeHttpRequests(a -> a.requestMatchers("/ifttt/v1/status", "/ifttt/v1/test/setup").permitAll()
+                        .anyRequest().hasAuthority(Authorities.surface(CurrentUser.Surface.IFTTT)))
+                .build();
+    }
+
+    private static HttpSecurity bearerOnly(HttpSecurity http, CurrentUser.Surface surface,
+            List<BearerAuthenticator> authenticators, UnknownTokenThrottle throttle) throws Exception {
+        SurfaceResponses responses = SurfaceResponses.of(surface);
+        return http.securityContext(c -> c.securityContextRepository(new RequestAttributeSecurityContextRepository()))
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .csrf(c -> c.disable())
+                .addFilterBefore(new BearerTokenFilter(surface, authenticators, throttle, responses),
+                        BasicAuthenticationFilter.class)
+                .addFilterAfter(new TenantScopeFilter(), AuthorizationFilter.class)
+                .exceptionHandling(e -> e.authenticationEntryPoint(responses.unauthenticated())
+                        .accessDeniedHandler(responses.forbidden()))
+                .httpBasic(b -> b.disable())
+                .formLogin(f -> f.disable())
+                .logout(l -> l.disable())
+                .requestCache(r -> r.disable())
+                .headers(h -> h.frameOptions(f -> f.deny()));
+    }
+
+    /**
+     * {@code /actuator/prometheus}: only with {@code Authorization: Bearer <virtdevice.management.metrics-token>};
+     * without a configured token nobody can scrape. Health and info stay public (browser chain).
+     */
+    @Bean
+    @Order(13)
+    SecurityFilterChain metricsChain(HttpSecurity http, ManagementSettings management) throws Exception {
+        http.securityMatcher("/actuator/prometheus", "/actuator/prometheus/**")
+                .securityContext(c -> c.securityContextRepository(new RequestAttributeSecurityContextRepository()))
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .csrf(c -> c.disable())
+                .authorizeHttpRequests(a -> a.anyRequest().access((authentication, context) ->
+                        new AuthorizationDecision(management.metricsTokenMatches(context.getRequest()))))
+                .exceptionHandling(e -> e.authenticationEntryPoint(ManagementSettings.unauthenticated())
+                        .accessDeniedHandler((request, response, ex) ->
+                                ManagementSettings.unauthenticated().commence(request, response, null)))
+                .httpBasic(b -> b.disable())
+                .formLogin(f -> f.disable())
+                .logout(l -> l.disable())
+                .requestCache(r -> r.disable());
         return http.build();
     }
 
@@ -99,8 +174,7 @@ class SecurityConfiguration {
                 .authorizeHttpRequests(a -> a.requestMatchers("/", "/login", "/signup", "/verify-email",
                                 "/reset-password", "/invitation", "/error", "/favicon.ico", "/css/**", "/webjars/**")
                         .permitAll()
-                        .requestMatchers("/actuator/health/**", "/actuator/health", "/actuator/prometheus",
-                                "/actuator/info")
+                        .requestMatchers("/actuator/health/**", "/actuator/health", "/actuator/info")
                         .permitAll()
                         .requestMatchers("/v3/api-docs/**", "/swagger-ui/**", "/swagger-ui.html")
                         .permitAll()
