@@ -38,6 +38,10 @@ class DeviceEventReader {
               from app.device_events_to_dispatch(cast(:tx as xid8), :seq, :limit)
             """;
 
+    private static final String EXPIRED_THROUGH = "select app.device_events_expired_through()";
+
+    private static final String LATEST = "select coalesce(max(seq), 0) from device_events where user_id = :user";
+
     /** An event with its writing transaction's id, its position in dispatch order. */
     record Dispatchable(DeviceEvent event, String txId) {}
 
@@ -76,6 +80,16 @@ class DeviceEventReader {
                 .param("limit", limit)
                 .query(this::event)
                 .list();
+    }
+
+    /** The highest seq retention may have dropped (0: none yet); a resume at or below it may miss events. */
+    long expiredThrough() {
+        return jdbc.sql(EXPIRED_THROUGH).query(Long.class).single();
+    }
+
+    /** The user's newest event's seq, 0 if none is kept. */
+    long latest(UUID userId) {
+        return jdbc.sql(LATEST).param("user", userId).query(Long.class).single();
     }
 
     /** The next committed events after the dispatch cursor {@code (tx, seq)}, of every tenant. */
