@@ -9,9 +9,11 @@
 --  * It gives retention an exact, race-free test: all transactions below the oldest one still running have
 --    ended, so a partition whose range ends at or below app.device_events_retention_floor() holds only
 --    processed events and can never receive another row.
---  * Partitions hold about one day of transaction ids each (measured from the id rate, at least
---    10,000,000), created ahead by the events.partitions job; a DEFAULT partition takes any row no range
---    covers, so a write never fails for lack of a partition.
+--  * Partitions hold about a span of time's worth of transaction ids each (measured from the id rate, at
+--    least 10,000,000; the span is a twelfth of the retention, between 1 and 7 days: 7 days by default, so
+--    about 14 partitions), created ahead by the events.partitions job; a DEFAULT partition takes any row no
+--    range covers, so a write never fails for lack of a partition. Few partitions, because every query that
+--    cannot be pruned (a live stream's resume by seq, a device's history) probes each partition's index.
 --
 -- A partitioned table's primary key must include the partition key: (id, tx_id). seq cannot stay an
 -- identity column on a partitioned table before PostgreSQL 17: it takes its values from the sequence
@@ -93,13 +95,14 @@ CREATE TABLE device_event_partitions (
     CHECK (from_tx < to_tx)
 );
 
--- Creates range partitions when less than about a day of transaction ids lies ahead, until two days do;
+-- Creates range partitions of about p_span's worth of transaction ids each (measured from the id rate since
+-- the newest partition was created, at least p_min_xids) when less than one span lies ahead, until two do;
 -- returns how many. Runs as the
 -- owner (only the owner may attach partitions). A partition is created empty and then attached, which locks
 -- the parent only in SHARE UPDATE EXCLUSIVE mode (reads and writes go on) and the default partition briefly.
 -- When the ids ran past the last range (the job did not run for days), the next range starts at the next id
 -- after the default partition is locked, so the rows that went to the default partition meanwhile stay there.
-CREATE FUNCTION app.ensure_device_event_partitions(p_min_xids bigint) RETURNS integer
+CREATE FUNCTION app.ensure_device_event_partitions(p_min_xids bigint, p_span interval) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
     AS $$
 DECLARE
@@ -115,6 +118,9 @@ DECLARE
 BEGIN
     IF p_min_xids < 1000 OR p_min_xids > 1000000000000 THEN
         RAISE EXCEPTION 'p_min_xids must be between 1000 and 10^12' USING ERRCODE = '22023';
+    END IF;
+    IF p_span < interval '1 hour' OR p_span > interval '31 days' THEN
+        RAISE EXCEPTION 'p_span must be between an hour and 31 days' USING ERRCODE = '22023';
     END IF;
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('device_event_partitions', 0));
     -- ranges every transaction of which has ended: remember the highest seq they can hold
@@ -136,7 +142,8 @@ BEGIN
         top := newest.to_tx;
         elapsed := extract(epoch FROM now() - newest.created_at);
         width := CASE WHEN elapsed >= 600
-                      THEN ((next_xid::text::numeric - newest.created_xid::text::numeric) * 86400 / elapsed)::bigint
+                      THEN ((next_xid::text::numeric - newest.created_xid::text::numeric)
+                            * extract(epoch FROM p_span) / elapsed)::bigint
                       ELSE newest.to_tx::text::bigint - newest.from_tx::text::bigint END;
         width := least(greatest(width, p_min_xids), 1000000000000);
         IF top::text::numeric < next_xid::text::numeric + 1000 THEN
@@ -147,7 +154,7 @@ BEGIN
         END IF;
     END IF;
     LOOP
-        -- a new range when less than a day's worth lies ahead, then up to two days' worth
+        -- a new range when less than one span's worth lies ahead, then up to two spans' worth
         EXIT WHEN created >= 10
                OR (NOT first AND top::text::numeric >= next_xid::text::numeric + width * least(created + 1, 2));
         upper_tx := CASE WHEN first THEN next_xid ELSE (top::text::numeric + width)::text::xid8 END;
@@ -171,7 +178,7 @@ BEGIN
     RETURN created;
 END
 $$;
-GRANT EXECUTE ON FUNCTION app.ensure_device_event_partitions(bigint) TO ${app_role};
+GRANT EXECUTE ON FUNCTION app.ensure_device_event_partitions(bigint, interval) TO ${app_role};
 
 -- THE ONE PLACE that says which events are still needed: the transaction id below which every event has
 -- been processed by every consumer and no transaction can still write. A range partition ending at or
@@ -257,7 +264,7 @@ GRANT EXECUTE ON FUNCTION app.device_events_expired_through() TO ${app_role};
 
 -- 4. The first partitions (the first one ends at the next transaction id), then the rows, ids and seqs
 -- unchanged.
-SELECT app.ensure_device_event_partitions(10000000);
+SELECT app.ensure_device_event_partitions(10000000, interval '7 days');
 
 ALTER TABLE device_events_unpartitioned NO FORCE ROW LEVEL SECURITY;
 INSERT INTO device_events (id, seq, tenant_id, user_id, device_id, kind, source, device_version, changes, snapshot,
