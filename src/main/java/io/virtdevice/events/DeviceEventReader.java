@@ -25,6 +25,22 @@ class DeviceEventReader {
 
     private static final String BY_IDS = COLUMNS + " where id = any(:ids) order by seq";
 
+    /**
+     * How far back in transaction ids {@link #findAll} looks first. device_events is partitioned by writing
+     * transaction and an event id says nothing about it: unbounded, the lookup probes every partition's index.
+     * The events asked for were committed moments ago by short transactions, so "written less than this many
+     * transaction ids ago" (about half an hour at 200 changes/s) finds them in the newest partition or two;
+     * whatever is not found there is looked up everywhere.
+     */
+    static final long RECENT_XIDS = 1_000_000;
+
+    private static final String BY_IDS_RECENT = COLUMNS + """
+             where id = any(:ids)
+               and tx_id >= cast(cast(greatest(cast(cast(pg_snapshot_xmin(pg_current_snapshot()) as text) as bigint)
+                                               - :recent, 0) as text) as xid8)
+             order by seq
+            """;
+
     private static final String OF_DEVICE = COLUMNS + """
              where user_id = :user and device_id = :device and device_version between :from and :to
              order by device_version, seq
@@ -37,6 +53,10 @@ class DeviceEventReader {
                    device_version, changes, snapshot, occurred_at
               from app.device_events_to_dispatch(cast(:tx as xid8), :seq, :limit)
             """;
+
+    private static final String EXPIRED_THROUGH = "select app.device_events_expired_through()";
+
+    private static final String LATEST = "select coalesce(max(seq), 0) from device_events where user_id = :user";
 
     /** An event with its writing transaction's id, its position in dispatch order. */
     record Dispatchable(DeviceEvent event, String txId) {}
@@ -54,7 +74,13 @@ class DeviceEventReader {
     }
 
     List<DeviceEvent> findAll(Collection<UUID> ids) {
-        return jdbc.sql(BY_IDS).param("ids", ids.toArray(UUID[]::new)).query(this::event).list();
+        UUID[] wanted = ids.toArray(UUID[]::new);
+        List<DeviceEvent> recent = jdbc.sql(BY_IDS_RECENT).param("ids", wanted).param("recent", RECENT_XIDS)
+                .query(this::event).list();
+        if (recent.size() >= wanted.length) {
+            return recent;
+        }
+        return jdbc.sql(BY_IDS).param("ids", wanted).query(this::event).list();
     }
 
     /** The device's events with versions {@code from} to {@code to}, in version order. */
@@ -76,6 +102,16 @@ class DeviceEventReader {
                 .param("limit", limit)
                 .query(this::event)
                 .list();
+    }
+
+    /** The highest seq retention may have dropped (0: none yet); a resume at or below it may miss events. */
+    long expiredThrough() {
+        return jdbc.sql(EXPIRED_THROUGH).query(Long.class).single();
+    }
+
+    /** The user's newest event's seq, 0 if none is kept. */
+    long latest(UUID userId) {
+        return jdbc.sql(LATEST).param("user", userId).query(Long.class).single();
     }
 
     /** The next committed events after the dispatch cursor {@code (tx, seq)}, of every tenant. */

@@ -14,7 +14,9 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
  * {@code GET /api/v1/events/stream}: Server-Sent Events with every committed change of the caller's
  * devices, whichever instance made it. Each event's {@code id} is its sequence number, {@code event} its
  * type and {@code data} the same JSON body webhooks receive. A client that reconnects with
- * {@code Last-Event-ID} first gets the events it missed (up to {@code virtdevice.events.replay-limit}).
+ * {@code Last-Event-ID} first gets the events it missed (up to {@code virtdevice.events.replay-limit}); if
+ * events after that id may no longer be kept ({@code virtdevice.events.retention}), it gets one event of type
+ * {@code reset} instead, telling it to reload the devices' state; its id is the point to resume from next.
  */
 @RestController
 class EventStreamController {

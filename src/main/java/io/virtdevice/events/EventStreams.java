@@ -57,6 +57,8 @@ class EventStreams implements RevocationListener {
 
     private static final Logger log = LoggerFactory.getLogger(EventStreams.class);
     private static final long RETRY_MILLIS = 3000;
+    /** The event type that tells a resuming client its Last-Event-ID is older than the events kept. */
+    static final String RESET = "reset";
     /** How long a device's event waits for the ones before it before they are read from the database. */
     static final Duration GAP_WAIT = Duration.ofMillis(500);
 
@@ -70,11 +72,13 @@ class EventStreams implements RevocationListener {
     private final TransactionTemplate tx;
     private final JsonMapper json;
     private final EventsSettings settings;
+    private final EventRetentionSettings retention;
     private volatile boolean closed;
 
     EventStreams(DeviceEventReader reader, PlatformTransactionManager transactionManager, JsonMapper json,
-            EventsSettings settings) {
+            EventsSettings settings, EventRetentionSettings retention) {
         this.reader = reader;
+        this.retention = retention;
         this.tx = new TransactionTemplate(transactionManager);
         this.tx.setReadOnly(true);
         this.json = json;
@@ -240,9 +244,28 @@ class EventStreams implements RevocationListener {
         } while (!channel.pending.isEmpty() && channel.draining.compareAndSet(false, true));
     }
 
+    /**
+     * A resume: the events after {@code after}; or, when retention may have dropped some of them, a
+     * {@value #RESET} event instead (the client reloads the state), whose id is the resume point from then on.
+     */
     private void replay(Channel channel, Subscriber subscriber, long after) {
-        List<DeviceEvent> backlog = read(channel, () -> reader.after(channel.owner.userId(), after, settings.replayLimit()));
-        subscriber.finishReplay(backlog.stream().map(this::render).toList());
+        List<Subscriber.Rendered> backlog;
+        try {
+            backlog = TenantScope.call(channel.owner, () -> tx.execute(status -> {
+                long expired = reader.expiredThrough();
+                if (after < expired) {
+                    long resumeAt = Math.max(reader.latest(channel.owner.userId()), expired);
+                    return List.of(new Subscriber.Rendered(resumeAt, RESET, json.writeValueAsString(Map.of(
+                            "type", RESET, "reason", "events_expired", "retention_days", retention.retention().toDays()))));
+                }
+                return reader.after(channel.owner.userId(), after, settings.replayLimit()).stream()
+                        .map(this::render).toList();
+            }));
+        } catch (RuntimeException e) {
+            log.warn("could not read device events for live streams: {}", e.toString());
+            backlog = List.of();
+        }
+        subscriber.finishReplay(backlog);
     }
 
     /**

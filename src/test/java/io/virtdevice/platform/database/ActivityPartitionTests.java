@@ -116,6 +116,33 @@ class ActivityPartitionTests {
         assertThat(visible).as("read through the parent, every partition's rows").isEqualTo(3);
     }
 
+    @Test
+    void dropsOnlyMonthsThatEndedLongerThanTheRetentionAgo() {
+        String expired = "activity_logs_2001_01";
+        String recent = partition(-11);
+        for (String table : List.of(expired, recent)) {
+            YearMonth month = YearMonth.parse(table.substring(14).replace('_', '-'));
+            db.superuser().sql("create table if not exists " + table + " partition of activity_logs for values from ('"
+                    + month.atDay(1) + " 00:00+00') to ('" + month.plusMonths(1).atDay(1) + " 00:00+00')").update();
+            db.superuser().sql("alter table " + table + " enable row level security").update();
+            db.superuser().sql("alter table " + table + " force row level security").update();
+            db.superuser().sql("alter table " + table + " owner to virtdevice_owner").update();
+        }
+
+        List<String> dropped = new java.util.ArrayList<>();
+        String name;
+        while ((name = db.withoutContext(jdbc -> jdbc.sql("select app.drop_expired_activity_partition('365 days')")
+                .query(String.class).list().get(0))) != null) {
+            dropped.add(name);
+        }
+
+        assertThat(dropped).contains(expired).doesNotContain(recent, partition(0), "activity_logs_default");
+        assertThat(partitions()).doesNotContain(expired).contains(recent, partition(0), "activity_logs_default");
+        DatabaseErrors tooShort = refusal(() -> db.withoutContext(jdbc ->
+                jdbc.sql("select app.drop_expired_activity_partition('7 days')").query(String.class).list()));
+        assertThat(tooShort.sqlState()).isEqualTo("22023");
+    }
+
     private static int ensure(JdbcClient jdbc, int months) {
         return jdbc.sql("select app.ensure_activity_partitions(:months)").param("months", months)
                 .query(Integer.class).single();

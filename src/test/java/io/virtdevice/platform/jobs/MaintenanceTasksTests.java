@@ -29,6 +29,8 @@ class MaintenanceTasksTests {
     private static final TaskInstanceId PARTITIONS =
             TaskInstanceId.of(EnsureActivityPartitionsTask.NAME, RecurringTask.INSTANCE);
     private static final TaskInstanceId PURGE = TaskInstanceId.of(PurgeSecurityEventsTask.NAME, RecurringTask.INSTANCE);
+    private static final TaskInstanceId ACTIVITY_RETENTION =
+            TaskInstanceId.of(DropExpiredActivityPartitionsTask.NAME, RecurringTask.INSTANCE);
 
     @Autowired
     ApplicationContext context;
@@ -50,6 +52,7 @@ class MaintenanceTasksTests {
         assertThat(scheduler.getSchedulerState().isStarted()).isTrue();
         assertThat(scheduler.getScheduledExecution(PARTITIONS)).isPresent();
         assertThat(scheduler.getScheduledExecution(PURGE)).isPresent();
+        assertThat(scheduler.getScheduledExecution(ACTIVITY_RETENTION)).isPresent();
     }
 
     @Test
@@ -76,6 +79,24 @@ class MaintenanceTasksTests {
                         select c.relrowsecurity, c.relforcerowsecurity from pg_class c where c.relname = :name
                         """).param("name", month).query().singleRow();
         assertThat(partition).containsEntry("relrowsecurity", true).containsEntry("relforcerowsecurity", true);
+    }
+
+    @Test
+    void dropsActivityPartitionsOlderThanTheRetention() {
+        String expired = "activity_logs_2002_02";
+        db.superuser().sql("create table " + expired + " partition of activity_logs"
+                + " for values from ('2002-02-01 00:00+00') to ('2002-03-01 00:00+00')").update();
+        db.superuser().sql("alter table " + expired + " enable row level security").update();
+        db.superuser().sql("alter table " + expired + " force row level security").update();
+        db.superuser().sql("alter table " + expired + " owner to virtdevice_owner").update();
+
+        runNow(ACTIVITY_RETENTION);
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> db.superuser().sql("select to_regclass(:t) is null")
+                .param("t", expired).query(Boolean.class).single());
+        String thisMonth = "activity_logs_" + YearMonth.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy_MM"));
+        assertThat(db.superuser().sql("select to_regclass(:t) is not null").param("t", thisMonth)
+                .query(Boolean.class).single()).isTrue();
     }
 
     @Test
