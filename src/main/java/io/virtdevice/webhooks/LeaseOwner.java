@@ -13,11 +13,13 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Component;
+import org.springframework.util.StringUtils;
 
 /**
  * This process's name on the first-attempt leases it takes ({@code webhook_deliveries.lease_owner}): a number
  * for which it holds the PostgreSQL session advisory lock {@code (LOCK_SPACE, id)} on a dedicated connection
- * (outside the pool, as the app role) for as long as it runs. The lock goes with the session, so when the
+ * (outside the pool, as the app role; to {@code virtdevice.events.listen-url} when that is set, since a
+ * transaction-mode pooler cannot keep a session lock) for as long as it runs. The lock goes with the session, so when the
  * process dies (kill -9, a crash) its unsent messages are seen as orphaned at once by the lease sweep of
  * every instance, its own successor included, instead of when their leases run out (migration V201).
  *
@@ -45,9 +47,16 @@ class LeaseOwner implements DisposableBean {
     private boolean closed;
 
     LeaseOwner(Environment environment) {
-        this.url = environment.getRequiredProperty("spring.datasource.url");
-        String user = environment.getProperty("spring.datasource.username");
-        String password = environment.getProperty("spring.datasource.password");
+        // a session of its own, like LISTEN: behind a transaction-mode pooler, the listener's direct URL
+        String listenUrl = environment.getProperty("virtdevice.events.listen-url");
+        boolean direct = StringUtils.hasText(listenUrl);
+        this.url = direct ? listenUrl : environment.getRequiredProperty("spring.datasource.url");
+        String user = direct && StringUtils.hasText(environment.getProperty("virtdevice.events.listen-username"))
+                ? environment.getProperty("virtdevice.events.listen-username")
+                : environment.getProperty("spring.datasource.username");
+        String password = direct && environment.getProperty("virtdevice.events.listen-password") != null
+                ? environment.getProperty("virtdevice.events.listen-password")
+                : environment.getProperty("spring.datasource.password");
         if (user != null) {
             properties.setProperty("user", user);
         }
