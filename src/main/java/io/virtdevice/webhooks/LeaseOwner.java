@@ -11,6 +11,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.InitializingBean;
 import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Component;
 import org.springframework.util.StringUtils;
@@ -30,7 +31,7 @@ import org.springframework.util.StringUtils;
  * sent twice, with the same {@code webhook-id} (at least once, as always).
  */
 @Component
-class LeaseOwner implements DisposableBean {
+class LeaseOwner implements InitializingBean, DisposableBean {
 
     /** The advisory lock's first key: 'VDWH'. */
     static final int LOCK_SPACE = 0x56445748;
@@ -66,6 +67,12 @@ class LeaseOwner implements DisposableBean {
         properties.setProperty("ApplicationName", "virtdevice-webhook-lease-owner");
         properties.setProperty("tcpKeepAlive", "true");
         properties.setProperty("connectTimeout", "5");
+    }
+
+    /** Takes the lock before anything is staged (the relay may stage as soon as db-scheduler starts). */
+    @Override
+    public void afterPropertiesSet() {
+        acquire();
     }
 
     /** The number to put on leases taken now; {@code null} if this process holds no lock at the moment. */

@@ -99,7 +99,7 @@ class KillRestartTests {
             assertThat(ProcessHandle.of(postmaster).map(ProcessHandle::isAlive)).isNotEqualTo(java.util.Optional.of(true));
 
             Set<String> events = new HashSet<>(sql.as(user, jdbc -> jdbc.sql(
-                            "select id::text from device_events where user_id = :u and type = 'doorbell.pressed'")
+                            "select event_id::text from webhook_deliveries where user_id = :u")
                     .param("u", user.userId()).query(String.class).list()));
             assertThat(events).hasSize(CHANGES);
             Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
@@ -150,6 +150,9 @@ class KillRestartTests {
                 // prompt hand-over the backlog would wait for these leases
                 "--virtdevice.webhooks.timeout=5m",
                 "--virtdevice.webhooks.first-attempt-lease=10m",
+                // as many in flight as the sender's connections per receiver; the rest wait their turn,
+                // leased (more would fail waiting for a connection, and be retries instead)
+                "--virtdevice.webhooks.first-attempt-concurrency=20",
                 "--virtdevice.web.secure-cookies=false",
                 "--LOG_FORMAT=",
                 "--logging.level.root=WARN",
