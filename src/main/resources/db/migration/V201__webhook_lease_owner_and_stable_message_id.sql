@@ -16,7 +16,6 @@ COMMENT ON COLUMN webhook_deliveries.lease_owner IS
 COMMENT ON COLUMN webhook_deliveries.msg_id IS
     'webhook-id header: msg_ + hex of id; for event messages id = md5(webhook_id:event_id), stable across re-staging';
 
-GRANT UPDATE (lease_owner) ON webhook_deliveries TO ${app_role};
 GRANT SELECT (lease_owner) ON webhook_deliveries TO ${definer_role};
 
 -- Expired leases, and leases whose owner no longer holds its lock, across tenants (only ids and owners: the
