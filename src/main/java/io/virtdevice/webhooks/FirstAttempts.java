@@ -125,15 +125,21 @@ class FirstAttempts implements SmartLifecycle {
      * under the owner's context; nothing if the lease had already ended.
      */
     void handOver(TenantContext owner, UUID deliveryId) {
-        boolean handed = Boolean.TRUE.equals(TenantScope.call(owner, () -> tx.execute(s -> {
-            if (!deliveries.releaseLease(deliveryId)) {
-                return false;
+        handOver(owner, List.of(deliveryId));
+    }
+
+    /** {@link #handOver(TenantContext, UUID)} for several messages of one owner, in one transaction. */
+    void handOver(TenantContext owner, List<UUID> deliveryIds) {
+        List<UUID> handed = TenantScope.call(owner, () -> tx.execute(s -> {
+            List<UUID> released = deliveries.releaseLeases(deliveryIds);
+            Instant now = Instant.now();
+            for (UUID deliveryId : released) {
+                scheduler.getObject().scheduleIfNotExists(deliver.instance(DeliverWebhookTask.instanceId(deliveryId),
+                        new DeliverWebhookTask.Job(owner.tenantId(), owner.userId(), deliveryId, 1, false)), now);
             }
-            scheduler.getObject().scheduleIfNotExists(deliver.instance(DeliverWebhookTask.instanceId(deliveryId),
-                    new DeliverWebhookTask.Job(owner.tenantId(), owner.userId(), deliveryId, 1, false)), Instant.now());
-            return true;
-        })));
-        if (handed) {
+            return released;
+        }));
+        if (handed != null && !handed.isEmpty()) {
             nudge.afterCommit();
         }
     }
@@ -203,9 +209,10 @@ class FirstAttempts implements SmartLifecycle {
         List<WebhookDeliveryRepository.Unattempted> expired;
         do {
             expired = TenantScope.callWithoutContext(() -> readTx.execute(s -> deliveries.leaseExpired(RECOVER_BATCH)));
-            for (WebhookDeliveryRepository.Unattempted message : expired) {
-                handOver(message.owner(), message.id());
-            }
+            // one transaction per owner: a dead instance's backlog is handed over in a few, not one per message
+            Map<TenantContext, List<UUID>> byOwner = new LinkedHashMap<>();
+            expired.forEach(m -> byOwner.computeIfAbsent(m.owner(), o -> new ArrayList<>()).add(m.id()));
+            byOwner.forEach(this::handOver);
             total += expired.size();
         } while (expired.size() == RECOVER_BATCH && running);
         if (total > 0) {

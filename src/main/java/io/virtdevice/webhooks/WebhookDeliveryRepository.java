@@ -77,8 +77,10 @@ class WebhookDeliveryRepository {
              where id = :id
             """;
 
-    private static final String RELEASE_LEASE = """
-            update webhook_deliveries set lease_until = null where id = :id and lease_until is not null
+    private static final String RELEASE_LEASES = """
+            update webhook_deliveries set lease_until = null
+             where id = any (cast(cast(:ids as text[]) as uuid[])) and lease_until is not null
+            returning id
             """;
 
     private static final String LEASE_EXPIRED = "select id, tenant_id, user_id from app.webhook_deliveries_lease_expired(:limit)";
@@ -211,9 +213,12 @@ class WebhookDeliveryRepository {
                 WebhookRepository.instant(rs, "lease_until"));
     }
 
-    /** Ends the first attempt's lease of a message; false if it had none (recorded or handed over already). */
-    boolean releaseLease(UUID id) {
-        return jdbc.sql(RELEASE_LEASE).param("id", id).update() == 1;
+    /** Ends the first-attempt leases of messages; those without one (recorded or handed over already) are left out. */
+    List<UUID> releaseLeases(List<UUID> ids) {
+        return jdbc.sql(RELEASE_LEASES)
+                .param("ids", ids.stream().map(UUID::toString).toArray(String[]::new))
+                .query((rs, i) -> rs.getObject("id", UUID.class))
+                .list();
     }
 
     /** A message whose first-attempt lease ran out, across tenants, and its owner. */
