@@ -164,6 +164,7 @@ class CrashRecoveryTests {
                     .map(WebhookReceiver.Delivery::receivedAt)
                     .max(Instant::compareTo)
                     .orElse(ready);
+            // negative: sent while starting, before the readiness probe first answered
             System.out.printf("crash test: backlog of %d changes undelivered at the kill, the last delivered %.1f s "
                     + "after ready%n", backlog.size(), Duration.between(ready, lastOfBacklog).toMillis() / 1000.0);
         } finally {
