@@ -40,11 +40,16 @@ import org.springframework.transaction.support.TransactionTemplate;
  * task, as every later attempt is). An attempt is only started while the lease has more than the request
  * timeout plus a margin left, so it never outlives its lease; a message this process cannot attempt in time
  * (it is overloaded or stopping) is handed to db-scheduler at once, and one whose process died is handed over
- * when its lease runs out by the lease sweep every instance runs each {@code virtdevice.webhooks.recover-interval}
- * (a hand-over is one conditional update, so instances sweeping at the same time hand each message over once;
- * a db-scheduler recurring task proved too slow here: after a kill -9 it waits for dead-execution
- * detection). Either way each message is attempted at least once, and twice only if the process dies between
- * sending and recording.
+ * by the lease sweep every instance runs at start and then each {@code virtdevice.webhooks.recover-interval}:
+ * at once when the lease names its process ({@link LeaseOwner}) and that process's lock is gone, else when
+ * the lease runs out (a hand-over is one conditional update, so instances sweeping at the same time hand
+ * each message over once; a db-scheduler recurring task proved too slow here: after a kill -9 it waits for
+ * dead-execution detection). Either way each message is attempted at least once, and twice only if the
+ * process dies between sending and recording (with the same {@code webhook-id}).
+ *
+ * <p>Messages staged before this component has started (the {@code events.relay} task runs as soon as
+ * db-scheduler starts, which is before the application is ready) wait in memory and are attempted when it
+ * starts, not when their lease runs out.
  *
  * <p>Successes, the common case, are recorded in batches by one recorder thread: one transaction and one
  * statement per user for whatever has accumulated, instead of a transaction per message. A failed attempt is
@@ -66,6 +71,10 @@ class FirstAttempts implements SmartLifecycle {
     private final TransactionTemplate readTx;
     private final DataSource dataSource;
     private final Semaphore permits;
+    private final LeaseOwner leaseOwner;
+    // staged before start(), attempted by it (guarded by this)
+    private final List<Runnable> beforeStart = new ArrayList<>();
+    private boolean started;
     private final LinkedBlockingQueue<Succeeded> successes = new LinkedBlockingQueue<>();
     private volatile ExecutorService executor;
     private volatile boolean running;
@@ -77,12 +86,15 @@ class FirstAttempts implements SmartLifecycle {
 
     static final int RECOVER_BATCH = 500;
 
+    /** The most messages kept in memory before start; more are handed to db-scheduler when it starts. */
+    static final int BEFORE_START_LIMIT = 10_000;
+
     /** The most successes recorded in one transaction. */
     static final int RECORD_BATCH = 500;
 
     FirstAttempts(DeliverWebhookTask deliver, ObjectProvider<SchedulerClient> scheduler, SchedulerNudge nudge,
             WebhookDeliveryRepository deliveries, WebhookSettings settings, PlatformTransactionManager transactions,
-            DataSource dataSource) {
+            DataSource dataSource, LeaseOwner leaseOwner) {
         this.deliver = deliver;
         this.scheduler = scheduler;
         this.nudge = nudge;
@@ -95,6 +107,7 @@ class FirstAttempts implements SmartLifecycle {
         this.recordTx = TenantScopedTransactionManager.asynchronousCommit(transactions);
         this.dataSource = dataSource;
         this.permits = new Semaphore(settings.firstAttemptConcurrency());
+        this.leaseOwner = leaseOwner;
     }
 
     /** Attempts the messages once the current (dispatch) transaction has committed; nothing if it rolls back. */
@@ -112,15 +125,21 @@ class FirstAttempts implements SmartLifecycle {
      * under the owner's context; nothing if the lease had already ended.
      */
     void handOver(TenantContext owner, UUID deliveryId) {
-        boolean handed = Boolean.TRUE.equals(TenantScope.call(owner, () -> tx.execute(s -> {
-            if (!deliveries.releaseLease(deliveryId)) {
-                return false;
+        handOver(owner, List.of(deliveryId));
+    }
+
+    /** {@link #handOver(TenantContext, UUID)} for several messages of one owner, in one transaction. */
+    void handOver(TenantContext owner, List<UUID> deliveryIds) {
+        List<UUID> handed = TenantScope.call(owner, () -> tx.execute(s -> {
+            List<UUID> released = deliveries.releaseLeases(deliveryIds);
+            Instant now = Instant.now();
+            for (UUID deliveryId : released) {
+                scheduler.getObject().scheduleIfNotExists(deliver.instance(DeliverWebhookTask.instanceId(deliveryId),
+                        new DeliverWebhookTask.Job(owner.tenantId(), owner.userId(), deliveryId, 1, false)), now);
             }
-            scheduler.getObject().scheduleIfNotExists(deliver.instance(DeliverWebhookTask.instanceId(deliveryId),
-                    new DeliverWebhookTask.Job(owner.tenantId(), owner.userId(), deliveryId, 1, false)), Instant.now());
-            return true;
-        })));
-        if (handed) {
+            return released;
+        }));
+        if (handed != null && !handed.isEmpty()) {
             nudge.afterCommit();
         }
     }
@@ -128,7 +147,19 @@ class FirstAttempts implements SmartLifecycle {
     private void submit(TenantContext owner, WebhookDeliveryRepository.Staged message) {
         ExecutorService current = executor;
         if (current == null) {
-            return; // not started or stopped: the lease hands it over
+            synchronized (this) {
+                current = executor;
+                if (current == null) {
+                    if (!started) {
+                        // staged during start-up (events.relay): attempted when this starts
+                        UUID id = message.pending().id();
+                        beforeStart.add(beforeStart.size() < BEFORE_START_LIMIT
+                                ? () -> attempt(owner, message)
+                                : () -> handOver(owner, id));
+                    }
+                    return; // stopped: the lease hands it over
+                }
+            }
         }
         try {
             current.execute(() -> attempt(owner, message));
@@ -169,25 +200,31 @@ class FirstAttempts implements SmartLifecycle {
         }
     }
 
-    /** Hands every message whose lease has run out (its process died) to db-scheduler; the number handed over. */
+    /**
+     * Hands every message whose lease has run out, or whose process's lock is gone (it died), to db-scheduler;
+     * the number handed over.
+     */
     int recoverExpiredLeases() {
         int total = 0;
         List<WebhookDeliveryRepository.Unattempted> expired;
         do {
             expired = TenantScope.callWithoutContext(() -> readTx.execute(s -> deliveries.leaseExpired(RECOVER_BATCH)));
-            for (WebhookDeliveryRepository.Unattempted message : expired) {
-                handOver(message.owner(), message.id());
-            }
+            // one transaction per owner: a dead instance's backlog is handed over in a few, not one per message
+            Map<TenantContext, List<UUID>> byOwner = new LinkedHashMap<>();
+            expired.forEach(m -> byOwner.computeIfAbsent(m.owner(), o -> new ArrayList<>()).add(m.id()));
+            byOwner.forEach(this::handOver);
             total += expired.size();
         } while (expired.size() == RECOVER_BATCH && running);
         if (total > 0) {
-            log.info("Handed {} webhook messages with an expired first-attempt lease to the scheduler", total);
+            log.info("Handed {} webhook messages with an expired or orphaned first-attempt lease to the scheduler",
+                    total);
         }
         return total;
     }
 
     private void sweep() {
         try {
+            leaseOwner.check();
             recoverExpiredLeases();
         } catch (RuntimeException e) {
             log.warn("webhook lease sweep failed ({}); trying again in {}", e.toString(), settings.recoverInterval());
@@ -235,13 +272,26 @@ class FirstAttempts implements SmartLifecycle {
 
     @Override
     public void start() {
-        executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("webhook-first-attempt-", 0).factory());
+        ExecutorService pool = Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().name("webhook-first-attempt-", 0).factory());
         running = true;
         recording = true;
         recorder = Thread.ofPlatform().daemon().name("webhook-success-recorder").start(this::recordSuccesses);
+        List<Runnable> waiting;
+        synchronized (this) {
+            executor = pool;
+            started = true;
+            waiting = List.copyOf(beforeStart);
+            beforeStart.clear();
+        }
+        if (!waiting.isEmpty()) {
+            log.info("Attempting {} webhook messages staged during start-up", waiting.size());
+        }
+        waiting.forEach(pool::execute);
         sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("webhook-lease-sweep").factory());
+        // at once: the messages a killed predecessor left behind are handed over now, not a sweep later
         long every = settings.recoverInterval().toMillis();
-        sweeper.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
+        sweeper.scheduleWithFixedDelay(this::sweep, 0, every, TimeUnit.MILLISECONDS);
     }
 
     /** Hands waiting messages to db-scheduler and lets attempts in flight finish (bounded by the timeout). */

@@ -24,14 +24,17 @@ class WebhookDeliveryRepository {
 
     // One statement finds the webhooks matching each of one owner's events, stages a message for each pair
     // with its first attempt leased to this process, and returns what those attempts need; the unique
-    // (webhook_id, event_id) makes a repeated dispatch stage (and return) nothing new.
+    // (webhook_id, event_id) makes a repeated dispatch stage (and return) nothing new. The message's id, and
+    // so its webhook-id, is derived from (webhook_id, event_id): staged again after a database crash lost
+    // the asynchronous commit of the first staging, it keeps the webhook-id it may already have been sent
+    // with (V201).
     private static final String STAGE_FOR_EVENTS = """
             with e as (
                 select * from unnest(cast(cast(:events as text[]) as uuid[]), cast(cast(:devices as text[]) as uuid[]),
                                      cast(:types as text[]), cast(:payloads as text[]))
                     as e(event_id, device_id, event_type, payload)),
             m as (
-                select gen_random_uuid() as id, w.tenant_id, w.user_id, w.id as webhook_id, w.url,
+                select cast(md5('webhook-message:' || w.id::text || ':' || e.event_id::text) as uuid) as id, w.tenant_id, w.user_id, w.id as webhook_id, w.url,
                        w.headers::text as headers, w.secret_enc,
                        case when w.previous_secret_expires_at > now() then w.previous_secret_enc end
                            as previous_secret_enc,
@@ -41,9 +44,9 @@ class WebhookDeliveryRepository {
                    and (w.device_id is null or w.device_id = e.device_id)),
             staged as (
                 insert into webhook_deliveries (id, tenant_id, user_id, webhook_id, event_id, msg_id, event_type,
-                                                payload, max_attempts, next_attempt_at, lease_until)
+                                                payload, max_attempts, next_attempt_at, lease_until, lease_owner)
                 select m.id, m.tenant_id, m.user_id, m.webhook_id, m.event_id, 'msg_' || replace(m.id::text, '-', ''),
-                       m.event_type, m.payload, :maxAttempts, now(), now() + cast(:lease as interval)
+                       m.event_type, m.payload, :maxAttempts, now(), now() + cast(:lease as interval), :owner
                   from m
                 on conflict (webhook_id, event_id) do nothing
                 returning id, event_id, msg_id, next_attempt_at, lease_until)
@@ -74,8 +77,10 @@ class WebhookDeliveryRepository {
              where id = :id
             """;
 
-    private static final String RELEASE_LEASE = """
-            update webhook_deliveries set lease_until = null where id = :id and lease_until is not null
+    private static final String RELEASE_LEASES = """
+            update webhook_deliveries set lease_until = null
+             where id = any (cast(cast(:ids as text[]) as uuid[])) and lease_until is not null
+            returning id
             """;
 
     private static final String LEASE_EXPIRED = "select id, tenant_id, user_id from app.webhook_deliveries_lease_expired(:limit)";
@@ -172,7 +177,8 @@ class WebhookDeliveryRepository {
     record EventMessage(UUID eventId, UUID deviceId, String type, String payload) {}
 
     /** The messages staged for the user's events (none if no webhook matches or all exist already). */
-    List<Staged> stageForEvents(UUID userId, List<EventMessage> events, int maxAttempts, Duration lease) {
+    List<Staged> stageForEvents(UUID userId, List<EventMessage> events, int maxAttempts, Duration lease,
+            Integer leaseOwner) {
         Map<UUID, String> payloads = new HashMap<>();
         events.forEach(e -> payloads.put(e.eventId(), e.payload()));
         return jdbc.sql(STAGE_FOR_EVENTS)
@@ -184,6 +190,7 @@ class WebhookDeliveryRepository {
                 .param("payloads", events.stream().map(EventMessage::payload).toArray(String[]::new))
                 .param("maxAttempts", maxAttempts)
                 .param("lease", lease.toMillis() + " milliseconds")
+                .param("owner", leaseOwner, java.sql.Types.INTEGER)
                 .query((rs, i) -> staged(rs, payloads.get(rs.getObject("event_id", UUID.class)), maxAttempts))
                 .list();
     }
@@ -206,9 +213,12 @@ class WebhookDeliveryRepository {
                 WebhookRepository.instant(rs, "lease_until"));
     }
 
-    /** Ends the first attempt's lease of a message; false if it had none (recorded or handed over already). */
-    boolean releaseLease(UUID id) {
-        return jdbc.sql(RELEASE_LEASE).param("id", id).update() == 1;
+    /** Ends the first-attempt leases of messages; those without one (recorded or handed over already) are left out. */
+    List<UUID> releaseLeases(List<UUID> ids) {
+        return jdbc.sql(RELEASE_LEASES)
+                .param("ids", ids.stream().map(UUID::toString).toArray(String[]::new))
+                .query((rs, i) -> rs.getObject("id", UUID.class))
+                .list();
     }
 
     /** A message whose first-attempt lease ran out, across tenants, and its owner. */

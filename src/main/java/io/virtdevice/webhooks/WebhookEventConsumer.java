@@ -21,11 +21,13 @@ class WebhookEventConsumer implements DeviceEventConsumer {
     private final WebhookDeliveryRepository deliveries;
     private final FirstAttempts firstAttempts;
     private final WebhookSettings settings;
+    private final LeaseOwner leaseOwner;
     private final JsonMapper json;
 
     WebhookEventConsumer(WebhookDeliveryRepository deliveries, FirstAttempts firstAttempts, WebhookSettings settings,
-            JsonMapper json) {
+            LeaseOwner leaseOwner, JsonMapper json) {
         this.deliveries = deliveries;
+        this.leaseOwner = leaseOwner;
         this.firstAttempts = firstAttempts;
         this.settings = settings;
         this.json = json;
@@ -47,7 +49,7 @@ class WebhookEventConsumer implements DeviceEventConsumer {
                 .toList();
         DeviceEvent first = events.get(0);
         List<WebhookDeliveryRepository.Staged> staged = deliveries.stageForEvents(first.userId(), messages,
-                settings.maxAttempts(), settings.firstAttemptLease());
+                settings.maxAttempts(), settings.firstAttemptLease(), leaseOwner.id());
         if (!staged.isEmpty()) {
             firstAttempts.afterCommit(first.owner(), staged);
         }

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -105,17 +106,23 @@ class CrashRecoveryTests {
             }
             paused.set(true);
             app.destroyForcibly().waitFor();
+            Instant killed = Instant.now();
             int deliveredBeforeKill = receiver.deliveries().size();
+            TenantSql sql = new TenantSql(dataSource);
+            Set<String> backlog = new HashSet<>(sql.as(user, jdbc -> jdbc
+                    .sql("select id::text from device_events where user_id = :u").param("u", user.userId())
+                    .query(String.class).list()));
+            backlog.removeAll(deliveredEvents(receiver));
 
             port = AppProcess.freePort();
             app = launch(port, 2);
+            Instant ready = Instant.now();
             target[0] = new Api(port).bearer(user.apiKey());
             paused.set(false);
             for (Thread worker : workers) {
                 worker.join();
             }
 
-            TenantSql sql = new TenantSql(dataSource);
             Set<String> committed = new HashSet<>(sql.as(user, jdbc -> jdbc
                     .sql("select id::text from device_events where user_id = :u").param("u", user.userId())
                     .query(String.class).list()));
@@ -152,6 +159,14 @@ class CrashRecoveryTests {
             System.out.printf("crash test: %d committed (%d acknowledged, %d lost in flight), %d requests received "
                             + "(%d before the kill)%n", committed.size(), succeeded.get(), failed.get(),
                     receiver.deliveries().size(), deliveredBeforeKill);
+            Instant lastOfBacklog = receiver.deliveries().stream()
+                    .filter(d -> backlog.contains(d.json().path("id").asString()))
+                    .map(WebhookReceiver.Delivery::receivedAt)
+                    .max(Instant::compareTo)
+                    .orElse(ready);
+            // negative: sent while starting, before the readiness probe first answered
+            System.out.printf("crash test: backlog of %d changes undelivered at the kill, the last delivered %.1f s "
+                    + "after ready%n", backlog.size(), Duration.between(ready, lastOfBacklog).toMillis() / 1000.0);
         } finally {
             if (app != null) {
                 app.destroyForcibly().waitFor();
@@ -185,9 +200,10 @@ class CrashRecoveryTests {
                 "--spring.flyway.user=virtdevice_owner",
                 "--virtdevice.crypto.secret-key-file=" + keyFile,
                 "--virtdevice.webhooks.allowed-cidrs=127.0.0.1/32",
-                // first attempts left unsent by the killed process are handed over 25 s after staging, and
-                // an attempt that fails on this loaded machine is retried within the test's patience
-                "--virtdevice.webhooks.first-attempt-lease=25s",
+                // first attempts left unsent by the killed process are handed over as soon as the next one
+                // starts (its lease owner's lock is gone), not when these leases run out; an attempt that
+                // fails on this loaded machine is retried within the test's patience
+                "--virtdevice.webhooks.first-attempt-lease=10m",
                 "--virtdevice.webhooks.recover-interval=1s",
                 "--virtdevice.webhooks.retry-delays=1s,2s,4s,8s,8s,8s",
                 "--virtdevice.web.secure-cookies=false",

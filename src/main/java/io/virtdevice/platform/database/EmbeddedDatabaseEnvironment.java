@@ -13,6 +13,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,7 +39,9 @@ import org.springframework.util.StringUtils;
  *       (default {@code ./data/postgres}) across restarts. It is bootstrapped with the three roles of
  *       {@code db/bootstrap/roles.sql}; Flyway then logs in as the owner role and the application as the
  *       non-owner app role, exactly as against an external server. As root, zonky runs initdb and
- *       postgres in a user namespace ({@code unshare -U}), since PostgreSQL refuses to run as root.
+ *       postgres in a user namespace ({@code unshare -U}), since PostgreSQL refuses to run as root. A server
+ *       that a killed run left behind on the data directory is shut down first ({@link LeftBehindPostmaster}),
+ *       so a restart after kill -9 comes up unattended.
  * </ul>
  */
 public class EmbeddedDatabaseEnvironment implements EnvironmentPostProcessor, Ordered {
@@ -48,6 +51,9 @@ public class EmbeddedDatabaseEnvironment implements EnvironmentPostProcessor, Or
     static final String APP_ROLE = "virtdevice_app";
 
     private static final Map<Path, EmbeddedPostgres> RUNNING = new ConcurrentHashMap<>();
+
+    /** How long a server left behind by a killed run gets for each of a fast and an immediate shutdown. */
+    private static final Duration LEFT_BEHIND_WAIT = Duration.ofSeconds(30);
 
     private final Log log;
 
@@ -122,8 +128,10 @@ public class EmbeddedDatabaseEnvironment implements EnvironmentPostProcessor, Or
         }
     }
 
-    private static EmbeddedPostgres start(Path dataDirectory, int port, boolean fresh) {
+    private EmbeddedPostgres start(Path dataDirectory, int port, boolean fresh) {
         try {
+            // a server a killed run left behind holds the directory: stopped first (also before deleting it)
+            LeftBehindPostmaster.stop(dataDirectory, LEFT_BEHIND_WAIT, log::warn);
             if (fresh && Files.exists(dataDirectory)) {
                 org.springframework.util.FileSystemUtils.deleteRecursively(dataDirectory);
             }

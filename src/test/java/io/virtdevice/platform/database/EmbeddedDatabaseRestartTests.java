@@ -7,6 +7,7 @@ import io.virtdevice.testing.AppInstance;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.Fixtures.TestUser;
 import io.virtdevice.testing.TestDatabase;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The default runtime database: an embedded PostgreSQL 16 whose data directory survives a restart of the
- * application and of the server itself. Under CI this runs as root, which PostgreSQL itself refuses; the
+ * application and of the server itself, even with a stale {@code postmaster.pid} left behind. Under CI this runs as root, which PostgreSQL itself refuses; the
  * embedded server copes by running in a user namespace.
  */
 class EmbeddedDatabaseRestartTests {
@@ -40,6 +41,10 @@ class EmbeddedDatabaseRestartTests {
             EmbeddedDatabaseEnvironment.stop(data);
         }
         assertThat(data.resolve("PG_VERSION")).content().startsWith("16");
+        // after a reboot the pid in a stale postmaster.pid (a killed run's) can belong to another process,
+        // which PostgreSQL takes for a running server; the start must see it is not one and go ahead
+        Process other = new ProcessBuilder("sleep", "300").start();
+        Files.writeString(data.resolve("postmaster.pid"), other.pid() + "\n" + data + "\n");
 
         try (AppInstance second = AppInstance.start(settings)) {
             TestDatabase db = TestDatabase.of(second.context());
@@ -53,7 +58,9 @@ class EmbeddedDatabaseRestartTests {
                             + " || ',' || current_setting('full_page_writes')")
                     .query(String.class).single()).isEqualTo("on,on,on");
             assertThat(second.api().get("/actuator/health/readiness").status()).isEqualTo(200);
+            assertThat(other.isAlive()).as("the process named by the stale file is left alone").isTrue();
         } finally {
+            other.destroyForcibly();
             EmbeddedDatabaseEnvironment.stop(data);
         }
     }
