@@ -9,6 +9,7 @@ import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.IntegrationTest;
 import io.virtdevice.testing.SseClient;
 import io.virtdevice.testing.TestDatabase;
+import io.virtdevice.testing.TestRedis;
 import io.virtdevice.testing.WebhookReceiver;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +26,7 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.env.Environment;
 import org.springframework.data.redis.listener.RedisMessageListenerContainer;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
@@ -32,7 +34,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * Several instances on one PostgreSQL behave as one service: a change made through one reaches live
  * streams on another, and every webhook message goes out once per attempt, not once per instance. The
  * test context is instance A; more instances start in this JVM against the same database, once with the
- * PostgreSQL bus (LISTEN/NOTIFY) and once with Redis pub/sub (Redis on 127.0.0.1:6379).
+ * PostgreSQL bus (LISTEN/NOTIFY) and once with Redis pub/sub (an embedded Redis the test starts, {@link TestRedis}).
  */
 @IntegrationTest
 class MultiInstanceTests {
@@ -45,6 +47,15 @@ class MultiInstanceTests {
 
     @Value("${virtdevice.database.embedded.actual-port}")
     int databasePort;
+
+    @Value("${spring.datasource.password}")
+    String appPassword;
+
+    @Value("${spring.flyway.password}")
+    String ownerPassword;
+
+    @Autowired
+    Environment environment;
 
     @Autowired
     DataSource dataSource;
@@ -81,8 +92,8 @@ class MultiInstanceTests {
 
     @Test
     void instancesShareChangesThroughRedis() {
-        ConfigurableApplicationContext c = start("c", "spring.data.redis.host=127.0.0.1", "spring.data.redis.port=6379");
-        ConfigurableApplicationContext d = start("d", "spring.data.redis.host=127.0.0.1", "spring.data.redis.port=6379");
+        ConfigurableApplicationContext c = start("c", TestRedis.settings());
+        ConfigurableApplicationContext d = start("d", TestRedis.settings());
         assertThat(d.getBeansOfType(RedisMessageListenerContainer.class)).hasSize(1);
         assertThat(d.getBeansOfType(PostgresEventListener.class)).isEmpty();
         awaitSubscribed(d);
@@ -127,7 +138,8 @@ class MultiInstanceTests {
             } catch (AssertionError e) {
                 // say where the missing message is: staged or not, leased to whom, attempted or not
                 throw new AssertionError(e.getMessage() + "; unfinished messages: " + TestDatabase.superuser(
-                                "jdbc:postgresql://localhost:" + databasePort + "/virtdevice")
+                                "jdbc:postgresql://localhost:" + databasePort + "/virtdevice",
+                                TestDatabase.credentials(environment).superuser())
                         .sql("""
                                 select d.event_id, d.status, d.attempts, d.lease_until, d.next_attempt_at, d.error, d.created_at
                                   from webhook_deliveries d where d.user_id = :user and d.status <> 'succeeded'
@@ -153,7 +165,9 @@ class MultiInstanceTests {
                 "--server.port=0",
                 "--spring.datasource.url=jdbc:postgresql://localhost:" + databasePort + "/virtdevice",
                 "--spring.datasource.username=virtdevice_app",
+                "--spring.datasource.password=" + appPassword,
                 "--spring.flyway.user=virtdevice_owner",
+                "--spring.flyway.password=" + ownerPassword,
                 "--LOG_FORMAT=",
                 "--logging.level.root=WARN",
                 "--virtdevice.web.secure-cookies=false",
