@@ -100,12 +100,12 @@ public final class TestDatabase {
         return superuser(superuserUrl, superuserPassword);
     }
 
-    /** Auto-committing superuser access to any server, through a small pool per URL kept for the JVM. */
+    /** Auto-committing superuser access to any server, through a small pool per server kept for the JVM. */
     public static JdbcClient superuser(String jdbcUrl, String password) {
-        return JdbcClient.create(SUPERUSER_POOLS.computeIfAbsent(jdbcUrl, url -> {
+        return JdbcClient.create(SUPERUSER_POOLS.computeIfAbsent(jdbcUrl + " " + password, key -> {
             HikariConfig config = new HikariConfig();
             config.setPoolName("test-superuser");
-            config.setJdbcUrl(url);
+            config.setJdbcUrl(jdbcUrl);
             config.setUsername("postgres");
             config.setPassword(password);
             config.setMaximumPoolSize(4);
