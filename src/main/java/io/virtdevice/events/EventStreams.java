@@ -179,10 +179,6 @@ class EventStreams {
         }));
     }
 
-    int openStreams() {
-        return open.get();
-    }
-
     @EventListener(ContextClosedEvent.class)
     void close() {
         // Open streams would otherwise hold up the graceful shutdown for its whole timeout.
