@@ -214,10 +214,6 @@ class EventStreams implements RevocationListener {
         }));
     }
 
-    int openStreams() {
-        return open.get();
-    }
-
     @EventListener(ContextClosedEvent.class)
     void close() {
         // Open streams would otherwise hold up the graceful shutdown for its whole timeout.

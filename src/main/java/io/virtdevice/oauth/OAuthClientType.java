@@ -25,11 +25,6 @@ public enum OAuthClientType {
         return this == ALEXA || this == IFTTT;
     }
 
-    /** Alexa's and IFTTT's refresh tokens must not expire by time (revocable only). */
-    boolean hasNonExpiringRefreshTokens() {
-        return this == ALEXA || this == IFTTT;
-    }
-
     boolean isPublic() {
         return this == MOBILE;
     }

@@ -1,7 +1,7 @@
 package io.virtdevice.webhooks;
 
 import com.github.kagkarlsson.scheduler.SchedulerClient;
-import io.virtdevice.events.SchedulerNudge;
+import io.virtdevice.platform.jobs.SchedulerNudge;
 import io.virtdevice.platform.tenancy.TenantContext;
 import io.virtdevice.platform.tenancy.TenantScope;
 import io.virtdevice.platform.tenancy.TenantScopedTransactionManager;

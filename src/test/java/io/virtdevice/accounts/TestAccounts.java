@@ -9,6 +9,7 @@ import io.virtdevice.platform.tenancy.TenantScopedTransactionManager;
 import io.virtdevice.testing.Api;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.MailSink;
+import io.virtdevice.testing.TestDatabase;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,7 +42,8 @@ final class TestAccounts {
         this.fixtures = new Fixtures(dataSource, hasher);
         String url = "jdbc:postgresql://localhost:"
                 + environment.getRequiredProperty("virtdevice.database.embedded.actual-port") + "/virtdevice";
-        this.superuser = JdbcClient.create(new SimpleDriverDataSource(new Driver(), url, "postgres", ""));
+        this.superuser = JdbcClient.create(new SimpleDriverDataSource(new Driver(), url, "postgres",
+                TestDatabase.credentials(environment).superuser()));
         this.app = JdbcClient.create(dataSource);
         this.appTransactions = new TransactionTemplate(new TenantScopedTransactionManager(dataSource));
     }

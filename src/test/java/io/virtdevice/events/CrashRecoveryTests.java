@@ -44,6 +44,12 @@ class CrashRecoveryTests {
     @Value("${virtdevice.database.embedded.actual-port}")
     int databasePort;
 
+    @Value("${spring.datasource.password}")
+    String appPassword;
+
+    @Value("${spring.flyway.password}")
+    String ownerPassword;
+
     @Autowired
     DataSource dataSource;
 
@@ -197,7 +203,9 @@ class CrashRecoveryTests {
         return AppProcess.launch(port, Path.of("target", "crash-app-" + run + ".log"), List.of(
                 "--spring.datasource.url=jdbc:postgresql://localhost:" + databasePort + "/virtdevice",
                 "--spring.datasource.username=virtdevice_app",
+                "--spring.datasource.password=" + appPassword,
                 "--spring.flyway.user=virtdevice_owner",
+                "--spring.flyway.password=" + ownerPassword,
                 "--virtdevice.crypto.secret-key-file=" + keyFile,
                 "--virtdevice.webhooks.allowed-cidrs=127.0.0.1/32",
                 // first attempts left unsent by the killed process are handed over as soon as the next one

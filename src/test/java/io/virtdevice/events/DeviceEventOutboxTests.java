@@ -1,6 +1,7 @@
 package io.virtdevice.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.virtdevice.devices.ChangeSource;
 import io.virtdevice.devices.Device;
@@ -87,8 +88,7 @@ class DeviceEventOutboxTests {
             assertThat(delivery.signatureValid()).isTrue();
             assertThat(delivery.json().path("version").asLong()).isEqualTo(changed.version());
             assertThat(delivery.json().path("id").asString()).isNotEqualTo(rolledBack.toString());
-            sleep(800);
-            assertThat(receiver.deliveries()).hasSize(1);
+            receiver.assertStaysAt(1, Duration.ofMillis(800));
         }
     }
 
@@ -100,11 +100,7 @@ class DeviceEventOutboxTests {
         UUID id = TenantScope.call(user.context(), () -> new TransactionTemplate(transactionManager).execute(s -> jdbc
                 .sql("select id from device_events where user_id = :u").param("u", user.userId())
                 .query(UUID.class).single()));
-        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!behindCursor(user, id) && System.nanoTime() < end) {
-            sleep(50);
-        }
-        assertThat(behindCursor(user, id)).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> behindCursor(user, id));
         assertThat(dispatchable(id)).isFalse();
     }
 
@@ -142,8 +138,7 @@ class DeviceEventOutboxTests {
             // the second change starts later and commits first
             assertThat(api.put("/api/v1/devices/" + quick + "/properties", Map.of("power", true)).status())
                     .isEqualTo(200);
-            sleep(1_500);
-            assertThat(receiver.deliveries()).as("held back behind the open change").isEmpty();
+            receiver.assertStaysAt(0, Duration.ofMillis(1_500)); // held back behind the open change
 
             release.countDown();
             first.join(10_000);
@@ -170,8 +165,7 @@ class DeviceEventOutboxTests {
                     .isEqualTo(200);
 
             List<WebhookReceiver.Delivery> delivered = receiver.await(2, Duration.ofSeconds(20));
-            sleep(1_000);
-            assertThat(receiver.deliveries()).hasSize(2);
+            receiver.assertStaysAt(2, Duration.ofMillis(1_000));
             assertThat(delivered).extracting(d -> d.json().path("device").path("name").asString())
                     .containsOnly("flaky-lamp");
             assertThat(delivered).extracting(d -> d.json().path("type").asString())
@@ -186,12 +180,9 @@ class DeviceEventOutboxTests {
 
     @Test
     void theClusterWideRelayTaskRunsOnSchedule() {
-        long end = System.nanoTime() + Duration.ofSeconds(15).toNanos();
         java.time.Instant first = relayLastSuccess();
-        while ((first == null || first.equals(relayLastSuccess())) && System.nanoTime() < end) {
-            sleep(200);
-        }
-        assertThat(relayLastSuccess()).as("events.relay ran (again)").isNotNull().isNotEqualTo(first);
+        await("events.relay ran (again)").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
+                .until(() -> relayLastSuccess() != null && !relayLastSuccess().equals(first));
         assertThat(jdbc.sql("select count(*) from scheduled_tasks where task_name = 'events.relay'")
                 .query(Long.class).single()).isEqualTo(1);
     }
@@ -223,13 +214,5 @@ class DeviceEventOutboxTests {
                 .param("id", eventId)
                 .query(Boolean.class)
                 .single()));
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

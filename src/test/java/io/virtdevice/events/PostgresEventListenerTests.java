@@ -1,6 +1,7 @@
 package io.virtdevice.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.virtdevice.platform.crypto.PasswordHasher;
 import io.virtdevice.testing.Api;
@@ -9,6 +10,7 @@ import io.virtdevice.testing.IntegrationTest;
 import io.virtdevice.testing.SseClient;
 import io.virtdevice.testing.TenantSql;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -59,18 +61,17 @@ class PostgresEventListenerTests {
                     .isEqualTo("Before");
 
             // the app role may end its own sessions: this is the listener's dedicated connection
-            int killed = jdbc.sql("select count(pg_terminate_backend(pid)) from pg_stat_activity "
+            List<Integer> killed = jdbc.sql("select pid from pg_stat_activity "
                             + "where application_name = 'virtdevice-events-listener'")
-                    .query(Integer.class).single();
-            assertThat(killed).isEqualTo(1);
-            long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (listener.listening() && System.nanoTime() < end) {
-                sleep(10);
-            }
-            while (!listener.listening() && System.nanoTime() < end) {
-                sleep(50);
-            }
-            assertThat(listener.listening()).isTrue();
+                    .query(Integer.class).list();
+            assertThat(killed).hasSize(1);
+            assertThat(jdbc.sql("select pg_terminate_backend(:pid)").param("pid", killed.get(0)).query(Boolean.class)
+                    .single()).isTrue();
+            // listening again, on a new connection
+            await("the listener reconnected").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> listener.listening() && jdbc.sql("select count(*) from pg_stat_activity "
+                                    + "where application_name = 'virtdevice-events-listener' and pid <> :killed")
+                            .param("killed", killed.get(0)).query(Long.class).single() == 1);
             assertThat(listener.health().getStatus().getCode()).isEqualTo("UP");
 
             // a change committed by another instance: its event row, then its notice (this instance's own
@@ -104,19 +105,8 @@ class PostgresEventListenerTests {
             } finally {
                 listener.start();
             }
-            long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (!listener.listening() && System.nanoTime() < end) {
-                sleep(50);
-            }
-            assertThat(listener.listening()).isTrue();
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            await("the listener restarted").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                    .until(listener::listening);
         }
     }
 }

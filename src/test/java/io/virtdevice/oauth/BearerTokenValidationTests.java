@@ -2,30 +2,28 @@ package io.virtdevice.oauth;
 
 import static io.virtdevice.oauth.OAuthFlow.WEB;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.virtdevice.platform.crypto.PasswordHasher;
 import io.virtdevice.testing.Api;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.IntegrationTest;
 import io.virtdevice.testing.TestDatabase;
-import java.util.Arrays;
+import java.time.Duration;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.ApplicationContext;
 
 /**
- * Access tokens on the API's hot path: what a validation costs with and without the cache, and that a
- * revocation made elsewhere (another instance, straight in the database) still takes effect within seconds.
+ * Access tokens on the API's hot path: a revocation made elsewhere (another instance, straight in the
+ * database) still takes effect within seconds. What a validation costs with and without the cache is
+ * measured by bench/token-cache.sh, not here.
  */
 @IntegrationTest
 class BearerTokenValidationTests {
-
-    private static final Logger log = LoggerFactory.getLogger(BearerTokenValidationTests.class);
 
     @LocalServerPort
     int port;
@@ -55,48 +53,7 @@ class BearerTokenValidationTests {
     }
 
     @Test
-    void measuresValidationWithAndWithoutTheCache() {
-        String token = tokens.accessToken();
-        for (int i = 0; i < 200; i++) {
-            authenticator.clear();
-            assertThat(authenticator.authenticate(token)).isPresent();
-        }
-        long[] uncached = new long[500];
-        for (int i = 0; i < uncached.length; i++) {
-            authenticator.clear();
-            long start = System.nanoTime();
-            assertThat(authenticator.authenticate(token)).isPresent();
-            uncached[i] = System.nanoTime() - start;
-        }
-        long[] cached = new long[50_000];
-        for (int i = 0; i < cached.length; i++) {
-            long start = System.nanoTime();
-            authenticator.authenticate(token);
-            cached[i] = System.nanoTime() - start;
-        }
-        Api api = new Api(port).bearer(token);
-        for (int i = 0; i < 50; i++) {
-            api.get("/api/v1/devices");
-        }
-        long[] http = new long[300];
-        for (int i = 0; i < http.length; i++) {
-            long start = System.nanoTime();
-            assertThat(api.get("/api/v1/devices").status()).isEqualTo(200);
-            http[i] = System.nanoTime() - start;
-        }
-
-        String report = "Bearer validation of an OAuth access token: uncached (one definer-function call in its own "
-                + "transaction) median " + micros(median(uncached)) + " µs, p95 " + micros(p95(uncached))
-                + " µs; cached median " + micros(median(cached)) + " µs, p95 " + micros(p95(cached))
-                + " µs; whole GET /api/v1/devices over HTTP with the cached token median " + micros(median(http))
-                + " µs, p95 " + micros(p95(http)) + " µs";
-        log.info(report);
-        System.out.println(report);
-        assertThat(median(cached) * 20).as("the cache saves the database round trip").isLessThan(median(uncached));
-    }
-
-    @Test
-    void stopsAcceptingATokenRevokedElsewhereWithinTheCacheLifetime() throws InterruptedException {
+    void stopsAcceptingATokenRevokedElsewhereWithinTheCacheLifetime() {
         Api api = new Api(port).bearer(tokens.accessToken());
         assertThat(api.get("/api/v1/devices").status()).isEqualTo(200);
 
@@ -104,16 +61,8 @@ class BearerTokenValidationTests {
         TestDatabase.of(context).superuser().sql("""
                         update oauth_tokens set revoked_at = now() where access_token_hash = sha256(convert_to(:t, 'UTF8'))
                         """).param("t", tokens.accessToken()).update();
-        long revokedAt = System.nanoTime();
-        int status = api.get("/api/v1/devices").status();
-        while (status == 200 && System.nanoTime() - revokedAt < 10_000_000_000L) {
-            Thread.sleep(200);
-            status = api.get("/api/v1/devices").status();
-        }
-        long seconds = (System.nanoTime() - revokedAt) / 1_000_000_000L;
-
-        assertThat(status).isEqualTo(401);
-        assertThat(seconds).as("seconds until the revocation took effect").isLessThanOrEqualTo(6);
+        await("the revocation took effect").atMost(Duration.ofSeconds(7)).pollInterval(Duration.ofMillis(200))
+                .until(() -> api.get("/api/v1/devices").status() == 401);
     }
 
     @Test
@@ -147,21 +96,5 @@ class BearerTokenValidationTests {
                 .path("name").asString()).isEqualTo("Desk lamp");
         assertThat(new Api(port).bearer(new Fixtures(dataSource, hasher).owner().apiKey()).get("/api/v1/devices")
                 .json().path("items").size()).isZero();
-    }
-
-    private static long median(long[] values) {
-        long[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
-    }
-
-    private static long p95(long[] values) {
-        long[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[(int) (sorted.length * 0.95)];
-    }
-
-    private static String micros(long nanos) {
-        return String.format(java.util.Locale.ROOT, "%.1f", nanos / 1000.0);
     }
 }

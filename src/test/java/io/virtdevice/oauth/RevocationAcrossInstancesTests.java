@@ -6,11 +6,13 @@ import static org.awaitility.Awaitility.await;
 
 import io.virtdevice.VirtDeviceApplication;
 import io.virtdevice.platform.crypto.PasswordHasher;
+import io.virtdevice.platform.database.EmbeddedCredentials;
 import io.virtdevice.testing.Api;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.IntegrationTest;
 import io.virtdevice.testing.SseClient;
 import io.virtdevice.testing.TestDatabase;
+import io.virtdevice.testing.TestRedis;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -145,10 +147,8 @@ class RevocationAcrossInstancesTests {
 
     @Test
     void aRevocationTravelsThroughRedisToo() {
-        ConfigurableApplicationContext c = start(databasePort(), "instance-revocations-c",
-                "spring.data.redis.host=127.0.0.1", "spring.data.redis.port=6379");
-        ConfigurableApplicationContext d = start(databasePort(), "instance-revocations-d",
-                "spring.data.redis.host=127.0.0.1", "spring.data.redis.port=6379");
+        ConfigurableApplicationContext c = start(databasePort(), "instance-revocations-c", TestRedis.settings());
+        ConfigurableApplicationContext d = start(databasePort(), "instance-revocations-d", TestRedis.settings());
         try {
             String onC = url(c);
             String onD = url(d);
@@ -173,20 +173,24 @@ class RevocationAcrossInstancesTests {
         }
     }
 
-    private String databasePort() {
-        return context.getEnvironment().getProperty("virtdevice.database.embedded.actual-port");
+    private String[] databasePort() {
+        EmbeddedCredentials credentials = TestDatabase.credentials(context.getEnvironment());
+        return new String[] {context.getEnvironment().getProperty("virtdevice.database.embedded.actual-port"),
+                credentials.app(), credentials.owner()};
     }
 
     private static String url(ConfigurableApplicationContext instance) {
         return "http://127.0.0.1:" + ((WebServerApplicationContext) instance).getWebServer().getPort();
     }
 
-    private static ConfigurableApplicationContext start(String databasePort, String name, String... extra) {
+    private static ConfigurableApplicationContext start(String[] database, String name, String... extra) {
         List<String> args = new ArrayList<>(List.of(
                 "--server.port=0",
-                "--spring.datasource.url=jdbc:postgresql://localhost:" + databasePort + "/virtdevice",
+                "--spring.datasource.url=jdbc:postgresql://localhost:" + database[0] + "/virtdevice",
                 "--spring.datasource.username=virtdevice_app",
+                "--spring.datasource.password=" + database[1],
                 "--spring.flyway.user=virtdevice_owner",
+                "--spring.flyway.password=" + database[2],
                 "--LOG_FORMAT=",
                 "--logging.level.root=WARN",
                 "--virtdevice.web.secure-cookies=false",

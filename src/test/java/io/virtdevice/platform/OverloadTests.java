@@ -1,6 +1,7 @@
 package io.virtdevice.platform;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.virtdevice.platform.crypto.PasswordHasher;
 import io.virtdevice.testing.Api;
@@ -61,11 +62,10 @@ class OverloadTests {
                 blocked = CompletableFuture.supplyAsync(
                         () -> api.put("/api/v1/devices/" + device + "/properties", Map.of("power", true)));
                 JdbcClient superuser = db.superuser();
-                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (superuser.sql("select count(*) from pg_locks where not granted").query(Long.class).single() == 0
-                        && System.nanoTime() < end) {
-                    Thread.sleep(20);
-                }
+                await("the change waits for the row lock").atMost(Duration.ofSeconds(10))
+                        .pollInterval(Duration.ofMillis(20))
+                        .until(() -> superuser.sql("select count(*) from pg_locks where not granted")
+                                .query(Long.class).single() > 0);
 
                 Api.Response busy = api.get("/api/v1/devices");
                 assertThat(busy.status()).isEqualTo(503);

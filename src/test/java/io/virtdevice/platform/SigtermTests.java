@@ -8,6 +8,7 @@ import io.virtdevice.testing.AppProcess;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.IntegrationTest;
 import io.virtdevice.testing.SseClient;
+import io.virtdevice.testing.TestDatabase;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -47,7 +48,8 @@ class SigtermTests {
                 "--logging.level.root=WARN"));
         try {
             Fixtures.TestUser user = new Fixtures(new DriverManagerDataSource(
-                    "jdbc:postgresql://localhost:" + databasePort + "/virtdevice", "virtdevice_app", ""), hasher).owner();
+                    "jdbc:postgresql://localhost:" + databasePort + "/virtdevice", "virtdevice_app",
+                    TestDatabase.credentials(data).app()), hasher).owner();
             try (SseClient stream = SseClient.open("http://127.0.0.1:" + port, user.apiKey())) {
                 assertThat(new Api(port).bearer(user.apiKey())
                         .post("/api/v1/devices", Map.of("name", "Lamp", "type", "switch")).status()).isEqualTo(201);

@@ -3,6 +3,7 @@ package io.virtdevice.testing;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
@@ -24,6 +25,7 @@ public class ProbeRoutes {
     private static final Logger log = LoggerFactory.getLogger(ProbeRoutes.class);
 
     private final CountDownLatch slowRequestStarted = new CountDownLatch(1);
+    private final AtomicBoolean slowRequestFinished = new AtomicBoolean();
 
     @Bean
     @Order(1)
@@ -43,7 +45,8 @@ public class ProbeRoutes {
                 })
                 .GET("/test-probe/slow", request -> {
                     slowRequestStarted.countDown();
-                    Thread.sleep(2_000);
+                    Thread.sleep(2_000); // a slow handler, not synchronisation
+                    slowRequestFinished.set(true);
                     return ServerResponse.ok().body("finished");
                 })
                 .build();
@@ -51,5 +54,10 @@ public class ProbeRoutes {
 
     public boolean awaitSlowRequest(Duration timeout) throws InterruptedException {
         return slowRequestStarted.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Whether the slow request's handler has run to its end. */
+    public boolean slowRequestFinished() {
+        return slowRequestFinished.get();
     }
 }

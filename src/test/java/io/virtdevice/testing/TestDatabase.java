@@ -2,9 +2,11 @@ package io.virtdevice.testing;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.virtdevice.platform.database.EmbeddedCredentials;
 import io.virtdevice.platform.tenancy.TenantContext;
 import io.virtdevice.platform.tenancy.TenantScope;
 import io.virtdevice.platform.web.DatabaseErrors;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -14,6 +16,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import javax.sql.DataSource;
 import org.springframework.context.ApplicationContext;
+import org.springframework.core.env.Environment;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -32,19 +35,34 @@ public final class TestDatabase {
     private final JdbcClient app;
     private final TransactionTemplate tx;
     private final String superuserUrl;
+    private final String superuserPassword;
 
-    public TestDatabase(DataSource dataSource, PlatformTransactionManager transactionManager, String superuserUrl) {
+    public TestDatabase(DataSource dataSource, PlatformTransactionManager transactionManager, String superuserUrl,
+            String superuserPassword) {
         this.dataSource = dataSource;
         this.app = JdbcClient.create(dataSource);
         this.tx = new TransactionTemplate(transactionManager);
         this.superuserUrl = superuserUrl;
+        this.superuserPassword = superuserPassword;
     }
 
     /** For an app on the embedded server of this JVM. */
     public static TestDatabase of(ApplicationContext context) {
         int port = context.getEnvironment().getRequiredProperty("virtdevice.database.embedded.actual-port", Integer.class);
         return new TestDatabase(context.getBean(DataSource.class), context.getBean(PlatformTransactionManager.class),
-                "jdbc:postgresql://localhost:" + port + "/virtdevice");
+                "jdbc:postgresql://localhost:" + port + "/virtdevice", credentials(context.getEnvironment()).superuser());
+    }
+
+    /** The passwords of the embedded server an app in this JVM runs on (kept in its data directory). */
+    public static EmbeddedCredentials credentials(Environment environment) {
+        return credentials(Path.of(environment.getProperty("virtdevice.database.embedded.data-directory",
+                "data/postgres")));
+    }
+
+    public static EmbeddedCredentials credentials(Path dataDirectory) {
+        Path directory = dataDirectory.toAbsolutePath().normalize();
+        return EmbeddedCredentials.read(directory)
+                .orElseThrow(() -> new IllegalStateException("no embedded PostgreSQL credentials in " + directory));
     }
 
     public DataSource dataSource() {
@@ -79,16 +97,17 @@ public final class TestDatabase {
 
     /** Auto-committing superuser access to the app's database. */
     public JdbcClient superuser() {
-        return superuser(superuserUrl);
+        return superuser(superuserUrl, superuserPassword);
     }
 
-    /** Auto-committing superuser access to any server, through a small pool per URL kept for the JVM. */
-    public static JdbcClient superuser(String jdbcUrl) {
-        return JdbcClient.create(SUPERUSER_POOLS.computeIfAbsent(jdbcUrl, url -> {
+    /** Auto-committing superuser access to any server, through a small pool per server kept for the JVM. */
+    public static JdbcClient superuser(String jdbcUrl, String password) {
+        return JdbcClient.create(SUPERUSER_POOLS.computeIfAbsent(jdbcUrl + " " + password, key -> {
             HikariConfig config = new HikariConfig();
             config.setPoolName("test-superuser");
-            config.setJdbcUrl(url);
+            config.setJdbcUrl(jdbcUrl);
             config.setUsername("postgres");
+            config.setPassword(password);
             config.setMaximumPoolSize(4);
             config.setMinimumIdle(0);
             config.setIdleTimeout(10_000);
@@ -97,7 +116,7 @@ public final class TestDatabase {
     }
 
     public Connection superuserConnection() throws SQLException {
-        return DriverManager.getConnection(superuserUrl, "postgres", "");
+        return DriverManager.getConnection(superuserUrl, "postgres", superuserPassword);
     }
 
     /** Runs the action, which the database must refuse, and returns what it said. */

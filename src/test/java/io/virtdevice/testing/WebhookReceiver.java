@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.function.Predicate;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.awaitility.Awaitility;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -139,6 +140,19 @@ public final class WebhookReceiver implements AutoCloseable {
 
     public List<Delivery> await(int count, Duration timeout) {
         return await(count, timeout, d -> true);
+    }
+
+    /**
+     * Asserts that exactly {@code count} requests arrived and that the count stays there for {@code quiet}: a
+     * message sent twice, or one that must not be sent at all, would arrive within it.
+     */
+    public List<Delivery> assertStaysAt(int count, Duration quiet) {
+        Awaitility.await("exactly " + count + " deliveries for " + quiet)
+                .during(quiet)
+                .atMost(quiet.plusSeconds(5))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> deliveries.size() == count);
+        return deliveries();
     }
 
     private void handle(HttpExchange exchange) throws IOException {

@@ -3,7 +3,7 @@ package io.virtdevice.webhooks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.kagkarlsson.scheduler.SchedulerClient;
-import io.virtdevice.events.SchedulerNudge;
+import io.virtdevice.platform.jobs.SchedulerNudge;
 import io.virtdevice.platform.crypto.PasswordHasher;
 import io.virtdevice.testing.Api;
 import io.virtdevice.testing.Fixtures;

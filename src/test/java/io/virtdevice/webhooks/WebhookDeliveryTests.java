@@ -163,8 +163,7 @@ class WebhookDeliveryTests {
 
         // nothing more is sent to it
         api.put("/api/v1/devices/" + device.path("id").asString() + "/properties", Map.of("power", true));
-        sleep(Duration.ofMillis(1500));
-        assertThat(receiver.deliveries()).hasSize(1);
+        receiver.assertStaysAt(1, Duration.ofMillis(1500));
     }
 
     @Test
@@ -292,8 +291,7 @@ class WebhookDeliveryTests {
         assertThat(delivery.json().path("device").path("name").asString()).isEqualTo("Lamp 2");
         assertThat(delivery.header("X-Api-Key")).isEqualTo("k-123");
         assertThat(delivery.header("X-Env")).isEqualTo("test");
-        sleep(Duration.ofMillis(1000));
-        assertThat(receiver.deliveries()).hasSize(1);
+        receiver.assertStaysAt(1, Duration.ofMillis(1000));
     }
 
     @Test
@@ -305,8 +303,7 @@ class WebhookDeliveryTests {
 
         WebhookReceiver.Delivery delivery = receiver.await(1, WAIT).get(0);
         assertThat(delivery.json().path("device").path("name").asString()).isEqualTo("Mine");
-        sleep(Duration.ofMillis(1000));
-        assertThat(receiver.deliveries()).hasSize(1);
+        receiver.assertStaysAt(1, Duration.ofMillis(1000));
     }
 
     @Test
@@ -326,8 +323,7 @@ class WebhookDeliveryTests {
         assertThat(deleted.path("device").path("name").asString()).isEqualTo("Doomed");
         assertThat(deleted.path("device").path("type").asString()).isEqualTo("switch");
         assertThat(api.get("/api/v1/webhooks/" + bound.json().path("id").asString()).status()).isEqualTo(404);
-        sleep(Duration.ofMillis(500));
-        assertThat(receiver.deliveries()).hasSize(1);
+        receiver.assertStaysAt(1, Duration.ofMillis(500));
     }
 
     @Test
@@ -341,8 +337,7 @@ class WebhookDeliveryTests {
 
         JsonNode delivery = awaitDelivery(webhookId(), d -> d.path("attempts").asInt() >= 1);
         assertThat(delivery.path("error").asString()).contains("signing secret cannot be opened");
-        sleep(Duration.ofMillis(500));
-        assertThat(receiver.deliveries()).isEmpty();
+        receiver.assertStaysAt(0, Duration.ofMillis(500));
     }
 
     @Test
@@ -360,8 +355,7 @@ class WebhookDeliveryTests {
                 && d.path("status").asString().equals("succeeded"));
         assertThat(delivery.path("attempts").asInt()).isEqualTo(1);
 
-        sleep(Duration.ofMillis(2500)); // the recovery task runs every second in tests
-        assertThat(receiver.deliveries()).hasSize(1);
+        receiver.assertStaysAt(1, Duration.ofMillis(2500)); // the recovery task runs every second in tests
         List<String> rows = sql().as(user, jdbc -> jdbc.sql("""
                         select id, lease_until is not null as leased, attempts from webhook_deliveries
                          where webhook_id = :w order by leased""")

@@ -39,7 +39,9 @@ import org.springframework.util.StringUtils;
  *       (default {@code ./data/postgres}) across restarts. It is bootstrapped with the three roles of
  *       {@code db/bootstrap/roles.sql}; Flyway then logs in as the owner role and the application as the
  *       non-owner app role, exactly as against an external server. As root, zonky runs initdb and
- *       postgres in a user namespace ({@code unshare -U}), since PostgreSQL refuses to run as root. A server
+ *       postgres in a user namespace ({@code unshare -U}), since PostgreSQL refuses to run as root.
+ *       Every role needs its password, generated once and kept in the data directory
+ *       ({@link EmbeddedCredentials}), so other local users cannot connect. A server
  *       that a killed run left behind on the data directory is shut down first ({@link LeftBehindPostmaster}),
  *       so a restart after kill -9 comes up unattended.
  * </ul>
@@ -91,11 +93,12 @@ public class EmbeddedDatabaseEnvironment implements EnvironmentPostProcessor, Or
             log.info("Embedded PostgreSQL 16 on port " + postgres.getPort() + ", data in " + dataDirectory);
             String url = "jdbc:postgresql://localhost:" + postgres.getPort() + "/" + DATABASE;
             props.put("spring.datasource.url", url);
+            EmbeddedCredentials credentials = EmbeddedCredentials.read(dataDirectory).orElseThrow();
             props.put("spring.datasource.username", APP_ROLE);
-            props.put("spring.datasource.password", "");
+            props.put("spring.datasource.password", credentials.app());
             props.put("spring.flyway.url", url);
             props.put("spring.flyway.user", OWNER_ROLE);
-            props.put("spring.flyway.password", "");
+            props.put("spring.flyway.password", credentials.owner());
             props.put("virtdevice.database.embedded.actual-port", postgres.getPort());
         }
         if (!props.isEmpty()) {
@@ -136,7 +139,9 @@ public class EmbeddedDatabaseEnvironment implements EnvironmentPostProcessor, Or
                 org.springframework.util.FileSystemUtils.deleteRecursively(dataDirectory);
             }
             Files.createDirectories(dataDirectory.getParent());
-            EmbeddedPostgres postgres = EmbeddedPostgres.builder()
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+            EmbeddedCredentials credentials = EmbeddedCredentials.prepare(dataDirectory, builder);
+            EmbeddedPostgres postgres = builder
                     .setDataDirectory(dataDirectory)
                     .setCleanDataDirectory(false)
                     .setPort(port)
@@ -154,6 +159,7 @@ public class EmbeddedDatabaseEnvironment implements EnvironmentPostProcessor, Or
             // run by Spring Boot's shutdown hook after every application context has closed
             SpringApplication.getShutdownHandlers().add(() -> stopQuietly(dataDirectory));
             bootstrap(postgres);
+            credentials.enforce(dataDirectory, postgres);
             return postgres;
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the embedded PostgreSQL in " + dataDirectory, e);

@@ -6,14 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.virtdevice.platform.crypto.PasswordHasher;
 import io.virtdevice.testing.Api;
 import io.virtdevice.testing.AppInstance;
+import io.virtdevice.testing.ExternalPostgres;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.Fixtures.TestUser;
 import io.virtdevice.testing.TestDatabase;
 import java.io.IOException;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
@@ -23,61 +22,53 @@ import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 import org.springframework.transaction.PlatformTransactionManager;
 
 /**
- * The app against an external PostgreSQL (the machine's server on 127.0.0.1:5432, superuser postgres
- * with trust authentication; .ci/run starts it): bootstrapped with db/bootstrap/roles.sql into a fresh
- * database per run, migrated by the owner role, served by the app role, and refused when the app role
- * could bypass row-level security. No server there is a failure, never a skip.
+ * The app against an external PostgreSQL: a server the tests start themselves ({@link ExternalPostgres}: not
+ * the app's embedded one, password authentication, bootstrapped with db/bootstrap/roles.sql as the README
+ * tells an operator), a fresh database per run, migrated by the owner role, served by the app role, and
+ * refused when the app role could bypass row-level security. Needs nothing of the machine but a JDK.
  */
 class ExternalDatabaseTests {
 
-    static final String SERVER = "127.0.0.1:5432";
     static final String DATABASE = "vd_test_" + Long.toString(System.currentTimeMillis(), 36)
             + Long.toString(ProcessHandle.current().pid(), 36);
-    static final String JDBC_URL = "jdbc:postgresql://" + SERVER + "/" + DATABASE;
-    /** Serialises the cluster-wide role bootstrap with other test runs on the same server. */
-    static final long BOOTSTRAP_LOCK = 0x7664_0001L;
+    static String server;
+    static String jdbcUrl;
 
     @BeforeAll
-    static void createDatabase() throws SQLException {
-        try (Connection con = admin(); Statement st = con.createStatement()) {
-            st.execute("select pg_advisory_lock(" + BOOTSTRAP_LOCK + ")");
-            try {
-                st.execute(EmbeddedDatabaseEnvironment.readBootstrapSql());
-            } finally {
-                st.execute("select pg_advisory_unlock(" + BOOTSTRAP_LOCK + ")");
-            }
-            st.execute("create database " + DATABASE + " owner " + EmbeddedDatabaseEnvironment.OWNER_ROLE);
-        }
+    static void createDatabase() {
+        server = ExternalPostgres.hostAndPort();
+        jdbcUrl = ExternalPostgres.createDatabase(DATABASE);
     }
 
     @AfterAll
-    static void dropDatabase() throws SQLException {
-        try (Connection con = admin(); Statement st = con.createStatement()) {
-            st.execute("drop database if exists " + DATABASE + " with (force)");
-        }
+    static void dropDatabase() {
+        ExternalPostgres.dropDatabase(DATABASE);
     }
 
     @Test
     void migratesAndServesAnExternalDatabase() throws IOException {
         try (AppInstance app = AppInstance.start(
-                "spring.datasource.url=" + JDBC_URL,
+                "spring.datasource.url=" + jdbcUrl,
                 "spring.datasource.username=virtdevice_app",
-                "spring.datasource.password=",
+                "spring.datasource.password=" + ExternalPostgres.APP_PASSWORD,
                 "spring.flyway.user=virtdevice_owner",
-                "spring.flyway.password=")) {
+                "spring.flyway.password=" + ExternalPostgres.OWNER_PASSWORD)) {
             assertServes(app);
         }
-        List<Boolean> history = TestDatabase.superuser(JDBC_URL)
+        List<Boolean> history = TestDatabase.superuser(jdbcUrl, ExternalPostgres.SUPERUSER_PASSWORD)
                 .sql("select success from flyway_schema_history where version is not null").query(Boolean.class).list();
         assertThat(history).hasSize(migrationCount()).containsOnly(true);
     }
 
     @Test
     void acceptsDatabaseUrlSettings() {
+        // passwords percent-encoded in the URL, as for any URL (they contain ':', '/', '@', '%' and a space)
         try (AppInstance app = AppInstance.start(
-                "DATABASE_URL=postgres://virtdevice_app@" + SERVER + "/" + DATABASE,
-                "DATABASE_MIGRATION_URL=postgres://virtdevice_owner@" + SERVER + "/" + DATABASE)) {
-            assertThat(app.context().getEnvironment().getProperty("spring.datasource.url")).isEqualTo(JDBC_URL);
+                "DATABASE_URL=postgres://virtdevice_app:" + encode(ExternalPostgres.APP_PASSWORD) + "@" + server + "/"
+                        + DATABASE,
+                "DATABASE_MIGRATION_URL=postgres://virtdevice_owner:" + encode(ExternalPostgres.OWNER_PASSWORD) + "@"
+                        + server + "/" + DATABASE)) {
+            assertThat(app.context().getEnvironment().getProperty("spring.datasource.url")).isEqualTo(jdbcUrl);
             assertServes(app);
         }
     }
@@ -85,9 +76,11 @@ class ExternalDatabaseTests {
     @Test
     void refusesToStartAsASuperuser() {
         assertThatThrownBy(() -> AppInstance.start(
-                        "spring.datasource.url=" + JDBC_URL,
+                        "spring.datasource.url=" + jdbcUrl,
                         "spring.datasource.username=postgres",
-                        "spring.flyway.user=virtdevice_owner"))
+                        "spring.datasource.password=" + ExternalPostgres.SUPERUSER_PASSWORD,
+                        "spring.flyway.user=virtdevice_owner",
+                        "spring.flyway.password=" + ExternalPostgres.OWNER_PASSWORD))
                 .rootCause()
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageStartingWith("Refusing to start")
@@ -97,9 +90,11 @@ class ExternalDatabaseTests {
     @Test
     void refusesToStartAsTheOwnerRole() {
         assertThatThrownBy(() -> AppInstance.start(
-                        "spring.datasource.url=" + JDBC_URL,
+                        "spring.datasource.url=" + jdbcUrl,
                         "spring.datasource.username=virtdevice_owner",
-                        "spring.flyway.user=virtdevice_owner"))
+                        "spring.datasource.password=" + ExternalPostgres.OWNER_PASSWORD,
+                        "spring.flyway.user=virtdevice_owner",
+                        "spring.flyway.password=" + ExternalPostgres.OWNER_PASSWORD))
                 .rootCause()
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageStartingWith("Refusing to start")
@@ -114,7 +109,7 @@ class ExternalDatabaseTests {
         assertThat(health.status()).as(health::toString).isEqualTo(200);
 
         TestDatabase db = new TestDatabase(app.context().getBean(DataSource.class),
-                app.context().getBean(PlatformTransactionManager.class), JDBC_URL);
+                app.context().getBean(PlatformTransactionManager.class), jdbcUrl, ExternalPostgres.SUPERUSER_PASSWORD);
         TestUser user = new Fixtures(db.dataSource(), app.context().getBean(PasswordHasher.class)).owner();
         String email = db.as(user.context(), jdbc -> jdbc.sql("select email from users where id = :id")
                 .param("id", user.userId()).query(String.class).single());
@@ -127,7 +122,7 @@ class ExternalDatabaseTests {
         return new PathMatchingResourcePatternResolver().getResources("classpath:db/migration/V*.sql").length;
     }
 
-    private static Connection admin() throws SQLException {
-        return DriverManager.getConnection("jdbc:postgresql://" + SERVER + "/postgres", "postgres", "");
+    private static String encode(String password) {
+        return URLEncoder.encode(password, StandardCharsets.UTF_8).replace("+", "%20");
     }
 }

@@ -1,4 +1,4 @@
-package io.virtdevice.events;
+package io.virtdevice.platform.jobs;
 
 import com.github.kagkarlsson.scheduler.Scheduler;
 import org.springframework.beans.factory.ObjectProvider;
