@@ -2,6 +2,8 @@ package io.virtdevice.accounts;
 
 import io.virtdevice.activity.ActivityAction;
 import io.virtdevice.activity.ActivityLog;
+import io.virtdevice.devices.ChangeSource;
+import io.virtdevice.devices.DeviceManagement;
 import io.virtdevice.platform.crypto.Tokens;
 import io.virtdevice.platform.security.CurrentUser;
 import io.virtdevice.platform.tenancy.TenantContext;
@@ -9,6 +11,7 @@ import io.virtdevice.platform.tenancy.TenantScope;
 import io.virtdevice.platform.tenancy.TenantScopedTransactionManager;
 import io.virtdevice.platform.web.ApiProblem;
 import java.security.SecureRandom;
+import java.text.Normalizer;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -45,10 +48,11 @@ public class AccountManagement {
     private final DataSource dataSource;
     private final TransactionTemplate tx;
     private final ApplicationEventPublisher events;
+    private final DeviceManagement devices;
 
     AccountManagement(AccountRepository accounts, CredentialRepository credentials, PasswordHashing hashing,
             AccountMails mails, ActivityLog activity, DataSource dataSource, PlatformTransactionManager transactions,
-            ApplicationEventPublisher events) {
+            ApplicationEventPublisher events, DeviceManagement devices) {
         this.accounts = accounts;
         this.credentials = credentials;
         this.hashing = hashing;
@@ -57,6 +61,7 @@ public class AccountManagement {
         this.dataSource = dataSource;
         this.tx = new TransactionTemplate(transactions);
         this.events = events;
+        this.devices = devices;
     }
 
     /** What sign-up needs; {@code slug} and {@code name} may be null. */
@@ -73,7 +78,7 @@ public class AccountManagement {
         String slug = form.slug() != null ? form.slug() : deriveSlug(form.tenantName());
         String passwordHash = hashing.hash(form.password());
         TenantScope.callWithoutContext(() -> tx.execute(s -> {
-            Optional<TenantContext> created = accounts.signUp(form.tenantName().strip(), slug, email,
+            Optional<TenantContext> created = accounts.signUp(text(form.tenantName()), slug, email,
                     blankToNull(form.name()), passwordHash, FREE_PLAN_MAX_DEVICES);
             created.ifPresentOrElse(context -> {
                 TenantScopedTransactionManager.rebind(dataSource, context);
@@ -174,6 +179,8 @@ public class AccountManagement {
             }
             // written first: it survives when the tenant stays, and goes with the tenant otherwise
             activity.record(ActivityAction.ACCOUNT_DELETED, user.source(), null, Map.of("email", user.email()));
+            // each device goes like any other delete (a device.deleted event each, which outlives the user)
+            devices.deleteAll(ChangeSource.of(user.source()));
             accounts.deleteOwnAccount();
         });
     }
@@ -188,8 +195,20 @@ public class AccountManagement {
         return email.strip().toLowerCase(Locale.ROOT);
     }
 
+    /** A name as people typed it: trimmed and in Unicode NFC, or null when blank. */
     static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s.strip();
+        return s == null || s.isBlank() ? null : text(s);
+    }
+
+    /**
+     * Text people see (names): trimmed and composed (Unicode NFC), so "Cafe" + U+0301 and "Caf" + U+00E9 are stored,
+     * compared and shown as one name.
+     */
+    static String text(String s) {
+        String stripped = s.strip();
+        return Normalizer.isNormalized(stripped, Normalizer.Form.NFC)
+                ? stripped
+                : Normalizer.normalize(stripped, Normalizer.Form.NFC);
     }
 
     /** A slug from the tenant name plus a random suffix, e.g. "smith-family-k3x9q2". */

@@ -2,6 +2,8 @@ package io.virtdevice.accounts;
 
 import io.virtdevice.activity.ActivityAction;
 import io.virtdevice.activity.ActivityLog;
+import io.virtdevice.devices.ChangeSource;
+import io.virtdevice.devices.DeviceManagement;
 import io.virtdevice.platform.crypto.Tokens;
 import io.virtdevice.platform.security.CurrentUser;
 import io.virtdevice.platform.tenancy.TenantContext;
@@ -35,9 +37,11 @@ public class TeamManagement {
     private final ActivityLog activity;
     private final DataSource dataSource;
     private final TransactionTemplate tx;
+    private final DeviceManagement devices;
 
     TeamManagement(TeamRepository team, AccountRepository accounts, PasswordHashing hashing, AccountMails mails,
-            ActivityLog activity, DataSource dataSource, PlatformTransactionManager transactions) {
+            ActivityLog activity, DataSource dataSource, PlatformTransactionManager transactions,
+            DeviceManagement devices) {
         this.team = team;
         this.accounts = accounts;
         this.hashing = hashing;
@@ -45,6 +49,7 @@ public class TeamManagement {
         this.activity = activity;
         this.dataSource = dataSource;
         this.tx = new TransactionTemplate(transactions);
+        this.devices = devices;
     }
 
     @Transactional(readOnly = true)
@@ -56,10 +61,11 @@ public class TeamManagement {
     @Transactional
     public Tenant renameTenant(CurrentUser user, String name) {
         String previous = tenant().name();
-        if (!team.renameTenant(name.strip())) {
+        String normalized = AccountManagement.text(name);
+        if (!team.renameTenant(normalized)) {
             throw ApiProblem.forbidden("Only owners and admins can rename the team.");
         }
-        activity.record(ActivityAction.TENANT_UPDATED, user.source(), null, Map.of("name", name.strip(), "previousName", previous));
+        activity.record(ActivityAction.TENANT_UPDATED, user.source(), null, Map.of("name", normalized, "previousName", previous));
         return tenant();
     }
 
@@ -81,6 +87,15 @@ public class TeamManagement {
     /** Removes the member and everything they own; the caller then ends the member's sessions. */
     @Transactional
     public void removeMember(CurrentUser user, UUID memberId) {
+        // The member's devices go first, each like any other delete (a device.deleted event each, written
+        // under the member's context, which outlives the member); the database then decides whether the
+        // caller may remove the member at all, and a refusal rolls the deletions back with it.
+        TenantContext member = new TenantContext(user.tenantId(), memberId);
+        if (!member.equals(user.context())) {
+            TenantScopedTransactionManager.rebind(dataSource, member);
+            TenantScope.run(member, () -> devices.deleteAll(ChangeSource.SYSTEM));
+            TenantScopedTransactionManager.rebind(dataSource, user.context());
+        }
         String email = team.removeMember(memberId);
         activity.record(ActivityAction.MEMBER_REMOVED, user.source(), null, Map.of("memberId", memberId, "email", email));
     }

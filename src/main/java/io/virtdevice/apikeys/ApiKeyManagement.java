@@ -6,6 +6,7 @@ import io.virtdevice.platform.crypto.Tokens;
 import io.virtdevice.platform.tenancy.TenantContext;
 import io.virtdevice.platform.tenancy.TenantScope;
 import io.virtdevice.platform.web.ApiProblem;
+import java.text.Normalizer;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -93,7 +94,7 @@ public class ApiKeyManagement {
     }
 
     private static String name(String name) {
-        String text = name == null ? "" : name.strip();
+        String text = name == null ? "" : Normalizer.normalize(name.strip(), Normalizer.Form.NFC);
         if (text.isEmpty()) {
             throw ApiProblem.invalidField("name", "must not be blank.");
         }
