@@ -49,10 +49,11 @@ public class AccountManagement {
     private final TransactionTemplate tx;
     private final ApplicationEventPublisher events;
     private final DeviceManagement devices;
+    private final PasswordResetQueue resets;
 
     AccountManagement(AccountRepository accounts, CredentialRepository credentials, PasswordHashing hashing,
             AccountMails mails, ActivityLog activity, DataSource dataSource, PlatformTransactionManager transactions,
-            ApplicationEventPublisher events, DeviceManagement devices) {
+            ApplicationEventPublisher events, DeviceManagement devices, PasswordResetQueue resets) {
         this.accounts = accounts;
         this.credentials = credentials;
         this.hashing = hashing;
@@ -62,6 +63,7 @@ public class AccountManagement {
         this.tx = new TransactionTemplate(transactions);
         this.events = events;
         this.devices = devices;
+        this.resets = resets;
     }
 
     /** What sign-up needs; {@code slug} and {@code name} may be null. */
@@ -109,12 +111,19 @@ public class AccountManagement {
         mails.verification(user.email(), token);
     }
 
-    /** Mails a reset link if the email has an account; does (and reveals) nothing otherwise. */
-    @Transactional
+    /**
+     * Mails a reset link if the email has an account; does (and reveals) nothing otherwise. Returns at once,
+     * before the email is even looked up ({@link PasswordResetQueue}), so its duration says nothing about
+     * the address.
+     */
     public void requestPasswordReset(String rawEmail) {
-        String token = Tokens.generate("vdr_");
-        accounts.requestPasswordReset(normalizeEmail(rawEmail), Tokens.sha256(token), RESET_TTL)
-                .ifPresent(email -> mails.passwordReset(email, token));
+        String address = normalizeEmail(rawEmail);
+        resets.submit(() -> TenantScope.callWithoutContext(() -> tx.execute(s -> {
+            String token = Tokens.generate("vdr_");
+            accounts.requestPasswordReset(address, Tokens.sha256(token), RESET_TTL)
+                    .ifPresent(email -> mails.passwordReset(email, token));
+            return null;
+        })));
     }
 
     /**
