@@ -79,7 +79,8 @@ class AnonymousSessionTests {
         Api browser = new Api(port);
         String page = browser.send("GET", "/login", null, HTML).body();
 
-        Api.Response json = accounts.api().post("/api/v1/auth/login", Map.of("email", owner.email(), "password", "nope"));
+        Api.Response json = accounts.api().post("/api/v1/auth/login",
+                Map.of("email", owner.email(), "password", "nope"));
         Api.Response form = submitLogin(browser, page, owner.email(), "not the password at all");
 
         assertThat(json.status()).isEqualTo(401);
@@ -102,8 +103,8 @@ class AnonymousSessionTests {
         assertThat(submitted.status()).isEqualTo(302);
         assertThat(browser.cookies()).containsKey("VDSESSION");
         assertThat(browser.get("/api/v1/account").status()).isEqualTo(200);
-        assertThat(accounts.count("select count(*) from spring_session where principal_name = ?", owner.userId().toString()))
-                .isEqualTo(1);
+        assertThat(accounts.count("select count(*) from spring_session where principal_name = ?",
+                owner.userId().toString())).isEqualTo(1);
     }
 
     private long anonymousSessions() {

@@ -182,8 +182,10 @@ class TrustedProxyLoginTests {
 
         private HttpResponse<String> send(HttpRequest.Builder request) {
             try {
-                return http.send(request.header("X-Forwarded-For", forwardedFor).timeout(Duration.ofSeconds(30)).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                HttpRequest built = request.header("X-Forwarded-For", forwardedFor)
+                        .timeout(Duration.ofSeconds(30))
+                        .build();
+                return http.send(built, HttpResponse.BodyHandlers.ofString());
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             } catch (InterruptedException e) {

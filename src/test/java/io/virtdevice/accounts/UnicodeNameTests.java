@@ -73,7 +73,8 @@ class UnicodeNameTests {
         assertThat(api.patch("/api/v1/account", Map.of("name", "Ame\u0301lie")).json().path("name").asString())
                 .isEqualTo("Am\u00e9lie");
         assertThat(api.patch("/api/v1/team", Map.of("name", DECOMPOSED + " crew")).status()).isEqualTo(200);
-        Api.Response key = api.post("/api/v1/api-keys", Map.of("name", DECOMPOSED + " script", "scopes", List.of("read")));
+        Api.Response key = api.post("/api/v1/api-keys",
+                Map.of("name", DECOMPOSED + " script", "scopes", List.of("read")));
 
         assertThat(key.status()).as(key.toString()).isEqualTo(201);
         assertThat(key.json().path("name").asString()).isEqualTo(COMPOSED + " script");
