@@ -210,8 +210,8 @@ public class AccountManagement {
     }
 
     /**
-     * Text people see (names): trimmed and composed (Unicode NFC), so "Cafe" + U+0301 and "Caf" + U+00E9 are stored,
-     * compared and shown as one name.
+     * Text people see (names): trimmed and composed (Unicode NFC), so "Cafe" + U+0301 and "Caf" + U+00E9
+     * are stored, compared and shown as one name.
      */
     static String text(String s) {
         String stripped = s.strip();
