@@ -2,6 +2,8 @@ package io.virtdevice.accounts;
 
 import io.virtdevice.activity.ActivityAction;
 import io.virtdevice.activity.ActivityLog;
+import io.virtdevice.devices.ChangeSource;
+import io.virtdevice.devices.DeviceManagement;
 import io.virtdevice.platform.crypto.Tokens;
 import io.virtdevice.platform.security.CredentialRevoked;
 import io.virtdevice.platform.security.CurrentUser;
@@ -10,6 +12,7 @@ import io.virtdevice.platform.tenancy.TenantScope;
 import io.virtdevice.platform.tenancy.TenantScopedTransactionManager;
 import io.virtdevice.platform.web.ApiProblem;
 import java.security.SecureRandom;
+import java.text.Normalizer;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -46,10 +49,12 @@ public class AccountManagement {
     private final DataSource dataSource;
     private final TransactionTemplate tx;
     private final ApplicationEventPublisher events;
+    private final DeviceManagement devices;
+    private final PasswordResetQueue resets;
 
     AccountManagement(AccountRepository accounts, CredentialRepository credentials, PasswordHashing hashing,
             AccountMails mails, ActivityLog activity, DataSource dataSource, PlatformTransactionManager transactions,
-            ApplicationEventPublisher events) {
+            ApplicationEventPublisher events, DeviceManagement devices, PasswordResetQueue resets) {
         this.accounts = accounts;
         this.credentials = credentials;
         this.hashing = hashing;
@@ -58,6 +63,8 @@ public class AccountManagement {
         this.dataSource = dataSource;
         this.tx = new TransactionTemplate(transactions);
         this.events = events;
+        this.devices = devices;
+        this.resets = resets;
     }
 
     /** What sign-up needs; {@code slug} and {@code name} may be null. */
@@ -74,7 +81,7 @@ public class AccountManagement {
         String slug = form.slug() != null ? form.slug() : deriveSlug(form.tenantName());
         String passwordHash = hashing.hash(form.password());
         TenantScope.callWithoutContext(() -> tx.execute(s -> {
-            Optional<TenantContext> created = accounts.signUp(form.tenantName().strip(), slug, email,
+            Optional<TenantContext> created = accounts.signUp(text(form.tenantName()), slug, email,
                     blankToNull(form.name()), passwordHash, FREE_PLAN_MAX_DEVICES);
             created.ifPresentOrElse(context -> {
                 TenantScopedTransactionManager.rebind(dataSource, context);
@@ -105,12 +112,19 @@ public class AccountManagement {
         mails.verification(user.email(), token);
     }
 
-    /** Mails a reset link if the email has an account; does (and reveals) nothing otherwise. */
-    @Transactional
+    /**
+     * Mails a reset link if the email has an account; does (and reveals) nothing otherwise. Returns at once,
+     * before the email is even looked up ({@link PasswordResetQueue}), so its duration says nothing about
+     * the address.
+     */
     public void requestPasswordReset(String rawEmail) {
-        String token = Tokens.generate("vdr_");
-        accounts.requestPasswordReset(normalizeEmail(rawEmail), Tokens.sha256(token), RESET_TTL)
-                .ifPresent(email -> mails.passwordReset(email, token));
+        String address = normalizeEmail(rawEmail);
+        resets.submit(() -> TenantScope.callWithoutContext(() -> tx.execute(s -> {
+            String token = Tokens.generate("vdr_");
+            accounts.requestPasswordReset(address, Tokens.sha256(token), RESET_TTL)
+                    .ifPresent(email -> mails.passwordReset(email, token));
+            return null;
+        })));
     }
 
     /**
@@ -179,6 +193,8 @@ public class AccountManagement {
             }
             // written first: it survives when the tenant stays, and goes with the tenant otherwise
             activity.record(ActivityAction.ACCOUNT_DELETED, user.source(), null, Map.of("email", user.email()));
+            // each device goes like any other delete (a device.deleted event each, which outlives the user)
+            devices.deleteAll(ChangeSource.of(user.source()));
             accounts.deleteOwnAccount();
             // once committed: the user's API keys and tokens stop working and their live streams close everywhere
             events.publishEvent(CredentialRevoked.user(user.userId()));
@@ -195,8 +211,20 @@ public class AccountManagement {
         return email.strip().toLowerCase(Locale.ROOT);
     }
 
+    /** A name as people typed it: trimmed and in Unicode NFC, or null when blank. */
     static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s.strip();
+        return s == null || s.isBlank() ? null : text(s);
+    }
+
+    /**
+     * Text people see (names): trimmed and composed (Unicode NFC), so "Cafe" + U+0301 and "Caf" + U+00E9
+     * are stored, compared and shown as one name.
+     */
+    static String text(String s) {
+        String stripped = s.strip();
+        return Normalizer.isNormalized(stripped, Normalizer.Form.NFC)
+                ? stripped
+                : Normalizer.normalize(stripped, Normalizer.Form.NFC);
     }
 
     /** A slug from the tenant name plus a random suffix, e.g. "smith-family-k3x9q2". */

@@ -4,12 +4,8 @@ import io.virtdevice.platform.security.CurrentUser;
 import io.virtdevice.platform.web.ApiProblem;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import jakarta.servlet.http.HttpSession;
 import jakarta.validation.Valid;
-import org.springframework.security.authentication.AuthenticationServiceException;
-import org.springframework.security.authentication.LockedException;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
-import org.springframework.security.web.WebAttributes;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.validation.BindingResult;
@@ -50,13 +46,14 @@ class AccountPageController {
 
     @GetMapping("/login")
     String login(@RequestParam(required = false) String error, @RequestParam(required = false) String logout,
-            HttpServletRequest request, Model model) {
+            Model model) {
         if (error != null) {
-            HttpSession session = request.getSession(false);
-            Object failure = session == null ? null : session.getAttribute(WebAttributes.AUTHENTICATION_EXCEPTION);
-            model.addAttribute("error", failure instanceof LockedException || failure instanceof AuthenticationServiceException
-                    ? ((Exception) failure).getMessage()
-                    : "Invalid email or password.");
+            // the reason comes in the query (platform.security's failure handler): no session before sign-in
+            model.addAttribute("error", switch (error) {
+                case "locked" -> "Too many failed sign-ins. Try again later.";
+                case "busy" -> "The server is busy. Try again in a few seconds.";
+                default -> "Invalid email or password.";
+            });
         }
         model.addAttribute("signedOut", logout != null);
         return "login";

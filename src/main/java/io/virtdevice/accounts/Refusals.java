@@ -28,6 +28,7 @@ final class Refusals {
             case "VD403" -> ApiProblem.forbidden("Your role in this team does not allow this.");
             case "VD404" -> ApiProblem.notFound("The member");
             case "VD409" -> ApiProblem.conflict("The last owner must make another member owner first.");
+            case "VD412" -> ApiProblem.conflict("A device was added meanwhile. Try again.");
             case "VD002" -> ApiProblem.conflict("This email address already has an account.");
             case "VD003" -> new SlugTaken();
             default -> e;

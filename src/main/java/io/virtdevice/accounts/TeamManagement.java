@@ -2,6 +2,8 @@ package io.virtdevice.accounts;
 
 import io.virtdevice.activity.ActivityAction;
 import io.virtdevice.activity.ActivityLog;
+import io.virtdevice.devices.ChangeSource;
+import io.virtdevice.devices.DeviceManagement;
 import io.virtdevice.platform.crypto.Tokens;
 import io.virtdevice.platform.security.CredentialRevoked;
 import io.virtdevice.platform.security.CurrentUser;
@@ -38,10 +40,11 @@ public class TeamManagement {
     private final DataSource dataSource;
     private final TransactionTemplate tx;
     private final ApplicationEventPublisher events;
+    private final DeviceManagement devices;
 
     TeamManagement(TeamRepository team, AccountRepository accounts, PasswordHashing hashing, AccountMails mails,
             ActivityLog activity, DataSource dataSource, PlatformTransactionManager transactions,
-            ApplicationEventPublisher events) {
+            DeviceManagement devices, ApplicationEventPublisher events) {
         this.events = events;
         this.team = team;
         this.accounts = accounts;
@@ -50,6 +53,7 @@ public class TeamManagement {
         this.activity = activity;
         this.dataSource = dataSource;
         this.tx = new TransactionTemplate(transactions);
+        this.devices = devices;
     }
 
     @Transactional(readOnly = true)
@@ -61,10 +65,11 @@ public class TeamManagement {
     @Transactional
     public Tenant renameTenant(CurrentUser user, String name) {
         String previous = tenant().name();
-        if (!team.renameTenant(name.strip())) {
+        String normalized = AccountManagement.text(name);
+        if (!team.renameTenant(normalized)) {
             throw ApiProblem.forbidden("Only owners and admins can rename the team.");
         }
-        activity.record(ActivityAction.TENANT_UPDATED, user.source(), null, Map.of("name", name.strip(), "previousName", previous));
+        activity.record(ActivityAction.TENANT_UPDATED, user.source(), null, Map.of("name", normalized, "previousName", previous));
         return tenant();
     }
 
@@ -86,6 +91,15 @@ public class TeamManagement {
     /** Removes the member and everything they own; the caller then ends the member's sessions. */
     @Transactional
     public void removeMember(CurrentUser user, UUID memberId) {
+        // The member's devices go first, each like any other delete (a device.deleted event each, written
+        // under the member's context, which outlives the member); the database then decides whether the
+        // caller may remove the member at all, and a refusal rolls the deletions back with it.
+        TenantContext member = new TenantContext(user.tenantId(), memberId);
+        if (!member.equals(user.context())) {
+            TenantScopedTransactionManager.rebind(dataSource, member);
+            TenantScope.run(member, () -> devices.deleteAll(ChangeSource.SYSTEM));
+            TenantScopedTransactionManager.rebind(dataSource, user.context());
+        }
         String email = team.removeMember(memberId);
         activity.record(ActivityAction.MEMBER_REMOVED, user.source(), null, Map.of("memberId", memberId, "email", email));
         // once committed: the member's API keys and tokens stop working and their live streams close everywhere

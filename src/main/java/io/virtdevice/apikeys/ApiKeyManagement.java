@@ -7,6 +7,7 @@ import io.virtdevice.platform.security.CredentialRevoked;
 import io.virtdevice.platform.tenancy.TenantContext;
 import io.virtdevice.platform.tenancy.TenantScope;
 import io.virtdevice.platform.web.ApiProblem;
+import java.text.Normalizer;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -92,7 +93,7 @@ public class ApiKeyManagement {
     }
 
     private static String name(String name) {
-        String text = name == null ? "" : name.strip();
+        String text = name == null ? "" : Normalizer.normalize(name.strip(), Normalizer.Form.NFC);
         if (text.isEmpty()) {
             throw ApiProblem.invalidField("name", "must not be blank.");
         }

@@ -17,10 +17,10 @@ import tools.jackson.databind.json.JsonMapper;
 class DeviceEventRepository {
 
     private static final String INSERT = """
-            insert into device_events (tenant_id, user_id, device_id, device_name, device_type, kind, source,
-                                       device_version, changes, snapshot)
-            values (:tenant, :user, :device, :name, :type, :kind, :source, :version, cast(:changes as jsonb),
-                    cast(:snapshot as jsonb))
+            insert into device_events (tenant_id, user_id, device_id, device_name, device_type, alexa_endpoint_id,
+                                       ifttt_device_id, kind, source, device_version, changes, snapshot)
+            values (:tenant, :user, :device, :name, :type, :alexaEndpointId, :iftttDeviceId, :kind, :source, :version,
+                    cast(:changes as jsonb), cast(:snapshot as jsonb))
             returning id, occurred_at, seq, changes::text as changes, snapshot::text as snapshot
             """;
 
@@ -43,6 +43,8 @@ class DeviceEventRepository {
                 .param("device", device.id())
                 .param("name", device.name())
                 .param("type", device.type().code())
+                .param("alexaEndpointId", device.alexaEndpointId())
+                .param("iftttDeviceId", device.iftttDeviceId())
                 .param("kind", kind.code())
                 .param("source", source.code())
                 .param("version", version)

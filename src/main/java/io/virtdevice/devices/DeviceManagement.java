@@ -22,6 +22,7 @@ import java.util.function.Function;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.dao.DataAccessException;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.JsonNodeFactory;
@@ -167,6 +168,26 @@ public class DeviceManagement {
     }
 
     /**
+     * Deletes every device of the context user, each exactly as {@link #delete} does (one
+     * {@code device.deleted} event per device), in the caller's transaction: account deletion and member
+     * removal call this before the user goes, so the integrations hear of every device that disappears.
+     *
+     * @return how many devices were deleted
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public int deleteAll(ChangeSource source) {
+        List<UUID> ids = devices.ids(context().userId());
+        ids.forEach(id -> {
+            try {
+                delete(id, null, source);
+            } catch (DeviceNotFound e) {
+                // deleted by a concurrent request meanwhile: its own event says so
+            }
+        });
+        return ids.size();
+    }
+
+    /**
      * Sets one or more property values atomically: one invalid value and nothing is written. Values are
      * JSON: booleans for boolean properties, integers for integer ones, numbers for floats, one of the
      * allowed strings for strings, and {@code true} to trigger an event.
@@ -280,7 +301,8 @@ public class DeviceManagement {
             long version, List<Change> changes, DeviceEventRepository.Stored stored) {
         return new DeviceStateChanged(owner.tenantId(), owner.userId(), device.id(), device.type(), stored.id(), kind,
                 source, version, changes, stored.occurredAt(),
-                new DeviceStateChanged.Row(stored.seq(), device.name(), stored.changes(), stored.snapshot()));
+                new DeviceStateChanged.Row(stored.seq(), device.name(), device.alexaEndpointId(),
+                        device.iftttDeviceId(), stored.changes(), stored.snapshot()));
     }
 
     private static void addIfChanged(List<Change> changes, String field, String before, String after) {

@@ -99,10 +99,10 @@ class DeviceRepository {
                  where id = :device
                 returning version, updated_at
             ), event as (
-                insert into device_events (tenant_id, user_id, device_id, device_name, device_type, kind, source,
-                                           device_version, changes, snapshot)
-                select :tenant, :user, :device, :name, :type, :kind, :source, b.version, cast(:changes as jsonb),
-                       cast(:snapshot as jsonb)
+                insert into device_events (tenant_id, user_id, device_id, device_name, device_type, alexa_endpoint_id,
+                                           ifttt_device_id, kind, source, device_version, changes, snapshot)
+                select :tenant, :user, :device, :name, :type, :alexaEndpointId, :iftttDeviceId, :kind, :source,
+                       b.version, cast(:changes as jsonb), cast(:snapshot as jsonb)
                   from bumped b
                 returning id, occurred_at, seq, changes::text as changes, snapshot::text as snapshot
             ), activity as (
@@ -116,6 +116,10 @@ class DeviceRepository {
             update devices
                set name = :name, friendly_name = :friendlyName, description = :description, version = version + 1
              where id = :id
+            """;
+
+    private static final String IDS = """
+            select id from devices where user_id = :user order by created_at, id
             """;
 
     private static final String DELETE = """
@@ -229,6 +233,8 @@ class DeviceRepository {
                 .param("device", current.id())
                 .param("name", current.name())
                 .param("type", current.type().code())
+                .param("alexaEndpointId", current.alexaEndpointId())
+                .param("iftttDeviceId", current.iftttDeviceId())
                 .param("kind", kind.code())
                 .param("names", stored.keySet().toArray(String[]::new))
                 .param("values", stored.values().toArray(String[]::new))
@@ -251,6 +257,11 @@ class DeviceRepository {
                 .param("friendlyName", friendlyName)
                 .param("description", description)
                 .update();
+    }
+
+    /** The user's device ids, oldest first. */
+    List<UUID> ids(UUID userId) {
+        return jdbc.sql(IDS).param("user", userId).query(UUID.class).list();
     }
 
     void delete(UUID id) {

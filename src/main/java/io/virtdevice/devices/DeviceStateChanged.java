@@ -39,10 +39,13 @@ public record DeviceStateChanged(
      * Columns of the stored {@code device_events} row.
      *
      * @param seq its position in the global order of inserts
+     * @param alexaEndpointId the device's Alexa endpoint id (random, not derived from the device id)
+     * @param iftttDeviceId the device's IFTTT device id
      * @param changes the stored {@code changes} as PostgreSQL renders the jsonb (keys in its order)
      * @param snapshot the stored {@code snapshot}, likewise
      */
-    public record Row(long seq, String deviceName, String changes, String snapshot) {}
+    public record Row(long seq, String deviceName, String alexaEndpointId, String iftttDeviceId, String changes,
+            String snapshot) {}
 
     /** The kinds of {@code device_events}; {@link #code()} is the stored value. */
     public enum Kind {

@@ -1,6 +1,7 @@
 package io.virtdevice.devices;
 
 import io.virtdevice.platform.web.ApiProblem;
+import java.text.Normalizer;
 
 /**
  * Names and descriptions people type: trimmed, bounded in characters (as the varchar columns count them),
@@ -27,6 +28,11 @@ final class DisplayText {
         String text = value.strip();
         if (text.isEmpty()) {
             return null;
+        }
+        // one spelling per name: "Cafe" + U+0301 (decomposed) is stored as "Caf" + U+00E9, so uniqueness and
+        // look-ups (Alexa, IFTTT) compare what people see
+        if (!Normalizer.isNormalized(text, Normalizer.Form.NFC)) {
+            text = Normalizer.normalize(text, Normalizer.Form.NFC);
         }
         if (text.codePointCount(0, text.length()) > maxChars) {
             throw ApiProblem.invalidField(field, "must be at most " + maxChars + " characters.");

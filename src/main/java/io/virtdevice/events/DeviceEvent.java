@@ -15,6 +15,9 @@ import tools.jackson.databind.JsonNode;
  * @param type {@code device.created}, {@code device.updated}, {@code device.deleted},
  *     {@code property.changed} or {@code doorbell.pressed}
  * @param deviceName the device's name when the change happened (null for events stored before it was kept)
+ * @param alexaEndpointId the endpoint id Alexa knows the device by, kept so a consumer can still name a
+ *     device whose row is gone (a DeleteReport); null for events stored before V501
+ * @param iftttDeviceId the id IFTTT knows the device by; null for events stored before V501
  * @param changes {@code [{"property":..,"old":..,"new":..}]}
  * @param snapshot every property's value after the change
  */
@@ -26,6 +29,8 @@ public record DeviceEvent(
         UUID deviceId,
         String deviceName,
         String deviceType,
+        String alexaEndpointId,
+        String iftttDeviceId,
         String type,
         String source,
         long version,
@@ -44,6 +49,8 @@ public record DeviceEvent(
         device.put("id", deviceId);
         device.put("name", deviceName);
         device.put("type", deviceType);
+        device.put("alexaEndpointId", alexaEndpointId);
+        device.put("iftttDeviceId", iftttDeviceId);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("id", id);
         body.put("type", type);

@@ -16,8 +16,8 @@ import tools.jackson.databind.json.JsonMapper;
 class DeviceEventReader {
 
     private static final String COLUMNS = """
-            select id, seq, tenant_id, user_id, device_id, device_name, device_type, kind, source, device_version,
-                   changes::text as changes, snapshot::text as snapshot, occurred_at
+            select id, seq, tenant_id, user_id, device_id, device_name, device_type, alexa_endpoint_id, ifttt_device_id,
+                   kind, source, device_version, changes::text as changes, snapshot::text as snapshot, occurred_at
               from device_events
             """;
 
@@ -49,8 +49,8 @@ class DeviceEventReader {
     private static final String AFTER = COLUMNS + " where user_id = :user and seq > :after order by seq limit :limit";
 
     private static final String TO_DISPATCH = """
-            select id, seq, tx_id::text as tx_id, tenant_id, user_id, device_id, device_name, device_type, kind, source,
-                   device_version, changes, snapshot, occurred_at
+            select id, seq, tx_id::text as tx_id, tenant_id, user_id, device_id, device_name, device_type,
+                   alexa_endpoint_id, ifttt_device_id, kind, source, device_version, changes, snapshot, occurred_at
               from app.device_events_to_dispatch(cast(:tx as xid8), :seq, :limit)
             """;
 
@@ -133,6 +133,8 @@ class DeviceEventReader {
                 rs.getObject("device_id", UUID.class),
                 rs.getString("device_name"),
                 rs.getString("device_type"),
+                rs.getString("alexa_endpoint_id"),
+                rs.getString("ifttt_device_id"),
                 rs.getString("kind"),
                 rs.getString("source"),
                 rs.getLong("device_version"),

@@ -174,7 +174,8 @@ class EventStreams implements RevocationListener {
         try {
             DeviceStateChanged.Row row = change.row();
             publish(channel, List.of(new DeviceEvent(change.eventId(), row.seq(), change.tenantId(), change.userId(),
-                    change.deviceId(), row.deviceName(), change.deviceType().code(), change.kind().code(),
+                    change.deviceId(), row.deviceName(), change.deviceType().code(), row.alexaEndpointId(),
+                    row.iftttDeviceId(), change.kind().code(),
                     change.source().code(), change.version(), json.readTree(row.changes()),
                     json.readTree(row.snapshot()), change.occurredAt())));
         } catch (RuntimeException e) {

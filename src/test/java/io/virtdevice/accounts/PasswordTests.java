@@ -1,6 +1,7 @@
 package io.virtdevice.accounts;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.virtdevice.platform.crypto.PasswordHasher;
 import io.virtdevice.platform.crypto.Tokens;
@@ -8,14 +9,21 @@ import io.virtdevice.testing.Api;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.IntegrationTest;
 import io.virtdevice.testing.MailSink;
+import io.virtdevice.testing.TestDatabase;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ApplicationContext;
 import org.springframework.core.env.Environment;
 
 @IntegrationTest
@@ -32,6 +40,9 @@ class PasswordTests {
 
     @Autowired
     PasswordHasher hasher;
+
+    @Autowired
+    ApplicationContext context;
 
     TestAccounts accounts;
 
@@ -115,8 +126,37 @@ class PasswordTests {
         }
         assertThat(responses).extracting(Api.Response::status).containsOnly(202);
         assertThat(responses).extracting(Api.Response::body).containsOnly(responses.get(0).body());
-        assertThat(accounts.count("select count(*) from auth_tokens where user_id = ? and kind = 'password_reset'",
-                owner.userId())).isEqualTo(3);
+        // the requests are handled after their answers: three links, and no more once all are handled
+        await().atMost(Duration.ofSeconds(15)).during(Duration.ofSeconds(1)).until(() -> accounts.count(
+                "select count(*) from auth_tokens where user_id = ? and kind = 'password_reset'", owner.userId()),
+                n -> n == 3);
+    }
+
+    @Test
+    void aResetRequestIsAnsweredBeforeTheAddressIsLookedUp() throws Exception {
+        Fixtures.TestUser owner = accounts.fixtures.owner();
+        Api api = accounts.api();
+        CompletableFuture<Api.Response> answered;
+        try (Connection lock = TestDatabase.of(context).superuserConnection()) {
+            // issuing the link needs the user's row (its token references it): hold that row
+            lock.setAutoCommit(false);
+            try (PreparedStatement st = lock.prepareStatement("select 1 from users where id = ? for update")) {
+                st.setObject(1, owner.userId());
+                st.executeQuery().close();
+            }
+            answered = CompletableFuture.supplyAsync(
+                    () -> api.post("/api/v1/auth/password-reset", Map.of("email", owner.email())));
+
+            // answered while the link cannot have been issued: the answer did not wait for the look-up
+            Api.Response response = answered.get(20, TimeUnit.SECONDS);
+            assertThat(response.status()).isEqualTo(202);
+            assertThat(accounts.count("select count(*) from auth_tokens where user_id = ? and kind = 'password_reset'",
+                    owner.userId())).isZero();
+            lock.rollback();
+        }
+
+        // and the link is issued and mailed once the row is free
+        assertThat(MailSink.token(owner.email(), "Reset your", "/reset-password")).startsWith("vdr_");
     }
 
     @Test

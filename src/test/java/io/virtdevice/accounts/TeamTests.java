@@ -164,10 +164,12 @@ class TeamTests {
 
         assertThat(removed.status()).as(removed.toString()).isEqualTo(204);
         for (String table : List.of("users where id", "user_credentials where user_id", "subscriptions where user_id",
-                "api_keys where user_id", "devices where user_id", "device_properties where user_id",
-                "device_events where user_id")) {
+                "api_keys where user_id", "devices where user_id", "device_properties where user_id")) {
             assertThat(accounts.count("select count(*) from " + table + " = ?", member.id())).as(table).isZero();
         }
+        // the device went like any other delete: its events stay for the consumers, with a device.deleted
+        assertThat(accounts.count("select count(*) from device_events where user_id = ? and kind = 'device.deleted'",
+                member.id())).isEqualTo(1);
         assertThat(member.api().get("/api/v1/account").status()).isEqualTo(401);
         assertThat(emails(ownerApi.get("/api/v1/team/members"))).containsExactly(owner.email());
         assertThat(ownerApi.delete("/api/v1/team/members/" + member.id()).status()).isEqualTo(404);

@@ -113,12 +113,16 @@ final class TestAccounts {
     }
 
     /**
-     * Gives the client an anonymous session, the way a browser gets one: a page that needs sign-in
-     * remembers the request in a new session. (A JSON Accept header would skip that, so this is raw.)
+     * Gives the client an anonymous session, the way a browser gets one: an OAuth authorization request
+     * (the one request remembered across the sign-in) starts a session. (A JSON Accept header would skip
+     * that, so this is raw.)
      */
     void startAnonymousSession(Api api) throws Exception {
+        String authorize = "/oauth2/authorize?response_type=code&client_id=virtdevice-web&scope=read&state=s1"
+                + "&redirect_uri=https%3A%2F%2Fapp.virtdevice.test%2Foauth%2Fcallback"
+                + "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256";
         HttpResponse<String> response = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(api.baseUrl() + "/settings")).header("Accept", "text/html").build(),
+                HttpRequest.newBuilder(URI.create(api.baseUrl() + authorize)).header("Accept", "text/html").build(),
                 HttpResponse.BodyHandlers.ofString());
         String cookie = response.headers().allValues("Set-Cookie").stream()
                 .filter(c -> c.startsWith("VDSESSION="))

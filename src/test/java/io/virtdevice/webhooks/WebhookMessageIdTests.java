@@ -118,7 +118,7 @@ class WebhookMessageIdTests {
 
     private static DeviceEvent event(Fixtures.TestUser user) {
         return new DeviceEvent(UUID.randomUUID(), 1, user.tenantId(), user.userId(), UUID.randomUUID(), "Bell",
-                "doorbell", "doorbell.pressed", "api", 2, JsonNodeFactory.instance.arrayNode(),
+                "doorbell", "vd_alexa", "vd_ifttt", "doorbell.pressed", "api", 2, JsonNodeFactory.instance.arrayNode(),
                 JsonNodeFactory.instance.objectNode(), Instant.now());
     }
 }

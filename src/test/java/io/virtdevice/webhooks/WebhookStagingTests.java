@@ -121,12 +121,14 @@ class WebhookStagingTests {
     }
 
     private static DeviceEvent event(Fixtures.TestUser user, UUID device, String type) {
-        return new DeviceEvent(UUID.randomUUID(), 1, user.tenantId(), user.userId(), device, "Lamp", "switch", type,
-                "api", 2, JsonNodeFactory.instance.arrayNode(), JsonNodeFactory.instance.objectNode(), Instant.now());
+        return new DeviceEvent(UUID.randomUUID(), 1, user.tenantId(), user.userId(), device, "Lamp", "switch",
+                "vd_alexa", "vd_ifttt", type, "api", 2, JsonNodeFactory.instance.arrayNode(),
+                JsonNodeFactory.instance.objectNode(), Instant.now());
     }
 
     private static DeviceEvent event(Fixtures.TestUser user, ObjectNode snapshot) {
         return new DeviceEvent(UUID.randomUUID(), 1, user.tenantId(), user.userId(), UUID.randomUUID(), "Lamp", "switch",
-                "property.changed", "api", 2, JsonNodeFactory.instance.arrayNode(), snapshot, Instant.now());
+                "vd_alexa", "vd_ifttt", "property.changed", "api", 2, JsonNodeFactory.instance.arrayNode(), snapshot,
+                Instant.now());
     }
 }

@@ -1,14 +1,20 @@
 package io.virtdevice.platform.security;
 
 import jakarta.servlet.DispatcherType;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import java.util.List;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
+import org.springframework.security.authentication.AuthenticationServiceException;
+import org.springframework.security.authentication.LockedException;
 import org.springframework.security.authorization.AuthorizationDecision;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.intercept.AuthorizationFilter;
 import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
@@ -18,6 +24,7 @@ import org.springframework.security.web.context.SecurityContextRepository;
 import org.springframework.security.web.csrf.CookieCsrfTokenRepository;
 import org.springframework.security.web.csrf.CsrfTokenRequestAttributeHandler;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
+import org.springframework.security.web.savedrequest.HttpSessionRequestCache;
 
 /**
  * One ordered filter chain per surface: the JSON API ({@code /api/**}), the Alexa endpoints
@@ -180,12 +187,33 @@ class SecurityConfiguration {
                         .permitAll()
                         .anyRequest()
                         .authenticated())
-                .formLogin(f -> f.loginPage("/login").defaultSuccessUrl("/", false).permitAll())
+                // No session before sign-in (a crawler's every request would leave a row for 12 hours): pages
+                // that need a sign-in are not remembered for after it (the OAuth chain remembers its
+                // authorization request, the one flow that must continue after the login), and a failed
+                // sign-in says why in the redirect, not in a new session.
+                .requestCache(r -> r.requestCache(noNewSessions()))
+                .formLogin(f -> f.loginPage("/login").defaultSuccessUrl("/", false)
+                        .failureHandler(SecurityConfiguration::loginFailed).permitAll())
                 .logout(l -> l.logoutUrl("/logout").logoutSuccessUrl("/login?logout"))
                 .headers(h -> h.frameOptions(f -> f.deny())
                         .contentSecurityPolicy(c -> c.policyDirectives(
                                 "default-src 'self'; frame-ancestors 'none'; form-action 'self'; object-src 'none'"))
                         .referrerPolicy(r -> r.policy(ReferrerPolicyHeaderWriter.ReferrerPolicy.SAME_ORIGIN)));
         return http.build();
+    }
+
+    /** Reads a request saved by another chain (the OAuth authorization request), never saves one itself. */
+    private static HttpSessionRequestCache noNewSessions() {
+        HttpSessionRequestCache cache = new HttpSessionRequestCache();
+        cache.setRequestMatcher(request -> false);
+        return cache;
+    }
+
+    /** Back to the form with the reason in the query ({@code /login?error}, {@code =locked}, {@code =busy}). */
+    private static void loginFailed(HttpServletRequest request, HttpServletResponse response,
+            AuthenticationException failure) throws IOException {
+        String reason = failure instanceof LockedException ? "=locked"
+                : failure instanceof AuthenticationServiceException ? "=busy" : "";
+        response.sendRedirect(request.getContextPath() + "/login?error" + reason);
     }
 }
