@@ -31,7 +31,7 @@ BEGIN
            e.source, e.device_version, e.changes::text, e.snapshot::text, e.occurred_at, e.alexa_endpoint_id,
            e.ifttt_device_id
       FROM public.device_events e
-     WHERE (e.tx_id, e.seq) > (p_tx, p_seq)
+     WHERE e.tx_id >= p_tx AND (e.tx_id, e.seq) > (p_tx, p_seq)
        AND e.tx_id < pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot())
      ORDER BY e.tx_id, e.seq
      LIMIT least(greatest(p_limit, 1), 1000);
