@@ -32,6 +32,11 @@ class WebhookEventConsumer implements DeviceEventConsumer {
     }
 
     @Override
+    public String name() {
+        return "webhooks";
+    }
+
+    @Override
     public void stage(DeviceEvent event) {
         stageAll(List.of(event));
     }
