@@ -114,8 +114,8 @@ $$;
 -- (the relay runs READ COMMITTED), so the events are read after the lock holders.
 CREATE FUNCTION app.device_events_relay(p_consumer varchar, p_limit integer)
     RETURNS TABLE (busy boolean, "position" bigint, final_seq bigint, next_fence_seq bigint,
-                   next_fence_holders text[], ids uuid[], seqs bigint[], tenants uuid[], users uuid[],
-                   parked boolean[])
+                   next_fence_holders text[], fence_changed boolean, ids uuid[], seqs bigint[], tenants uuid[],
+                   users uuid[], parked boolean[])
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = ''
     AS $$
 DECLARE
@@ -125,15 +125,19 @@ DECLARE
     v_last bigint;
     v_holders text[];
     v_final bigint;
+    v_old_fence bigint;
+    v_old_holders text[];
 BEGIN
     SELECT p.seq, p.fence_seq, p.fence_holders INTO v_pos, v_fence, v_fence_holders
       FROM public.event_consumer_positions p WHERE p.consumer = p_consumer
        FOR UPDATE SKIP LOCKED;
     IF NOT FOUND THEN
-        RETURN QUERY SELECT true, NULL::bigint, NULL::bigint, NULL::bigint, NULL::text[], NULL::uuid[],
-                            NULL::bigint[], NULL::uuid[], NULL::uuid[], NULL::boolean[];
+        RETURN QUERY SELECT true, NULL::bigint, NULL::bigint, NULL::bigint, NULL::text[], NULL::boolean,
+                            NULL::uuid[], NULL::bigint[], NULL::uuid[], NULL::uuid[], NULL::boolean[];
         RETURN;
     END IF;
+    v_old_fence := v_fence;
+    v_old_holders := v_fence_holders;
     -- first the last seq handed out, then who may still commit one
     v_last := coalesce(pg_catalog.pg_sequence_last_value(
                   pg_catalog.pg_get_serial_sequence('public.device_events', 'seq')::regclass), 0);
@@ -159,6 +163,7 @@ BEGIN
     END IF;
     RETURN QUERY
     SELECT false, v_pos, greatest(v_final, v_pos), v_fence, v_fence_holders,
+           v_fence IS DISTINCT FROM v_old_fence OR v_fence_holders IS DISTINCT FROM v_old_holders,
            pg_catalog.array_agg(x.id ORDER BY x.seq), pg_catalog.array_agg(x.seq ORDER BY x.seq),
            pg_catalog.array_agg(x.tenant_id ORDER BY x.seq), pg_catalog.array_agg(x.user_id ORDER BY x.seq),
            pg_catalog.array_agg(x.parked ORDER BY x.seq)

@@ -278,7 +278,7 @@ class DeviceEventDispatcher implements SmartLifecycle {
     }
 
     private record Batch(boolean busy, long position, long finalSeq, Long fenceSeq, String[] fenceHolders,
-            List<Entry> entries) {}
+            boolean fenceChanged, List<Entry> entries) {}
 
     private record Entry(UUID id, long seq, TenantContext owner, boolean parked) {}
 
@@ -322,12 +322,14 @@ class DeviceEventDispatcher implements SmartLifecycle {
         long last = take == 0 ? batch.position() : entries.get(take - 1).seq();
         boolean all = take == entries.size();
         long position = full && all ? last : Math.max(last, batch.finalSeq());
-        jdbc.sql(ADVANCE)
-                .param("consumer", lane.name)
-                .param("seq", position)
-                .param("fenceSeq", batch.fenceSeq())
-                .param("fenceHolders", batch.fenceHolders())
-                .update();
+        if (position != batch.position() || batch.fenceChanged()) {
+            jdbc.sql(ADVANCE)
+                    .param("consumer", lane.name)
+                    .param("seq", position)
+                    .param("fenceSeq", batch.fenceSeq())
+                    .param("fenceHolders", batch.fenceHolders())
+                    .update();
+        }
         if (!all) {
             return Outcome.HELD_BACK;
         }
@@ -436,7 +438,7 @@ class DeviceEventDispatcher implements SmartLifecycle {
 
     private static Batch batch(ResultSet rs, int row) throws SQLException {
         if (rs.getBoolean("busy")) {
-            return new Batch(true, 0, 0, null, null, List.of());
+            return new Batch(true, 0, 0, null, null, false, List.of());
         }
         UUID[] ids = array(rs.getArray("ids"), UUID[].class, new UUID[0]);
         Long[] seqs = array(rs.getArray("seqs"), Long[].class, new Long[0]);
@@ -449,7 +451,8 @@ class DeviceEventDispatcher implements SmartLifecycle {
         }
         long fence = rs.getLong("next_fence_seq");
         return new Batch(false, rs.getLong("position"), rs.getLong("final_seq"), rs.wasNull() ? null : fence,
-                array(rs.getArray("next_fence_holders"), String[].class, null), entries);
+                array(rs.getArray("next_fence_holders"), String[].class, null), rs.getBoolean("fence_changed"),
+                entries);
     }
 
     private static <T> T array(Array array, Class<T> type, T empty) throws SQLException {
