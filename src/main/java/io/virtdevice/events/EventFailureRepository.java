@@ -32,6 +32,7 @@ class EventFailureRepository {
                    case when e.id = :failed then now() + cast(:backoff as interval) else now() end
               from unnest(cast(cast(:ids as text[]) as uuid[]), cast(:seqs as bigint[]), cast(:types as text[]),
                           cast(cast(:devices as text[]) as uuid[])) as e(id, seq, type, device)
+             where exists (select 1 from users u where u.id = :user)
             on conflict (consumer, event_id) do nothing
             """;
 
@@ -85,7 +86,8 @@ class EventFailureRepository {
     /**
      * Parks one owner's events for a consumer, in order; {@code failed} (or null) is the one that failed, with
      * its error and first retry after {@code backoff}; the others wait behind it (due at once, but only the
-     * oldest of an owner is ever handed over).
+     * oldest of an owner is ever handed over). Nothing is parked for a user who is gone (nobody is left to
+     * react for, and the rows would break their foreign key).
      */
     void park(String consumer, TenantContext owner, List<DeviceEvent> events, UUID failed, String error,
             Duration backoff) {
