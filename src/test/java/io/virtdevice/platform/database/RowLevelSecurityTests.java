@@ -75,12 +75,15 @@ class RowLevelSecurityTests {
                     values (gen_random_uuid(), :t, :u, gen_random_uuid(), 'web', '{read}')"""),
             Map.entry("oauth_consents", """
                     insert into oauth_consents (tenant_id, user_id, client_id, scopes)
-                    values (:t, :u, gen_random_uuid(), '{read}')"""));
+                    values (:t, :u, gen_random_uuid(), '{read}')"""),
+            Map.entry("event_failures", """
+                    insert into event_failures (tenant_id, user_id, consumer, event_id, event_seq, event_type, status)
+                    values (:t, :u, 'rls-forged', gen_random_uuid(), 1, 'device.created', 'dead')"""));
 
     /** Tables the app role may insert into at all: there RLS WITH CHECK is what refuses a forged row. */
     static final Set<String> INSERTABLE = Set.of("devices", "device_properties", "device_events",
             "api_keys", "url_triggers", "activity_logs", "webhooks", "ifttt_trigger_subscriptions", "alexa_lwa_tokens",
-            "oauth_tokens", "oauth_authorizations", "oauth_consents");
+            "oauth_tokens", "oauth_authorizations", "oauth_consents", "event_failures");
 
     @Autowired
     ApplicationContext context;

@@ -16,7 +16,8 @@ record TenantRows(TestUser user, UUID deviceId) {
     /** Every table the isolation tests cover, each with rows for every seeded user. */
     static final List<String> TABLES = List.of("devices", "device_properties", "device_events", "api_keys",
             "url_triggers", "activity_logs", "users", "tenants", "subscriptions", "webhooks",
-            "ifttt_trigger_subscriptions", "alexa_lwa_tokens", "oauth_tokens", "oauth_authorizations", "oauth_consents");
+            "ifttt_trigger_subscriptions", "alexa_lwa_tokens", "oauth_tokens", "oauth_authorizations", "oauth_consents",
+            "event_failures");
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -51,6 +52,12 @@ record TenantRows(TestUser user, UUID deviceId) {
         statement(superuser, user, device, """
                 insert into webhooks (tenant_id, user_id, device_id, url, events, secret_enc)
                 values (:t, :u, :d, 'https://hooks.example.test/in', '{device.updated}', '\\x00'::bytea)
+                """);
+        // a dead letter of a consumer that does not exist: the relay never touches it
+        statement(superuser, user, device, """
+                insert into event_failures (tenant_id, user_id, consumer, event_id, event_seq, event_type, device_id,
+                                            status, attempts, error)
+                values (:t, :u, 'rls-seed', gen_random_uuid(), 1, 'device.created', :d, 'dead', 1, 'seeded')
                 """);
         statement(superuser, user, device, """
                 insert into ifttt_trigger_subscriptions (tenant_id, user_id, trigger_type, trigger_identity)
