@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Benchmark: the cost of partitioning device_events (V301) on the queries that touch it.
+# Benchmark: the cost of partitioning device_events (V003) on the queries that touch it.
 #   bench/partitions.sh [PARTITIONS] [SECONDS]     (default 15 partitions, 6 s per measurement)
 # Needs psql and pgbench and a PostgreSQL (15 or newer) reachable as superuser: PGHOST (127.0.0.1), PGPORT
 # (5432), PGUSER (postgres). Creates the roles (db/bootstrap/roles.sql) and two scratch databases:
-#   bench_events_flat  migrated up to V301 (device_events unpartitioned)
+#   bench_events_flat  migrated up to V003 (device_events unpartitioned)
 #   bench_events_parts migrated to HEAD, its history re-split into PARTITIONS ranges of transaction ids
 # fills both with the same 959,000 events (1,000 users, 10,000 devices), then prints the average latency
 # (pgbench, prepared statements, 2 clients) of: the relay's held_back and to_dispatch, a live-stream resume
@@ -27,7 +27,7 @@ migrate() { # db, first migration not to run (or "")
     psql -U virtdevice_owner -d "$1" -v ON_ERROR_STOP=1 -q -1 -f "$WORK/m.sql" >/dev/null
   done
 }
-migrate bench_events_flat V301__
+migrate bench_events_flat V003__
 migrate bench_events_parts ""
 # history in transaction ids 3..961, split into $PARTS ranges (fewer when 960 does not divide evenly)
 psql -d bench_events_parts -q -v ON_ERROR_STOP=1 <<SQL

@@ -16,8 +16,8 @@ import tools.jackson.databind.JsonNode;
  *     {@code property.changed} or {@code doorbell.pressed}
  * @param deviceName the device's name when the change happened (null for events stored before it was kept)
  * @param alexaEndpointId the endpoint id Alexa knows the device by, kept so a consumer can still name a
- *     device whose row is gone (a DeleteReport); null for events stored before V501
- * @param iftttDeviceId the id IFTTT knows the device by; null for events stored before V501
+ *     device whose row is gone (a DeleteReport); null for events stored before V004
+ * @param iftttDeviceId the id IFTTT knows the device by; null for events stored before V004
  * @param changes {@code [{"property":..,"old":..,"new":..}]}
  * @param snapshot every property's value after the change
  */

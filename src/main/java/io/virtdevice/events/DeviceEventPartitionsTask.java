@@ -19,7 +19,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 /**
  * {@code events.partitions}: hourly and once at every start, keeps {@code device_events} partitions (ranges of
  * writing transaction ids, about {@link #span} each) created ahead, and drops the oldest ones once every event in them
- * is processed and older than {@code virtdevice.events.retention} (see migration V301).
+ * is processed and older than {@code virtdevice.events.retention} (see migration V003).
  */
 @Component
 class DeviceEventPartitionsTask extends DailyMaintenanceTask {

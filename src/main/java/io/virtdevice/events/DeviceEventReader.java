@@ -48,18 +48,9 @@ class DeviceEventReader {
 
     private static final String AFTER = COLUMNS + " where user_id = :user and seq > :after order by seq limit :limit";
 
-    private static final String TO_DISPATCH = """
-            select id, seq, tx_id::text as tx_id, tenant_id, user_id, device_id, device_name, device_type,
-                   alexa_endpoint_id, ifttt_device_id, kind, source, device_version, changes, snapshot, occurred_at
-              from app.device_events_to_dispatch(cast(:tx as xid8), :seq, :limit)
-            """;
-
     private static final String EXPIRED_THROUGH = "select app.device_events_expired_through()";
 
     private static final String LATEST = "select coalesce(max(seq), 0) from device_events where user_id = :user";
-
-    /** An event with its writing transaction's id, its position in dispatch order. */
-    record Dispatchable(DeviceEvent event, String txId) {}
 
     private final JdbcClient jdbc;
     private final JsonMapper json;
@@ -112,16 +103,6 @@ class DeviceEventReader {
     /** The user's newest event's seq, 0 if none is kept. */
     long latest(UUID userId) {
         return jdbc.sql(LATEST).param("user", userId).query(Long.class).single();
-    }
-
-    /** The next committed events after the dispatch cursor {@code (tx, seq)}, of every tenant. */
-    List<Dispatchable> toDispatch(String tx, long seq, int limit) {
-        return jdbc.sql(TO_DISPATCH)
-                .param("tx", tx)
-                .param("seq", seq)
-                .param("limit", limit)
-                .query((rs, row) -> new Dispatchable(event(rs, row), rs.getString("tx_id")))
-                .list();
     }
 
     private DeviceEvent event(ResultSet rs, int row) throws SQLException {

@@ -25,8 +25,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param listenPassword default {@code spring.datasource.password}
  * @param dispatchInterval how often an instance looks for undispatched change events when nothing woke it
  *     (changes committed on the instance wake it at once; this picks up other instances' and a crash's)
- * @param dispatchMaxFailures after this many failed dispatches in a row of the same event, it is skipped
- *     (logged at ERROR) so it cannot hold up every later change
+ * @param dispatchMaxFailures after this many failed attempts of one consumer (reaction) at one event, that
+ *     consumer gives the event up: it is kept as a dead letter ({@code GET /api/v1/event-failures}, counted in
+ *     {@code virtdevice.events.dead_letters}) and the owner's later events for that consumer flow again;
+ *     attempts are spaced 1 s, 2 s, 4 s... up to a minute, and only that consumer and owner wait
  */
 @ConfigurationProperties("virtdevice.events")
 record EventsSettings(

@@ -14,8 +14,9 @@ import org.springframework.stereotype.Component;
  * dispatches whatever committed change events are left, in the scheduler's thread, so changes are relayed
  * by the cluster's durable job runner even when no instance was woken for them (another instance's
  * changes, a crash's leftovers, a dispatcher thread that stopped). The instance that commits a change does
- * not wait for this: its {@link DeviceEventDispatcher} thread relays at once. Both take the cursor row with
- * {@code SKIP LOCKED}, so they never dispatch the same event twice.
+ * not wait for this: its {@link DeviceEventDispatcher} thread relays at once. Both take each consumer's
+ * position row with {@code SKIP LOCKED}, so they never dispatch the same event twice. It also hands due
+ * parked events (a consumer's failures) back to their consumer.
  */
 @Component
 class RelayDeviceEventsTask extends RecurringTask<Void> {

@@ -22,7 +22,7 @@ import org.springframework.util.StringUtils;
  * (outside the pool, as the app role; to {@code virtdevice.events.listen-url} when that is set, since a
  * transaction-mode pooler cannot keep a session lock) for as long as it runs. The lock goes with the session, so when the
  * process dies (kill -9, a crash) its unsent messages are seen as orphaned at once by the lease sweep of
- * every instance, its own successor included, instead of when their leases run out (migration V201).
+ * every instance, its own successor included, instead of when their leases run out (migration V002).
  *
  * <p>While the connection is down {@link #id()} is {@code null}: messages are then staged with an anonymous
  * lease that only its expiry ends, as before. The sweep checks the connection every

@@ -27,7 +27,7 @@ class WebhookDeliveryRepository {
     // (webhook_id, event_id) makes a repeated dispatch stage (and return) nothing new. The message's id, and
     // so its webhook-id, is derived from (webhook_id, event_id): staged again after a database crash lost
     // the asynchronous commit of the first staging, it keeps the webhook-id it may already have been sent
-    // with (V201).
+    // with (V002).
     private static final String STAGE_FOR_EVENTS = """
             with e as (
                 select * from unnest(cast(cast(:events as text[]) as uuid[]), cast(cast(:devices as text[]) as uuid[]),

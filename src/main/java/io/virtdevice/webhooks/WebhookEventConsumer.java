@@ -34,6 +34,11 @@ class WebhookEventConsumer implements DeviceEventConsumer {
     }
 
     @Override
+    public String name() {
+        return "webhooks";
+    }
+
+    @Override
     public void stage(DeviceEvent event) {
         stageAll(List.of(event));
     }

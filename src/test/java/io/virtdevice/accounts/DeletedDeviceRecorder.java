@@ -18,6 +18,11 @@ class DeletedDeviceRecorder implements DeviceEventConsumer {
     private final Map<UUID, DeviceEvent> deleted = new ConcurrentHashMap<>();
 
     @Override
+    public String name() {
+        return "test-deleted-devices";
+    }
+
+    @Override
     public void stage(DeviceEvent event) {
         if ("device.deleted".equals(event.type())) {
             deleted.put(event.deviceId(), event);

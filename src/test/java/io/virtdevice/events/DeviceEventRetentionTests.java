@@ -37,7 +37,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * kept is told to reload (issue 9 §4).
  *
  * <p>Old partitions are simulated in the transaction-id range [0, 2): ids 0 and 1 are never a transaction's,
- * so no real event can land there, and an event placed there with tx_id 1 sits before the relay's cursor.
+ * so no real event can land there; an event placed there (tx_id 1) takes a new seq, so the relay hands it on like any.
  */
 @IntegrationTest
 class DeviceEventRetentionTests {
@@ -145,11 +145,11 @@ class DeviceEventRetentionTests {
         try (Connection c = db.superuserConnection()) {
             c.setAutoCommit(false);
             try (Statement st = c.createStatement()) {
-                st.execute("update event_dispatch_cursor set tx_id = '0', seq = 0");
+                st.execute("update event_consumer_positions set seq = 0");
                 assertThat(single(st, "select app.drop_expired_device_event_partition('90 days')")).isNull();
                 assertThat(single(st, "select to_regclass('" + old + "')::text")).isEqualTo(old);
             } finally {
-                c.rollback(); // the relay's position as it was (the dispatcher skipped the locked cursor meanwhile)
+                c.rollback(); // the relay's positions as they were (the dispatcher skipped the locked rows meanwhile)
             }
         }
         // 100 days old but within a retention of 120 days: kept
@@ -162,6 +162,7 @@ class DeviceEventRetentionTests {
         assertThat(exists(old)).isTrue();
 
         // processed and older than the configured 90 days: the job drops it, and never the recent one
+        awaitRelayedByEveryConsumer();
         runPartitionsJob();
 
         await().atMost(WAIT).until(() -> !exists(old));
@@ -181,6 +182,7 @@ class DeviceEventRetentionTests {
         long seen = db.superuser().sql("select seq from device_events where device_id = :d")
                 .param("d", UUID.fromString(device)).query(Long.class).single();
         String old = oldPartition(user, Duration.ofDays(100));
+        awaitRelayedByEveryConsumer();
         db.withoutContext(jdbc -> jdbc.sql("select app.drop_expired_device_event_partition('90 days')")
                 .query(String.class).list());
         await().atMost(WAIT).until(() -> !exists(old)); // by this call, or by the job if it ran at that moment
@@ -240,6 +242,14 @@ class DeviceEventRetentionTests {
     private String partitionOf(UUID device) {
         return db.superuser().sql("select tableoid::regclass::text from device_events where device_id = :d")
                 .param("d", device).query(String.class).single();
+    }
+
+    /** Every consumer's position has passed the events placed in the old range (each takes a new seq). */
+    private void awaitRelayedByEveryConsumer() {
+        await().atMost(WAIT).until(() -> db.superuser().sql("""
+                        select (select min(seq) from event_consumer_positions)
+                               >= (select max(seq) from device_events where tx_id < '2')
+                        """).query(Boolean.class).single());
     }
 
     private void runPartitionsJob() {

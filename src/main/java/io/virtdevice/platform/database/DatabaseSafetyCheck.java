@@ -21,7 +21,7 @@ class DatabaseSafetyCheck implements InitializingBean {
     /** Tables without tenant rows, read only by the app's own infrastructure. */
     static final List<String> SYSTEM_TABLES =
             List.of("flyway_schema_history", "scheduled_tasks", "spring_session", "spring_session_attributes",
-                    "event_dispatch_cursor", "device_event_partitions");
+                    "device_event_partitions", "event_consumer_positions");
 
     private static final Logger log = LoggerFactory.getLogger(DatabaseSafetyCheck.class);
 

@@ -80,12 +80,15 @@ class RowLevelSecurityTests {
                     insert into webhook_deliveries (id, tenant_id, user_id, webhook_id, msg_id, event_type, payload,
                                                     max_attempts)
                     select i, :t, :u, gen_random_uuid(), 'msg_' || replace(i::text, '-', ''), 'webhook.test', '{}', 1
-                      from gen_random_uuid() i"""));
+                      from gen_random_uuid() i"""),
+            Map.entry("event_failures", """
+                    insert into event_failures (tenant_id, user_id, consumer, event_id, event_seq, event_type, status)
+                    values (:t, :u, 'rls-forged', gen_random_uuid(), 1, 'device.created', 'dead')"""));
 
     /** Tables the app role may insert into at all: there RLS WITH CHECK is what refuses a forged row. */
     static final Set<String> INSERTABLE = Set.of("devices", "device_properties", "device_events",
             "api_keys", "url_triggers", "activity_logs", "webhooks", "ifttt_trigger_subscriptions", "alexa_lwa_tokens",
-            "oauth_tokens", "oauth_authorizations", "oauth_consents", "webhook_deliveries");
+            "oauth_tokens", "oauth_authorizations", "oauth_consents", "webhook_deliveries", "event_failures");
 
     @Autowired
     ApplicationContext context;

@@ -17,7 +17,7 @@ record TenantRows(TestUser user, UUID deviceId) {
     static final List<String> TABLES = List.of("devices", "device_properties", "device_events", "api_keys",
             "url_triggers", "activity_logs", "users", "tenants", "subscriptions", "webhooks",
             "ifttt_trigger_subscriptions", "alexa_lwa_tokens", "oauth_tokens", "oauth_authorizations", "oauth_consents",
-            "webhook_deliveries");
+            "webhook_deliveries", "event_failures");
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -64,6 +64,12 @@ record TenantRows(TestUser user, UUID deviceId) {
                         """)
                 .param("t", user.tenantId()).param("u", user.userId()).param("w", webhook)
                 .update();
+        // a dead letter of a consumer that does not exist: the relay never touches it
+        statement(superuser, user, device, """
+                insert into event_failures (tenant_id, user_id, consumer, event_id, event_seq, event_type, device_id,
+                                            status, attempts, error)
+                values (:t, :u, 'rls-seed', gen_random_uuid(), 1, 'device.created', :d, 'dead', 1, 'seeded')
+                """);
         statement(superuser, user, device, """
                 insert into ifttt_trigger_subscriptions (tenant_id, user_id, trigger_type, trigger_identity)
                 values (:t, :u, 'device_turned_on', 'identity-' || :d)

@@ -15,6 +15,8 @@
 ALTER TABLE device_events
     ADD COLUMN alexa_endpoint_id varchar(256),
     ADD COLUMN ifttt_device_id varchar(64);
+-- the app inserts listed columns only (partitioning migration): these two are the app's to write
+GRANT INSERT (alexa_endpoint_id, ifttt_device_id) ON device_events TO ${app_role};
 
 DROP FUNCTION app.device_events_to_dispatch(xid8, bigint, integer);
 CREATE FUNCTION app.device_events_to_dispatch(p_tx xid8, p_seq bigint, p_limit integer)
