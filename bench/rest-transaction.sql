@@ -24,9 +24,10 @@ WITH changed AS (
      WHERE id = (SELECT id FROM bench.rest_devices WHERE client = :client_id)
     RETURNING version, updated_at
 ), event AS (
-    INSERT INTO device_events (tenant_id, user_id, device_id, device_name, device_type, kind, source,
-                               device_version, changes, snapshot)
-    SELECT CAST(:tenant AS uuid), CAST(:user AS uuid), (SELECT id FROM bench.rest_devices WHERE client = :client_id), 'bench', 'switch', 'property.changed', 'api', b.version,
+    INSERT INTO device_events (tenant_id, user_id, device_id, device_name, device_type, alexa_endpoint_id,
+                               ifttt_device_id, kind, source, device_version, changes, snapshot)
+    SELECT CAST(:tenant AS uuid), CAST(:user AS uuid), (SELECT id FROM bench.rest_devices WHERE client = :client_id), 'bench', 'switch',
+           'vd-bench-endpoint', 'vd-bench-device', 'property.changed', 'api', b.version,
            jsonb_build_array(jsonb_build_object('property', 'power', 'old', false, 'new', true)),
            jsonb_build_object('power', true)
       FROM bumped b

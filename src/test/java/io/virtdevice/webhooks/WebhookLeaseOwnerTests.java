@@ -38,6 +38,9 @@ class WebhookLeaseOwnerTests {
     @Value("${virtdevice.database.embedded.actual-port}")
     int databasePort;
 
+    @Value("${spring.datasource.password}")
+    String appPassword;
+
     @Autowired
     DataSource dataSource;
 
@@ -95,7 +98,7 @@ class WebhookLeaseOwnerTests {
 
     private Connection connect() throws SQLException {
         return DriverManager.getConnection("jdbc:postgresql://localhost:" + databasePort + "/virtdevice",
-                "virtdevice_app", "");
+                "virtdevice_app", appPassword);
     }
 
     private static boolean lock(Connection c, int owner) throws SQLException {

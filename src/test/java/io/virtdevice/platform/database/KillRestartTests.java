@@ -8,6 +8,7 @@ import io.virtdevice.testing.AppProcess;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.IntegrationTest;
 import io.virtdevice.testing.TenantSql;
+import io.virtdevice.testing.TestDatabase;
 import io.virtdevice.testing.WebhookReceiver;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,7 +56,8 @@ class KillRestartTests {
             int port = AppProcess.freePort();
             app = launch(port, data, databasePort, true, 1);
             DataSource database = new DriverManagerDataSource(
-                    "jdbc:postgresql://localhost:" + databasePort + "/virtdevice", "virtdevice_app", "");
+                    "jdbc:postgresql://localhost:" + databasePort + "/virtdevice", "virtdevice_app",
+                    TestDatabase.credentials(data).app());
             Fixtures.TestUser user = new Fixtures(database, hasher).owner(DEVICES);
             Api api = new Api(port).bearer(user.apiKey());
             List<String> devices = new ArrayList<>();

@@ -55,8 +55,10 @@ class TokenCacheTests {
         }
 
         assertThat(cache.size()).isLessThanOrEqualTo(100);
-        // no wipe-all when full: the key in use was looked up once and answered from the cache ever since
-        assertThat(validLookups).hasValue(1);
+        // no wipe-all when full: the key in use (400 uses) stays cached. A wipe-all cache of 100 would have
+        // looked it up about 200 times; Caffeine's admission has a random element against hash flooding, so
+        // the key may rarely be evicted once while its frequency builds up
+        assertThat(validLookups.get()).isBetween(1, 3);
         assertThat(lookups).hasValue(20_000);
     }
 
