@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
 
 /** The formats Amazon's schema insists on (shared/spec/alexa.md §2, §3), where the HTTP tests cannot steer. */
 class AlexaFormatTests {
@@ -34,5 +35,22 @@ class AlexaFormatTests {
         assertThat(cut.length()).isLessThanOrEqualTo(128);
         assertThat(cut).isEqualTo("\uD83D\uDCA1".repeat(64));
         assertThat(AlexaEndpoints.sanitised("a".repeat(200), "x")).hasSize(128);
+    }
+
+    @Test
+    void theSchemaCheckRejectsWhatAmazonRejects() {
+        JsonMapper json = JsonMapper.builder().build();
+        String ok = """
+                {"event":{"header":{"namespace":"Alexa","name":"StateReport","payloadVersion":"3","messageId":"m-1",
+                 "correlationToken":"c"},"endpoint":{"scope":{"type":"BearerToken","token":"t"},"endpointId":"vd_1"},
+                 "payload":{}},"context":{"properties":[{"namespace":"Alexa.ContactSensor","name":"detectionState",
+                 "value":"DETECTED","timeOfSample":"2026-12-03T12:00:01.123Z","uncertaintyInMilliseconds":0}]}}
+                """;
+        assertThat(AlexaSchema.errors(json.readTree(ok))).isEmpty();
+        assertThat(AlexaSchema.errors(json.readTree(ok.replace(".123Z", ".123456Z")))).isNotEmpty();
+        assertThat(AlexaSchema.errors(json.readTree(ok.replace("\"DETECTED\"", "\"OPEN\"")))).isNotEmpty();
+        assertThat(AlexaSchema.errors(json.readTree(ok.replace("\"3\"", "3")))).isNotEmpty();
+        assertThat(AlexaSchema.errors(json.readTree(ok.replace("vd_1", "vd.1")))).isNotEmpty();
+        assertThat(AlexaSchema.errors(json.readTree(ok.replace("m-1", "m_1")))).isNotEmpty();
     }
 }
