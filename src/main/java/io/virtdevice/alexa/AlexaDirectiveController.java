@@ -1,5 +1,6 @@
 package io.virtdevice.alexa;
 
+import io.swagger.v3.oas.annotations.Hidden;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -12,8 +13,10 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code POST /alexa/v3/directives}: the skill's Lambda forwards each directive here unchanged. The answer is
  * always HTTP 200 with a complete Alexa message (a response, a StateReport, a Discover.Response or an
  * {@code Alexa.ErrorResponse}), which the Lambda returns to Alexa as it is; the body is read as bytes so that
- * malformed JSON becomes {@code INVALID_DIRECTIVE} too.
+ * malformed JSON becomes {@code INVALID_DIRECTIVE} too. Amazon's protocol, not the REST API: not in the
+ * OpenAPI document (docs/alexa.md describes it).
  */
+@Hidden
 @RestController
 class AlexaDirectiveController {
 
