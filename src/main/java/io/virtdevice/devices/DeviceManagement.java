@@ -65,6 +65,12 @@ public class DeviceManagement {
         return devices.find(id);
     }
 
+    /** The context user's device Alexa knows by this endpoint id, if any (another user's is not found). */
+    @Transactional(readOnly = true)
+    public Optional<Device> findByAlexaEndpointId(String endpointId) {
+        return devices.findByAlexaEndpointId(endpointId);
+    }
+
     /** The device, or {@link DeviceNotFound}. */
     @Transactional(readOnly = true)
     public Device get(UUID id) {
@@ -270,7 +276,9 @@ public class DeviceManagement {
         }
         Kind kind = event ? Kind.DOORBELL_PRESSED : Kind.PROPERTY_CHANGED;
         TenantContext owner = context();
-        ActivityAction action = event ? ActivityAction.DOORBELL_PRESSED : ActivityAction.PROPERTY_CHANGED;
+        // a change Alexa asked for is logged as the Alexa command it was (one entry, same statement)
+        ActivityAction action = event ? ActivityAction.DOORBELL_PRESSED
+                : source == ChangeSource.ALEXA ? ActivityAction.ALEXA_COMMAND : ActivityAction.PROPERTY_CHANGED;
         ActivityLog.Entry entry = activity.entry(action, source.code(), id,
                 Map.of("name", current.name(), "changes", changes));
         DeviceRepository.Applied applied =

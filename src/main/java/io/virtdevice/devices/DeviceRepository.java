@@ -51,6 +51,14 @@ class DeviceRepository {
              where id = :id
             """;
 
+    // RLS makes another user's endpoint id indistinguishable from an unknown one.
+    private static final String FIND_BY_ALEXA_ENDPOINT = """
+            select id, name, friendly_name, device_type, description, alexa_endpoint_id, ifttt_device_id,
+                   is_online, version, created_at, updated_at, last_state_change
+              from devices
+             where alexa_endpoint_id = :endpointId
+            """;
+
     // user_id repeats what RLS enforces so the planner can use devices_user_list_idx (D-16).
     private static final String PAGE = """
             select id, name, friendly_name, device_type, description, alexa_endpoint_id, ifttt_device_id,
@@ -168,6 +176,11 @@ class DeviceRepository {
 
     Optional<Device> find(UUID id) {
         return jdbc.sql(FIND_DEVICE).param("id", id).query(this::deviceRow).optional()
+                .map(row -> assemble(List.of(row)).get(0));
+    }
+
+    Optional<Device> findByAlexaEndpointId(String endpointId) {
+        return jdbc.sql(FIND_BY_ALEXA_ENDPOINT).param("endpointId", endpointId).query(this::deviceRow).optional()
                 .map(row -> assemble(List.of(row)).get(0));
     }
 

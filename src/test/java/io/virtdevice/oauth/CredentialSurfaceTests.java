@@ -119,9 +119,22 @@ class CredentialSurfaceTests {
     void theAlexaEndpointsTakeAlexasTokensOnlyAndAnswerInAlexasErrorShape() {
         assertThat(statuses(api -> api.get(SurfaceProbe.ALEXA)))
                 .containsExactlyEntriesOf(expect(200, List.of("alexa token"), 401));
-        // the future directive endpoint: refused before any controller for everything but Alexa's token
-        assertThat(statuses(api -> api.post("/alexa/v3/directives", Map.of("directive", Map.of()))))
-                .allSatisfy((kind, status) -> assertThat(status).as(kind).isEqualTo(kind.equals("alexa token") ? 404 : 401));
+        // the directive endpoint reads the token itself (in the directive or the header) and answers every
+        // refusal as an Alexa.ErrorResponse with 200, the shape the skill's Lambda hands to Alexa unchanged
+        Map<String, Object> discover = Map.of("directive", Map.of("header", Map.of("namespace", "Alexa.Discovery",
+                "name", "Discover", "payloadVersion", "3", "messageId", "probe-1"), "payload", Map.of()));
+        credentials.forEach((kind, api) -> {
+            Api.Response response = api.post("/alexa/v3/directives", discover);
+            assertThat(response.status()).as(kind).isEqualTo(200);
+            JsonNode event = response.json().path("event");
+            if (kind.equals("alexa token")) {
+                assertThat(event.path("header").path("name").asString()).isEqualTo("Discover.Response");
+            } else {
+                assertThat(event.path("header").path("name").asString()).as(kind).isEqualTo("ErrorResponse");
+                assertThat(event.path("payload").path("type").asString()).as(kind)
+                        .isEqualTo("INVALID_AUTHORIZATION_CREDENTIAL");
+            }
+        });
 
         JsonNode who = credentials.get("alexa token").get(SurfaceProbe.ALEXA).json();
         assertThat(who.path("surface").asString()).isEqualTo("ALEXA");

@@ -25,11 +25,11 @@ import java.util.regex.Pattern;
  * request, the login form, the consent form (each with the {@code _csrf} field parsed from the page), the
  * redirect back with the code, and the token, refresh and revocation endpoints.
  */
-final class OAuthFlow {
+public final class OAuthFlow {
 
-    static final String WEB = "virtdevice-web";
-    static final String ALEXA = "alexa-smart-home";
-    static final String IFTTT = "ifttt-service";
+    public static final String WEB = "virtdevice-web";
+    public static final String ALEXA = "alexa-smart-home";
+    public static final String IFTTT = "ifttt-service";
     static final String MOBILE = "virtdevice-mobile";
 
     static final String WEB_REDIRECT = "https://app.virtdevice.test/oauth/callback";
@@ -50,7 +50,7 @@ final class OAuthFlow {
 
     final int port;
 
-    OAuthFlow(int port) {
+    public OAuthFlow(int port) {
         this.port = port;
     }
 
@@ -74,7 +74,7 @@ final class OAuthFlow {
     }
 
     /** Tokens as the token endpoint answered them. */
-    record Tokens(String accessToken, String refreshToken, String scope, long expiresIn) {}
+    public record Tokens(String accessToken, String refreshToken, String scope, long expiresIn) {}
 
     static String state() {
         byte[] bytes = new byte[12];
@@ -241,7 +241,7 @@ final class OAuthFlow {
         return clientCall("/oauth2/token", clientId, form);
     }
 
-    Api.Response revoke(String clientId, String token) {
+    public Api.Response revoke(String clientId, String token) {
         Map<String, String> form = new LinkedHashMap<>();
         form.put("token", token);
         return clientCall("/oauth2/revoke", clientId, form);
@@ -289,7 +289,7 @@ final class OAuthFlow {
     }
 
     /** Signs a new user in through the whole flow and returns the tokens. */
-    Tokens link(String clientId, String scope, String email) {
+    public Tokens link(String clientId, String scope, String email) {
         Pkce pkce = clientId.equals(MOBILE) || clientId.equals(WEB) ? Pkce.create() : null;
         String redirect = redirectFor(clientId);
         String code = code(browser(), request(clientId, redirect, scope, state(), pkce), email);

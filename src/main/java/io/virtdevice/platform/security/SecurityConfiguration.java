@@ -91,8 +91,31 @@ class SecurityConfiguration {
     }
 
     /**
-     * The Alexa skill's endpoints (the directive endpoint {@code POST /alexa/v3/directives}, forwarded by the
-     * skill's Lambda with the user's token as {@code Authorization: Bearer}): Alexa's tokens only, no session.
+     * The directive endpoint {@code POST /alexa/v3/directives}: the user's token travels inside the directive
+     * (and, optionally, as {@code Authorization: Bearer} from the skill's Lambda), so the security layer lets
+     * the request through and the Alexa module checks the token itself ({@link BearerCredentials}, Alexa's
+     * tokens only) and answers every refusal as a complete {@code Alexa.ErrorResponse} that echoes the
+     * directive (shared/spec/alexa.md §1, §6). No session, no CSRF (nothing here is cookie-driven).
+     */
+    @Bean
+    @Order(9)
+    SecurityFilterChain alexaDirectiveChain(HttpSecurity http) throws Exception {
+        http.securityMatcher(request -> HttpMethod.POST.matches(request.getMethod())
+                        && "/alexa/v3/directives".equals(request.getRequestURI()))
+                .securityContext(c -> c.securityContextRepository(new RequestAttributeSecurityContextRepository()))
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .csrf(c -> c.disable())
+                .authorizeHttpRequests(a -> a.anyRequest().permitAll())
+                .httpBasic(b -> b.disable())
+                .formLogin(f -> f.disable())
+                .logout(l -> l.disable())
+                .requestCache(r -> r.disable())
+                .headers(h -> h.frameOptions(f -> f.deny()));
+        return http.build();
+    }
+
+    /**
+     * The Alexa skill's other endpoints: Alexa's tokens only, as {@code Authorization: Bearer}, no session.
      */
     @Bean
     @Order(11)
