@@ -9,10 +9,11 @@ import org.springframework.core.NestedExceptionUtils;
 import org.springframework.stereotype.Component;
 
 /**
- * Checks a bearer secret that does not arrive in an {@code Authorization} header, for one surface, with the
- * same authenticators, caches and unknown-token throttle as {@link BearerTokenFilter}: Alexa puts the user's
- * access token inside the directive ({@code endpoint.scope.token}, {@code payload.scope.token},
- * {@code payload.grantee.token}), so the directive endpoint reads it from the body.
+ * Checks a bearer secret for one surface through the registered {@link BearerAuthenticator}s (and their
+ * caches) and the unknown-token throttle: for {@link BearerTokenFilter} ({@code Authorization} header) and
+ * for secrets that arrive elsewhere: Alexa puts the user's access token inside the directive
+ * ({@code endpoint.scope.token}, {@code payload.scope.token}, {@code payload.grantee.token}), so the
+ * directive endpoint reads it from the body.
  */
 @Component
 public class BearerCredentials {

@@ -4,7 +4,6 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.util.List;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -56,8 +55,8 @@ class SecurityConfiguration {
 
     @Bean
     @Order(10)
-    SecurityFilterChain apiChain(HttpSecurity http, List<BearerAuthenticator> authenticators,
-            UnknownTokenThrottle throttle, SecurityContextRepository contexts, CookieCsrfTokenRepository csrfTokens)
+    SecurityFilterChain apiChain(HttpSecurity http, BearerCredentials credentials,
+            SecurityContextRepository contexts, CookieCsrfTokenRepository csrfTokens)
             throws Exception {
         CsrfTokenRequestAttributeHandler csrfHandler = new CsrfTokenRequestAttributeHandler();
         SurfaceResponses responses = SurfaceResponses.of(CurrentUser.Surface.API);
@@ -68,7 +67,7 @@ class SecurityConfiguration {
                 .csrf(c -> c.csrfTokenRepository(csrfTokens)
                         .csrfTokenRequestHandler(csrfHandler)
                         .ignoringRequestMatchers(request -> BearerTokenFilter.bearer(request).isPresent()))
-                .addFilterBefore(new BearerTokenFilter(CurrentUser.Surface.API, authenticators, throttle, responses),
+                .addFilterBefore(new BearerTokenFilter(CurrentUser.Surface.API, credentials, responses),
                         BasicAuthenticationFilter.class)
                 .addFilterAfter(new TenantScopeFilter(), AuthorizationFilter.class)
                 // An async dispatch continues a request that was authorized when it arrived (a live stream
@@ -119,9 +118,8 @@ class SecurityConfiguration {
      */
     @Bean
     @Order(11)
-    SecurityFilterChain alexaChain(HttpSecurity http, List<BearerAuthenticator> authenticators,
-            UnknownTokenThrottle throttle) throws Exception {
-        return bearerOnly(http.securityMatcher("/alexa/**"), CurrentUser.Surface.ALEXA, authenticators, throttle)
+    SecurityFilterChain alexaChain(HttpSecurity http, BearerCredentials credentials) throws Exception {
+        return bearerOnly(http.securityMatcher("/alexa/**"), CurrentUser.Surface.ALEXA, credentials)
                 .authorizeHttpRequests(a -> a.anyRequest().hasAuthority(Authorities.surface(CurrentUser.Surface.ALEXA)))
                 .build();
     }
@@ -132,21 +130,20 @@ class SecurityConfiguration {
      */
     @Bean
     @Order(12)
-    SecurityFilterChain iftttChain(HttpSecurity http, List<BearerAuthenticator> authenticators,
-            UnknownTokenThrottle throttle) throws Exception {
-        return bearerOnly(http.securityMatcher("/ifttt/**"), CurrentUser.Surface.IFTTT, authenticators, throttle)
+    SecurityFilterChain iftttChain(HttpSecurity http, BearerCredentials credentials) throws Exception {
+        return bearerOnly(http.securityMatcher("/ifttt/**"), CurrentUser.Surface.IFTTT, credentials)
                 .authorizeHttpRequests(a -> a.requestMatchers("/ifttt/v1/status", "/ifttt/v1/test/setup").permitAll()
                         .anyRequest().hasAuthority(Authorities.surface(CurrentUser.Surface.IFTTT)))
                 .build();
     }
 
     private static HttpSecurity bearerOnly(HttpSecurity http, CurrentUser.Surface surface,
-            List<BearerAuthenticator> authenticators, UnknownTokenThrottle throttle) throws Exception {
+            BearerCredentials credentials) throws Exception {
         SurfaceResponses responses = SurfaceResponses.of(surface);
         return http.securityContext(c -> c.securityContextRepository(new RequestAttributeSecurityContextRepository()))
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .csrf(c -> c.disable())
-                .addFilterBefore(new BearerTokenFilter(surface, authenticators, throttle, responses),
+                .addFilterBefore(new BearerTokenFilter(surface, credentials, responses),
                         BasicAuthenticationFilter.class)
                 .addFilterAfter(new TenantScopeFilter(), AuthorizationFilter.class)
                 .exceptionHandling(e -> e.authenticationEntryPoint(responses.unauthenticated())
