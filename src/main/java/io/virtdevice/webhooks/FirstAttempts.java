@@ -1,5 +1,6 @@
 package io.virtdevice.webhooks;
 
+import io.virtdevice.platform.jobs.LeaseOwner;
 import com.github.kagkarlsson.scheduler.SchedulerClient;
 import io.virtdevice.platform.jobs.SchedulerNudge;
 import io.virtdevice.platform.tenancy.TenantContext;

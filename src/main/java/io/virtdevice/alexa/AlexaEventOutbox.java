@@ -1,0 +1,324 @@
+package io.virtdevice.alexa;
+
+import io.virtdevice.platform.tenancy.TenantContext;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code alexa_event_outbox} (migration V120): the events still to send to the Event Gateway, in order per
+ * endpoint, and the last ones sent (RLS: the context user's rows only; cross-tenant claiming through
+ * {@code app.claim_alexa_events}).
+ */
+@Component
+class AlexaEventOutbox {
+
+    // The event was folded in already (the dispatcher re-ran a batch): the newest row of the endpoint has seen it.
+    private static final String SEEN = """
+            select exists (select 1 from alexa_event_outbox
+                            where user_id = :user and endpoint_id = :endpoint and last_event_seq >= :seq)
+            """;
+
+    // Coalescing: the endpoint's last pending row absorbs the change if it is a ChangeReport nobody is sending
+    // (never sent, or waiting for its retry): latest state, union of the changed properties.
+    private static final String MERGE = """
+            update alexa_event_outbox o
+               set body = cast(:body as jsonb), cause = :cause, last_event_seq = :seq, event_count = o.event_count + 1,
+                   last_change_at = :at,
+                   changed = array(select distinct x from unnest(o.changed || cast(:changed as text[])) as x)
+             where o.id = (select p.id from alexa_event_outbox p
+                            where p.user_id = :user and p.endpoint_id = :endpoint and p.status = 'pending'
+                            order by p.seq desc limit 1)
+               and o.kind = 'ChangeReport' and not o.test and o.lease_until is null
+            returning o.id
+            """;
+
+    // A new row, leased to this process when it is the endpoint's only pending row (its first attempt is made
+    // right after the dispatch commits); otherwise it waits for the rows before it.
+    private static final String INSERT = """
+            with turn as (
+                select not exists (select 1 from alexa_event_outbox
+                                    where user_id = :user and endpoint_id = :endpoint and status = 'pending') as mine)
+            insert into alexa_event_outbox (id, tenant_id, user_id, device_id, endpoint_id, kind, cause, body, changed,
+                                            last_event_seq, first_change_at, last_change_at, test, lease_until,
+                                            lease_owner)
+            select :id, :tenant, :user, :device, :endpoint, :kind, :cause, cast(:body as jsonb),
+                   cast(:changed as text[]), :seq, :at, :at, :test,
+                   case when turn.mine or :test then now() + cast(:lease as interval) end,
+                   case when turn.mine or :test then :owner end
+              from turn
+            returning id, lease_until is not null as leased
+            """;
+
+    private static final String FOR_ATTEMPT = """
+            select id, device_id, endpoint_id, kind, cause, body::text as body, changed, attempts, first_change_at,
+                   last_change_at, test, status, lease_until
+              from alexa_event_outbox where id = :id
+            """;
+
+    private static final String RECORD = """
+            update alexa_event_outbox
+               set status = :status, attempts = :attempts, next_attempt_at = coalesce(:next, next_attempt_at),
+                   lease_until = null, lease_owner = null, region = :region, message_id = :messageId,
+                   http_status = :httpStatus, gateway_code = :code, error = :error, latency_ms = :latency,
+                   finished_at = case when :status = 'pending' then null else now() end
+             where id = :id and status = 'pending'
+            """;
+
+    // The endpoint's finished rows beyond the newest :keep (the history the diagnostics show).
+    private static final String PRUNE = """
+            delete from alexa_event_outbox o
+             where o.user_id = :user and o.endpoint_id = :endpoint and o.status <> 'pending'
+               and o.seq < (select f.seq from alexa_event_outbox f
+                             where f.user_id = :user and f.endpoint_id = :endpoint and f.status <> 'pending'
+                             order by f.seq desc offset :keep - 1 limit 1)
+            """;
+
+    // The endpoint's next row, if it is due and nobody is sending it: leased to this process.
+    private static final String CLAIM_NEXT = """
+            update alexa_event_outbox o
+               set lease_until = now() + cast(:lease as interval), lease_owner = :owner
+             where o.id = (select p.id from alexa_event_outbox p
+                            where p.user_id = :user and p.endpoint_id = :endpoint and p.status = 'pending'
+                            order by p.seq limit 1
+                              for update skip locked)
+               and o.next_attempt_at <= now() and o.lease_until is null
+            returning o.id
+            """;
+
+    private static final String CLAIM_DUE = "select id, tenant_id, user_id from app.claim_alexa_events(:owner, :leaseMs, :limit)";
+
+    private static final String HISTORY = """
+            select id, kind, cause, status, attempts, event_count, first_change_at, last_change_at, region, message_id,
+                   http_status, gateway_code, error, latency_ms, test, created_at, finished_at, next_attempt_at, changed
+              from alexa_event_outbox
+             where user_id = :user and endpoint_id = :endpoint
+             order by seq desc
+             limit :limit
+            """;
+
+    private static final String SUMMARY = """
+            select count(*) filter (where status = 'sent') as sent,
+                   count(*) filter (where status = 'failed') as failed,
+                   count(*) filter (where status = 'expired') as expired
+              from alexa_event_outbox
+             where user_id = :user and finished_at >= now() - cast(:window as interval) and not test
+            """;
+
+    private static final String PENDING = "select count(*) from alexa_event_outbox where user_id = :user and status = 'pending'";
+
+    private static final String LAST_FAILURE = """
+            select endpoint_id, kind, http_status, gateway_code, error, finished_at
+              from alexa_event_outbox
+             where user_id = :user and status in ('failed', 'expired') and not test
+             order by finished_at desc
+             limit 1
+            """;
+
+    private final JdbcClient jdbc;
+    private final JsonMapper json;
+
+    AlexaEventOutbox(JdbcClient jdbc, JsonMapper json) {
+        this.jdbc = jdbc;
+        this.json = json;
+    }
+
+    /** One event to stage for an endpoint. */
+    record Staging(UUID deviceId, String endpointId, String kind, String cause, JsonNode body, Set<String> changed,
+            long eventSeq, Instant at) {}
+
+    /** A row whose attempt this process may make now. */
+    record Claimed(TenantContext owner, UUID id) {}
+
+    boolean seen(UUID userId, String endpointId, long seq) {
+        return Boolean.TRUE.equals(jdbc.sql(SEEN).param("user", userId).param("endpoint", endpointId).param("seq", seq)
+                .query(Boolean.class).single());
+    }
+
+    /**
+     * Folds a change into the endpoint's waiting ChangeReport; empty if there is none to fold into.
+     */
+    Optional<UUID> merge(UUID userId, Staging s) {
+        return jdbc.sql(MERGE)
+                .param("user", userId)
+                .param("endpoint", s.endpointId())
+                .param("body", json.writeValueAsString(s.body()))
+                .param("cause", s.cause(), Types.VARCHAR)
+                .param("seq", s.eventSeq())
+                .param("at", utc(s.at()))
+                .param("changed", s.changed().toArray(String[]::new))
+                .query(UUID.class)
+                .optional();
+    }
+
+    /** Inserts a row; present (its id) when it is leased to this process for an attempt now. */
+    Optional<UUID> insert(TenantContext owner, Staging s, boolean test, Duration lease, Integer leaseOwner) {
+        UUID id = UUID.randomUUID();
+        return jdbc.sql(INSERT)
+                .param("id", id)
+                .param("tenant", owner.tenantId())
+                .param("user", owner.userId())
+                .param("device", s.deviceId(), Types.OTHER)
+                .param("endpoint", s.endpointId())
+                .param("kind", s.kind())
+                .param("cause", s.cause(), Types.VARCHAR)
+                .param("body", json.writeValueAsString(s.body()))
+                .param("changed", s.changed().toArray(String[]::new))
+                .param("seq", s.eventSeq())
+                .param("at", utc(s.at()))
+                .param("test", test)
+                .param("lease", lease.toMillis() + " milliseconds")
+                .param("owner", leaseOwner, Types.INTEGER)
+                .query((rs, i) -> rs.getBoolean("leased") ? Optional.of(id) : Optional.<UUID>empty())
+                .single();
+    }
+
+    /** A row as an attempt needs it. */
+    record Row(UUID id, UUID deviceId, String endpointId, String kind, String cause, JsonNode body,
+            Set<String> changed, int attempts, Instant firstChangeAt, Instant lastChangeAt, boolean test,
+            String status, Instant leaseUntil) {}
+
+    Optional<Row> forAttempt(UUID id) {
+        return jdbc.sql(FOR_ATTEMPT).param("id", id).query((rs, i) -> new Row(
+                        rs.getObject("id", UUID.class),
+                        rs.getObject("device_id", UUID.class),
+                        rs.getString("endpoint_id"),
+                        rs.getString("kind"),
+                        rs.getString("cause"),
+                        json.readTree(rs.getString("body")),
+                        new LinkedHashSet<>(Arrays.asList((String[]) rs.getArray("changed").getArray())),
+                        rs.getInt("attempts"),
+                        instant(rs, "first_change_at"),
+                        instant(rs, "last_change_at"),
+                        rs.getBoolean("test"),
+                        rs.getString("status"),
+                        instant(rs, "lease_until")))
+                .optional();
+    }
+
+    /** What one attempt came to. */
+    record Outcome(String status, int attempts, Instant next, String region, String messageId, Integer httpStatus,
+            String code, String error, Long latencyMs) {}
+
+    /** Records the attempt and ends the lease. */
+    void record(UUID id, Outcome o) {
+        jdbc.sql(RECORD)
+                .param("id", id)
+                .param("status", o.status())
+                .param("attempts", o.attempts())
+                .param("next", o.next() == null ? null : utc(o.next()), Types.TIMESTAMP_WITH_TIMEZONE)
+                .param("region", o.region(), Types.VARCHAR)
+                .param("messageId", o.messageId(), Types.VARCHAR)
+                .param("httpStatus", o.httpStatus(), Types.INTEGER)
+                .param("code", truncate(o.code(), 128), Types.VARCHAR)
+                .param("error", truncate(o.error(), 512), Types.VARCHAR)
+                .param("latency", o.latencyMs() == null ? null : (int) Math.min(Integer.MAX_VALUE, o.latencyMs()),
+                        Types.INTEGER)
+                .update();
+    }
+
+    void prune(UUID userId, String endpointId, int keep) {
+        jdbc.sql(PRUNE).param("user", userId).param("endpoint", endpointId).param("keep", keep).update();
+    }
+
+    Optional<UUID> claimNext(UUID userId, String endpointId, Duration lease, Integer leaseOwner) {
+        return jdbc.sql(CLAIM_NEXT)
+                .param("user", userId)
+                .param("endpoint", endpointId)
+                .param("lease", lease.toMillis() + " milliseconds")
+                .param("owner", leaseOwner, Types.INTEGER)
+                .query(UUID.class)
+                .optional();
+    }
+
+    /** Claims due rows across tenants (no tenant context needed: a definer function). */
+    List<Claimed> claimDue(Integer leaseOwner, Duration lease, int limit) {
+        return jdbc.sql(CLAIM_DUE)
+                .param("owner", leaseOwner, Types.INTEGER)
+                .param("leaseMs", (int) lease.toMillis())
+                .param("limit", limit)
+                .query((rs, i) -> new Claimed(new TenantContext(rs.getObject("tenant_id", UUID.class),
+                        rs.getObject("user_id", UUID.class)), rs.getObject("id", UUID.class)))
+                .list();
+    }
+
+    /** One row of an endpoint's history, as the diagnostics show it. */
+    record Sent(UUID id, String kind, String cause, String status, int attempts, int coalesced, Instant firstChangeAt,
+            Instant lastChangeAt, String region, String messageId, Integer gatewayStatus, String gatewayCode,
+            String error, Integer latencyMs, boolean test, Instant createdAt, Instant finishedAt,
+            Instant nextAttemptAt, List<String> changed) {}
+
+    List<Sent> history(UUID userId, String endpointId, int limit) {
+        return jdbc.sql(HISTORY).param("user", userId).param("endpoint", endpointId).param("limit", limit)
+                .query((rs, i) -> new Sent(
+                        rs.getObject("id", UUID.class),
+                        rs.getString("kind"),
+                        rs.getString("cause"),
+                        rs.getString("status"),
+                        rs.getInt("attempts"),
+                        rs.getInt("event_count"),
+                        instant(rs, "first_change_at"),
+                        instant(rs, "last_change_at"),
+                        rs.getString("region"),
+                        rs.getString("message_id"),
+                        rs.getObject("http_status", Integer.class),
+                        rs.getString("gateway_code"),
+                        rs.getString("error"),
+                        rs.getObject("latency_ms", Integer.class),
+                        rs.getBoolean("test"),
+                        instant(rs, "created_at"),
+                        instant(rs, "finished_at"),
+                        "pending".equals(rs.getString("status")) ? instant(rs, "next_attempt_at") : null,
+                        List.of((String[]) rs.getArray("changed").getArray())))
+                .list();
+    }
+
+    /** Counts over a window, for the health summary. */
+    record Counts(long sent, long failed, long expired, long pending) {}
+
+    Counts counts(UUID userId, Duration window) {
+        long pending = jdbc.sql(PENDING).param("user", userId).query(Long.class).single();
+        return jdbc.sql(SUMMARY).param("user", userId).param("window", window.toSeconds() + " seconds")
+                .query((rs, i) -> new Counts(rs.getLong("sent"), rs.getLong("failed"), rs.getLong("expired"), pending))
+                .single();
+    }
+
+    /** The latest failed or expired event. */
+    record Failure(String endpointId, String kind, Integer httpStatus, String code, String error, Instant at) {}
+
+    Optional<Failure> lastFailure(UUID userId) {
+        return jdbc.sql(LAST_FAILURE).param("user", userId)
+                .query((rs, i) -> new Failure(rs.getString("endpoint_id"), rs.getString("kind"),
+                        rs.getObject("http_status", Integer.class), rs.getString("gateway_code"), rs.getString("error"),
+                        instant(rs, "finished_at")))
+                .optional();
+    }
+
+    private static OffsetDateTime utc(Instant at) {
+        return OffsetDateTime.ofInstant(at, ZoneOffset.UTC);
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        Timestamp t = rs.getTimestamp(column);
+        return t == null ? null : t.toInstant();
+    }
+
+    private static String truncate(String s, int max) {
+        return s == null || s.length() <= max ? s : s.substring(0, max);
+    }
+}
