@@ -120,6 +120,7 @@ public final class FakeEventGateway implements AutoCloseable {
     private final Set<String> disabled = ConcurrentHashMap.newKeySet();
     private final Map<String, Queue<Answer>> scripted = new ConcurrentHashMap<>();
     private volatile boolean acceptAny;
+    private volatile Duration latency = Duration.ZERO;
 
     public FakeEventGateway(int port) {
         try {
@@ -182,6 +183,12 @@ public final class FakeEventGateway implements AutoCloseable {
     /** The next requests carrying {@code token} get these answers, in order (after the message checks). */
     public FakeEventGateway script(String token, Answer... answers) {
         scripted.computeIfAbsent(token, t -> new ConcurrentLinkedQueue<>()).addAll(List.of(answers));
+        return this;
+    }
+
+    /** Every answer from now on takes at least this long (a slow gateway; scripted delays add to it). */
+    public FakeEventGateway latency(Duration wait) {
+        latency = wait;
         return this;
     }
 
@@ -261,9 +268,10 @@ public final class FakeEventGateway implements AutoCloseable {
             }
             received.add(new Received(region, authorization, body, message, at, answer.status(), answer.code(),
                     List.copyOf(problems)));
-            if (!answer.delay().isZero()) {
+            Duration wait = answer.delay().plus(latency);
+            if (!wait.isZero()) {
                 try {
-                    Thread.sleep(answer.delay());
+                    Thread.sleep(wait);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
