@@ -175,9 +175,10 @@ class AlexaDiagnostics {
                     AlexaEventMessages.CHANGE_REPORT, "PHYSICAL_INTERACTION", state,
                     AlexaEventMessages.allKeys(state), 0, now);
         }
-        UUID id = tx.execute(s -> outbox.insert(owner, staging, true, settings.lease(), leaseOwner.id())).orElseThrow();
-        AlexaEventOutbox.Outcome o = sender.attemptNow(owner, id);
-        return new TestFire(id, staging.kind(), o.status(), o.region(), o.messageId(), o.httpStatus(), o.code(),
+        AlexaEventOutbox.Row row = tx.execute(s -> outbox.stage(owner, staging, true, settings.lease(), leaseOwner.id()))
+                .orElseThrow().row();
+        AlexaEventOutbox.Outcome o = sender.attempt(owner, row);
+        return new TestFire(row.id(), staging.kind(), o.status(), o.region(), o.messageId(), o.httpStatus(), o.code(),
                 o.error(), o.latencyMs());
     }
 }

@@ -10,7 +10,9 @@ import io.virtdevice.platform.tenancy.TenantContext;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -73,18 +75,12 @@ class AlexaEventConsumer implements DeviceEventConsumer {
         if (linked == null || !linked.state(owner).map(s -> "active".equals(s.status())).orElse(false)) {
             return;
         }
-        List<UUID> leased = new ArrayList<>();
+        List<AlexaEventOutbox.Row> leased = new ArrayList<>();
+        Map<UUID, Optional<Device>> devicesSeen = new HashMap<>();
         for (DeviceEvent event : events) {
-            staging(event).ifPresent(s -> {
-                if (outbox.seen(owner.userId(), s.endpointId(), s.eventSeq())) {
-                    return;
-                }
-                Optional<UUID> merged = AlexaEventMessages.CHANGE_REPORT.equals(s.kind())
-                        ? outbox.merge(owner.userId(), s) : Optional.empty();
-                if (merged.isEmpty()) {
-                    outbox.insert(owner, s, false, settings.lease(), leaseOwner.id()).ifPresent(leased::add);
-                }
-            });
+            staging(event, devicesSeen).flatMap(s -> outbox.stage(owner, s, false, settings.lease(), leaseOwner.id()))
+                    .filter(AlexaEventOutbox.Inserted::leased)
+                    .ifPresent(inserted -> leased.add(inserted.row()));
         }
         if (!leased.isEmpty()) {
             sender.afterCommit(owner, leased);
@@ -92,7 +88,7 @@ class AlexaEventConsumer implements DeviceEventConsumer {
     }
 
     /** What to send for an event, if anything. */
-    private Optional<AlexaEventOutbox.Staging> staging(DeviceEvent event) {
+    private Optional<AlexaEventOutbox.Staging> staging(DeviceEvent event, Map<UUID, Optional<Device>> devicesSeen) {
         String endpointId = event.alexaEndpointId();
         if (endpointId == null) {
             return Optional.empty(); // stored before V004: no way to name it to Alexa
@@ -106,24 +102,25 @@ class AlexaEventConsumer implements DeviceEventConsumer {
                     AlexaEventMessages.DOORBELL_PRESS, "PHYSICAL_INTERACTION",
                     AlexaEventMessages.doorbellPress("PHYSICAL_INTERACTION", event.occurredAt()), Set.of(),
                     event.seq(), event.occurredAt()));
-            case "device.created" -> devices.find(event.deviceId()).map(d -> new AlexaEventOutbox.Staging(d.id(),
+            case "device.created" -> device(event, devicesSeen).map(d -> new AlexaEventOutbox.Staging(d.id(),
                     endpointId, AlexaEventMessages.ADD_OR_UPDATE, null, AlexaEventMessages.addOrUpdate(d), Set.of(),
                     event.seq(), event.occurredAt()));
             case "device.updated" -> changedFields(event).stream()
                             .anyMatch(f -> f.equals("friendlyName") || f.equals("description"))
-                    ? devices.find(event.deviceId()).map(d -> new AlexaEventOutbox.Staging(d.id(), endpointId,
+                    ? device(event, devicesSeen).map(d -> new AlexaEventOutbox.Staging(d.id(), endpointId,
                             AlexaEventMessages.ADD_OR_UPDATE, null, AlexaEventMessages.addOrUpdate(d), Set.of(),
                             event.seq(), event.occurredAt()))
                     : Optional.empty();
             case "property.changed" -> ChangeSource.ALEXA.code().equals(event.source())
                     ? Optional.empty()
-                    : changeReport(event, endpointId, cause);
+                    : changeReport(event, endpointId, cause, devicesSeen);
             default -> Optional.empty();
         };
     }
 
-    private Optional<AlexaEventOutbox.Staging> changeReport(DeviceEvent event, String endpointId, String cause) {
-        Optional<Device> current = devices.find(event.deviceId());
+    private Optional<AlexaEventOutbox.Staging> changeReport(DeviceEvent event, String endpointId, String cause,
+            Map<UUID, Optional<Device>> devicesSeen) {
+        Optional<Device> current = device(event, devicesSeen);
         if (current.isEmpty()) {
             return Optional.empty(); // deleted since: its DeleteReport follows
         }
@@ -136,6 +133,11 @@ class AlexaEventConsumer implements DeviceEventConsumer {
                 event.occurredAt());
         return Optional.of(new AlexaEventOutbox.Staging(event.deviceId(), endpointId, AlexaEventMessages.CHANGE_REPORT,
                 cause, AlexaEventMessages.state(atChange, Instant.now()), keys, event.seq(), event.occurredAt()));
+    }
+
+    /** The device's current row (its property rules, connectivity, names), read once per staged run. */
+    private Optional<Device> device(DeviceEvent event, Map<UUID, Optional<Device>> devicesSeen) {
+        return devicesSeen.computeIfAbsent(event.deviceId(), devices::find);
     }
 
     private static Set<String> changedFields(DeviceEvent event) {

@@ -28,41 +28,43 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 class AlexaEventOutbox {
 
-    // The event was folded in already (the dispatcher re-ran a batch): the newest row of the endpoint has seen it.
-    private static final String SEEN = """
-            select exists (select 1 from alexa_event_outbox
-                            where user_id = :user and endpoint_id = :endpoint and last_event_seq >= :seq)
-            """;
-
-    // Coalescing: the endpoint's last pending row absorbs the change if it is a ChangeReport nobody is sending
-    // (never sent, or waiting for its retry): latest state, union of the changed properties.
-    private static final String MERGE = """
-            update alexa_event_outbox o
-               set body = cast(:body as jsonb), cause = :cause, last_event_seq = :seq, event_count = o.event_count + 1,
-                   last_change_at = :at,
-                   changed = array(select distinct x from unnest(o.changed || cast(:changed as text[])) as x)
-             where o.id = (select p.id from alexa_event_outbox p
-                            where p.user_id = :user and p.endpoint_id = :endpoint and p.status = 'pending'
-                            order by p.seq desc limit 1)
-               and o.kind = 'ChangeReport' and not o.test and o.lease_until is null
-            returning o.id
-            """;
-
-    // A new row, leased to this process when it is the endpoint's only pending row (its first attempt is made
-    // right after the dispatch commits); otherwise it waits for the rows before it.
-    private static final String INSERT = """
-            with turn as (
+    // One statement per event: skipped if it was folded in already (the dispatcher re-ran a batch: the
+    // endpoint's newest row has seen it); else, for a ChangeReport, folded into the endpoint's last pending row
+    // if that is a ChangeReport nobody is sending (never sent, or waiting for its retry: coalescing, latest
+    // state and the union of the changed properties); else a new row, leased to this process when it is the
+    // endpoint's only pending row (its first attempt is made right after the dispatch commits), otherwise
+    // waiting for the rows before it. Returns a row only when one was inserted.
+    private static final String STAGE = """
+            with seen as (
+                select not :test and exists (select 1 from alexa_event_outbox
+                                              where user_id = :user and endpoint_id = :endpoint
+                                                and last_event_seq >= :seq) as yes),
+            merged as (
+                update alexa_event_outbox o
+                   set body = cast(:body as jsonb), cause = :cause, last_event_seq = :seq,
+                       event_count = o.event_count + 1, last_change_at = :at,
+                       changed = array(select distinct x from unnest(o.changed || cast(:changed as text[])) as x)
+                 where :kind = 'ChangeReport' and not :test and not (select yes from seen)
+                   and o.id = (select p.id from alexa_event_outbox p
+                                where p.user_id = :user and p.endpoint_id = :endpoint and p.status = 'pending'
+                                order by p.seq desc limit 1)
+                   and o.kind = 'ChangeReport' and not o.test and o.lease_until is null
+                returning o.id),
+            turn as (
                 select not exists (select 1 from alexa_event_outbox
-                                    where user_id = :user and endpoint_id = :endpoint and status = 'pending') as mine)
-            insert into alexa_event_outbox (id, tenant_id, user_id, device_id, endpoint_id, kind, cause, body, changed,
-                                            last_event_seq, first_change_at, last_change_at, test, lease_until,
-                                            lease_owner)
-            select :id, :tenant, :user, :device, :endpoint, :kind, :cause, cast(:body as jsonb),
-                   cast(:changed as text[]), :seq, :at, :at, :test,
-                   case when turn.mine or :test then now() + cast(:lease as interval) end,
-                   case when turn.mine or :test then :owner end
-              from turn
-            returning id, lease_until is not null as leased
+                                    where user_id = :user and endpoint_id = :endpoint and status = 'pending') as mine),
+            inserted as (
+                insert into alexa_event_outbox (id, tenant_id, user_id, device_id, endpoint_id, kind, cause, body, changed,
+                                                last_event_seq, first_change_at, last_change_at, test, lease_until,
+                                                lease_owner)
+                select :id, :tenant, :user, :device, :endpoint, :kind, :cause, cast(:body as jsonb),
+                       cast(:changed as text[]), :seq, :at, :at, :test,
+                       case when turn.mine or :test then now() + cast(:lease as interval) end,
+                       case when turn.mine or :test then :owner end
+                  from turn
+                 where not (select yes from seen) and not exists (select 1 from merged)
+                returning id, lease_until is not null as leased)
+            select id, leased from inserted
             """;
 
     private static final String FOR_ATTEMPT = """
@@ -145,31 +147,13 @@ class AlexaEventOutbox {
     /** A row whose attempt this process may make now. */
     record Claimed(TenantContext owner, UUID id) {}
 
-    boolean seen(UUID userId, String endpointId, long seq) {
-        return Boolean.TRUE.equals(jdbc.sql(SEEN).param("user", userId).param("endpoint", endpointId).param("seq", seq)
-                .query(Boolean.class).single());
-    }
-
     /**
-     * Folds a change into the endpoint's waiting ChangeReport; empty if there is none to fold into.
+     * Stages an event's message (see {@link #STAGE}): empty when it was seen already or folded into a waiting
+     * ChangeReport, else the new row, and whether it is leased to this process for an attempt now.
      */
-    Optional<UUID> merge(UUID userId, Staging s) {
-        return jdbc.sql(MERGE)
-                .param("user", userId)
-                .param("endpoint", s.endpointId())
-                .param("body", json.writeValueAsString(s.body()))
-                .param("cause", s.cause(), Types.VARCHAR)
-                .param("seq", s.eventSeq())
-                .param("at", utc(s.at()))
-                .param("changed", s.changed().toArray(String[]::new))
-                .query(UUID.class)
-                .optional();
-    }
-
-    /** Inserts a row; present (its id) when it is leased to this process for an attempt now. */
-    Optional<UUID> insert(TenantContext owner, Staging s, boolean test, Duration lease, Integer leaseOwner) {
+    Optional<Inserted> stage(TenantContext owner, Staging s, boolean test, Duration lease, Integer leaseOwner) {
         UUID id = UUID.randomUUID();
-        return jdbc.sql(INSERT)
+        return jdbc.sql(STAGE)
                 .param("id", id)
                 .param("tenant", owner.tenantId())
                 .param("user", owner.userId())
@@ -184,9 +168,14 @@ class AlexaEventOutbox {
                 .param("test", test)
                 .param("lease", lease.toMillis() + " milliseconds")
                 .param("owner", leaseOwner, Types.INTEGER)
-                .query((rs, i) -> rs.getBoolean("leased") ? Optional.of(id) : Optional.<UUID>empty())
-                .single();
+                .query((rs, i) -> new Inserted(new Row(id, s.deviceId(), s.endpointId(), s.kind(), s.cause(), s.body(),
+                        new LinkedHashSet<>(s.changed()), 0, s.at(), s.at(), test, "pending", null),
+                        rs.getBoolean("leased")))
+                .optional();
     }
+
+    /** A row just inserted; {@code leased}: its first attempt is this process's, now. */
+    record Inserted(Row row, boolean leased) {}
 
     /** A row as an attempt needs it. */
     record Row(UUID id, UUID deviceId, String endpointId, String kind, String cause, JsonNode body,

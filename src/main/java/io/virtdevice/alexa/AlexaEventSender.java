@@ -3,9 +3,11 @@ package io.virtdevice.alexa;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.virtdevice.platform.jobs.ExecutorShutdown;
 import io.virtdevice.platform.jobs.LeaseOwner;
 import io.virtdevice.platform.tenancy.TenantContext;
 import io.virtdevice.platform.tenancy.TenantScope;
+import io.virtdevice.platform.tenancy.TenantScopedTransactionManager;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -61,6 +63,8 @@ class AlexaEventSender implements SmartLifecycle {
     private final AlexaEventSettings settings;
     private final LeaseOwner leaseOwner;
     private final TransactionTemplate tx;
+    private final TransactionTemplate readTx;
+    private final TransactionTemplate recordTx;
     private final MeterRegistry meters;
     private final Semaphore permits;
     private final List<Runnable> beforeStart = new ArrayList<>(); // guarded by this
@@ -78,27 +82,35 @@ class AlexaEventSender implements SmartLifecycle {
         this.settings = settings;
         this.leaseOwner = leaseOwner;
         this.tx = new TransactionTemplate(transactions);
+        this.readTx = new TransactionTemplate(transactions);
+        this.readTx.setReadOnly(true);
+        // a record lost with the database's last fraction of a second leaves the lease: the event is sent again
+        this.recordTx = TenantScopedTransactionManager.asynchronousCommit(transactions);
         this.meters = meters;
         this.permits = new Semaphore(settings.concurrency());
     }
 
-    /** Attempts the rows once the current (dispatch) transaction has committed; nothing if it rolls back. */
-    void afterCommit(TenantContext owner, List<UUID> ids) {
+    /**
+     * Attempts the rows just staged once the current (dispatch) transaction has committed; nothing if it rolls
+     * back. The rows are handed over as staged: their first attempt reads nothing back.
+     */
+    void afterCommit(TenantContext owner, List<AlexaEventOutbox.Row> rows) {
         TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
             @Override
             public void afterCommit() {
-                ids.forEach(id -> submit(owner, id));
+                rows.forEach(row -> submit(owner, row.id(), row));
             }
         });
     }
 
-    private void submit(TenantContext owner, UUID id) {
+    /** {@code row} is the row as staged, or null to read it first. */
+    private void submit(TenantContext owner, UUID id, AlexaEventOutbox.Row row) {
         ExecutorService current = executor;
         if (current == null) {
             synchronized (this) {
                 if (executor == null) {
                     if (!started) {
-                        beforeStart.add(() -> attempt(owner, id)); // staged during start-up (the relay)
+                        beforeStart.add(() -> run(owner, id, row)); // staged during start-up (the relay)
                     }
                     return; // stopping: the lease (orphaned when this process is gone) hands it on
                 }
@@ -106,13 +118,13 @@ class AlexaEventSender implements SmartLifecycle {
             }
         }
         try {
-            current.execute(() -> attempt(owner, id));
+            current.execute(() -> run(owner, id, row));
         } catch (RejectedExecutionException e) {
             // stopping: as above
         }
     }
 
-    private void attempt(TenantContext owner, UUID id) {
+    private void run(TenantContext owner, UUID id, AlexaEventOutbox.Row staged) {
         try {
             permits.acquire();
         } catch (InterruptedException e) {
@@ -120,7 +132,16 @@ class AlexaEventSender implements SmartLifecycle {
             return;
         }
         try {
-            TenantScope.run(owner, () -> attemptNow(owner, id));
+            TenantScope.run(owner, () -> {
+                if (staged != null) {
+                    attempt(owner, staged);
+                } else {
+                    Optional<AlexaEventOutbox.Row> found = readTx.execute(s -> outbox.forAttempt(id));
+                    if (found != null && found.isPresent()) {
+                        attempt(owner, found.get());
+                    }
+                }
+            });
         } catch (RuntimeException e) {
             // e.g. the database went away: the row keeps its lease and is claimed again when it ends
             log.warn("Alexa event {}: attempt not recorded ({}); it is retried when its lease ends", id, e.toString());
@@ -131,14 +152,13 @@ class AlexaEventSender implements SmartLifecycle {
 
     /**
      * One attempt of a row leased to this process, under its owner's context: sent, scheduled for a retry, or
-     * finished as failed or expired; then the endpoint's next row is leased and attempted.
+     * finished as failed or expired; then the endpoint's next row is leased and attempted. Null if the row
+     * was finished meanwhile.
      */
-    AlexaEventOutbox.Outcome attemptNow(TenantContext owner, UUID id) {
-        Optional<AlexaEventOutbox.Row> found = tx.execute(s -> outbox.forAttempt(id));
-        if (found == null || found.isEmpty() || !"pending".equals(found.get().status())) {
+    AlexaEventOutbox.Outcome attempt(TenantContext owner, AlexaEventOutbox.Row row) {
+        if (!"pending".equals(row.status())) {
             return null;
         }
-        AlexaEventOutbox.Row row = found.get();
         int attempts = row.attempts() + 1;
         Instant now = Instant.now();
         if (expired(row, now)) {
@@ -222,7 +242,7 @@ class AlexaEventSender implements SmartLifecycle {
     /** Records the outcome; when the row is done, prunes the endpoint's history and attempts its next row. */
     private AlexaEventOutbox.Outcome finish(TenantContext owner, AlexaEventOutbox.Row row,
             AlexaEventOutbox.Outcome outcome) {
-        Optional<UUID> next = tx.execute(s -> {
+        Optional<UUID> next = recordTx.execute(s -> {
             outbox.record(row.id(), outcome);
             if ("pending".equals(outcome.status())) {
                 return Optional.<UUID>empty();
@@ -246,7 +266,7 @@ class AlexaEventSender implements SmartLifecycle {
                     .record(Duration.between(row.lastChangeAt(), Instant.now()));
         }
         if (next != null) {
-            next.ifPresent(id -> submit(owner, id));
+            next.ifPresent(id -> submit(owner, id, null));
         }
         return outcome;
     }
@@ -275,7 +295,7 @@ class AlexaEventSender implements SmartLifecycle {
             do {
                 claimed = TenantScope.callWithoutContext(
                         () -> tx.execute(s -> outbox.claimDue(leaseOwner.id(), settings.lease(), CLAIM_BATCH)));
-                claimed.forEach(c -> submit(c.owner(), c.id()));
+                claimed.forEach(c -> submit(c.owner(), c.id(), null));
             } while (claimed.size() == CLAIM_BATCH && running);
         } catch (RuntimeException e) {
             log.warn("Alexa event poll failed ({}); trying again in {}", e.toString(), settings.pollInterval());
@@ -312,15 +332,7 @@ class AlexaEventSender implements SmartLifecycle {
         if (current == null) {
             return;
         }
-        current.shutdown();
-        try {
-            if (!current.awaitTermination(settings.timeout().plusSeconds(2).toMillis(), TimeUnit.MILLISECONDS)) {
-                current.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            current.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        ExecutorShutdown.within(current, settings.timeout().plusSeconds(2));
     }
 
     @Override

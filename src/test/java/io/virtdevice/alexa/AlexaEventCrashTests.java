@@ -197,16 +197,9 @@ class AlexaEventCrashTests {
     }
 
     private Process launch(int port, int run, String token) throws IOException {
-        Path keyFile = Path.of(System.getProperty("virtdevice.database.embedded.data-directory", "data/postgres"))
-                .toAbsolutePath().normalize().resolveSibling("secret.key");
         FakeEventGateway gateway = FakeEventGateway.shared();
-        return AppProcess.launch(port, Path.of("target", "alexa-crash-app-" + run + ".log"), List.of(
-                "--spring.datasource.url=jdbc:postgresql://localhost:" + databasePort + "/virtdevice",
-                "--spring.datasource.username=virtdevice_app",
-                "--spring.datasource.password=" + appPassword,
-                "--spring.flyway.user=virtdevice_owner",
-                "--spring.flyway.password=" + ownerPassword,
-                "--virtdevice.crypto.secret-key-file=" + keyFile,
+        List<String> args = new ArrayList<>(AppProcess.onTestDatabase(databasePort, appPassword, ownerPassword));
+        args.addAll(List.of(
                 "--virtdevice.test.alexa-links=NA:" + token,
                 "--virtdevice.alexa.event-gateway.na=" + gateway.url(AlexaRegion.NA),
                 "--virtdevice.alexa.event-gateway.eu=" + gateway.url(AlexaRegion.EU),
@@ -219,6 +212,7 @@ class AlexaEventCrashTests {
                 "--db-scheduler.scheduler-name=alexa-crash-" + run,
                 "--LOG_FORMAT=",
                 "--logging.level.root=WARN"));
+        return AppProcess.launch(port, Path.of("target", "alexa-crash-app-" + run + ".log"), args);
     }
 
     private static void sleep(long millis) {

@@ -243,6 +243,24 @@ class AlexaEventTests {
     }
 
     @Test
+    void aNetworkErrorIsRetriedAndRecordedWithTheEndpoint() {
+        String endpoint = created("loft", "contact_sensor");
+        gateway.script(token, Answer.dropConnection());
+
+        set(endpoint, "contact", "open");
+
+        Received accepted = changeReports(endpoint, 1).get(0);
+        assertThat(changed(accepted).path("value").asString()).isEqualTo("DETECTED");
+        assertThat(gateway.received(r -> endpoint.equals(r.endpointId()) && r.status() < 0)).hasSize(1);
+        Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> "sent".equals(events(endpoint).path("items").get(0).path("status").asString()));
+        assertThat(events(endpoint).path("items").get(0).path("attempts").asInt()).isEqualTo(2);
+        // the sender lives on: the next change goes out too
+        set(endpoint, "contact", "closed");
+        assertThat(changeReports(endpoint, 2)).hasSize(2);
+    }
+
+    @Test
     void aBadRequestIsNotRetried() {
         String endpoint = created("cellar", "contact_sensor");
         gateway.script(token, Answer.badRequest());

@@ -105,6 +105,11 @@ public final class FakeEventGateway implements AutoCloseable {
             return of(500, "INTERNAL_SERVICE_EXCEPTION");
         }
 
+        /** The connection is closed without an answer (a network error on the sender's side). */
+        public static Answer dropConnection() {
+            return of(-1, null);
+        }
+
         public static Answer badRequest() {
             return of(400, "INVALID_REQUEST_EXCEPTION");
         }
@@ -275,6 +280,9 @@ public final class FakeEventGateway implements AutoCloseable {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
+            }
+            if (answer.status() < 0) {
+                return; // closed by try-with-resources without a response
             }
             byte[] out = answer.code() == null ? new byte[0] : JSON.writeValueAsBytes(Map.of(
                     "header", Map.of("namespace", "System", "name", "Exception", "messageId", java.util.UUID.randomUUID().toString()),
