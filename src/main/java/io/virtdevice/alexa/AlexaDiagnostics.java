@@ -175,8 +175,8 @@ class AlexaDiagnostics {
                     AlexaEventMessages.CHANGE_REPORT, "PHYSICAL_INTERACTION", state,
                     AlexaEventMessages.allKeys(state), 0, now);
         }
-        AlexaEventOutbox.Row row = tx.execute(s -> outbox.stage(owner, staging, true, settings.lease(), leaseOwner.id()))
-                .orElseThrow().row();
+        AlexaEventOutbox.Row row = tx.execute(s -> outbox.stage(owner, List.of(staging), true, settings.lease(),
+                leaseOwner.id())).get(0).row();
         AlexaEventOutbox.Outcome o = sender.attempt(owner, row);
         return new TestFire(row.id(), staging.kind(), o.status(), o.region(), o.messageId(), o.httpStatus(), o.code(),
                 o.error(), o.latencyMs());

@@ -75,16 +75,40 @@ class AlexaEventConsumer implements DeviceEventConsumer {
         if (linked == null || !linked.state(owner).map(s -> "active".equals(s.status())).orElse(false)) {
             return;
         }
-        List<AlexaEventOutbox.Row> leased = new ArrayList<>();
+        // the devices' current rows (property rules, connectivity, names): one read for the whole run
         Map<UUID, Optional<Device>> devicesSeen = new HashMap<>();
+        devices.findAll(events.stream().filter(AlexaEventConsumer::needsDevice).map(DeviceEvent::deviceId)
+                        .collect(java.util.stream.Collectors.toSet()))
+                .forEach(d -> devicesSeen.put(d.id(), Optional.of(d)));
+        // in order; a ChangeReport folds into the same endpoint's previous one of this run if nothing of that
+        // endpoint came between (a burst costs one report)
+        List<AlexaEventOutbox.Staging> run = new ArrayList<>();
+        Map<String, Integer> lastOfEndpoint = new HashMap<>();
         for (DeviceEvent event : events) {
-            staging(event, devicesSeen).flatMap(s -> outbox.stage(owner, s, false, settings.lease(), leaseOwner.id()))
-                    .filter(AlexaEventOutbox.Inserted::leased)
-                    .ifPresent(inserted -> leased.add(inserted.row()));
+            staging(event, devicesSeen).ifPresent(s -> {
+                Integer last = lastOfEndpoint.get(s.endpointId());
+                if (last != null && AlexaEventMessages.CHANGE_REPORT.equals(s.kind())
+                        && AlexaEventMessages.CHANGE_REPORT.equals(run.get(last).kind())) {
+                    run.set(last, run.get(last).fold(s));
+                } else {
+                    lastOfEndpoint.put(s.endpointId(), run.size());
+                    run.add(s);
+                }
+            });
         }
+        List<AlexaEventOutbox.Row> leased = outbox.stage(owner, run, false, settings.lease(), leaseOwner.id()).stream()
+                .filter(AlexaEventOutbox.Inserted::leased).map(AlexaEventOutbox.Inserted::row).toList();
         if (!leased.isEmpty()) {
             sender.afterCommit(owner, leased);
         }
+    }
+
+    private static boolean needsDevice(DeviceEvent event) {
+        return event.deviceId() != null && switch (event.type()) {
+            case "device.created", "device.updated" -> true;
+            case "property.changed" -> !ChangeSource.ALEXA.code().equals(event.source());
+            default -> false;
+        };
     }
 
     /** What to send for an event, if anything. */
@@ -135,9 +159,9 @@ class AlexaEventConsumer implements DeviceEventConsumer {
                 cause, AlexaEventMessages.state(atChange, Instant.now()), keys, event.seq(), event.occurredAt()));
     }
 
-    /** The device's current row (its property rules, connectivity, names), read once per staged run. */
-    private Optional<Device> device(DeviceEvent event, Map<UUID, Optional<Device>> devicesSeen) {
-        return devicesSeen.computeIfAbsent(event.deviceId(), devices::find);
+    /** The device's current row, read for the run; empty when it is gone (deleted since). */
+    private static Optional<Device> device(DeviceEvent event, Map<UUID, Optional<Device>> devicesSeen) {
+        return devicesSeen.getOrDefault(event.deviceId(), Optional.empty());
     }
 
     private static Set<String> changedFields(DeviceEvent event) {

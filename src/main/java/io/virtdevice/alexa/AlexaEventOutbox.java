@@ -28,43 +28,57 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 class AlexaEventOutbox {
 
-    // One statement per event: skipped if it was folded in already (the dispatcher re-ran a batch: the
-    // endpoint's newest row has seen it); else, for a ChangeReport, folded into the endpoint's last pending row
-    // if that is a ChangeReport nobody is sending (never sent, or waiting for its retry: coalescing, latest
-    // state and the union of the changed properties); else a new row, leased to this process when it is the
-    // endpoint's only pending row (its first attempt is made right after the dispatch commits), otherwise
-    // waiting for the rows before it. Returns a row only when one was inserted.
+    // One statement stages a run of one owner's messages (in order, already coalesced among themselves by the
+    // caller). Per endpoint: messages the endpoint's newest row has seen already are skipped (the dispatcher
+    // re-ran a batch); the first ChangeReport of the run is folded into the endpoint's last pending row if
+    // that is a ChangeReport nobody is sending (never sent, or waiting for its retry: coalescing, latest state
+    // and the union of the changed properties); the rest are inserted in order, the first one leased to this
+    // process when the endpoint had no pending row (its first attempt is made right after the dispatch
+    // commits), the others waiting for the rows before them. The fold re-checks the lease, and whatever it did
+    // not fold is inserted. A test fire is always inserted, leased. Returns the inserted rows.
     private static final String STAGE = """
-            with seen as (
-                select not :test and exists (select 1 from alexa_event_outbox
-                                              where user_id = :user and endpoint_id = :endpoint
-                                                and last_event_seq >= :seq) as yes),
+            with e as (
+                select * from unnest(cast(:ords as integer[]), cast(cast(:devices as text[]) as uuid[]),
+                                     cast(:endpoints as text[]), cast(:kinds as text[]), cast(:causes as text[]),
+                                     cast(:bodies as text[]), cast(:changeds as text[]), cast(:seqs as bigint[]),
+                                     cast(cast(:firsts as text[]) as timestamptz[]),
+                                     cast(cast(:lasts as text[]) as timestamptz[]), cast(:counts as integer[]))
+                    as e(ord, device_id, endpoint_id, kind, cause, body, changed, seq, first_at, last_at, cnt)),
+            ep as (
+                select x.endpoint_id,
+                       (select max(o.last_event_seq) from alexa_event_outbox o
+                         where o.user_id = :user and o.endpoint_id = x.endpoint_id) as seen_seq,
+                       (select o.id from alexa_event_outbox o
+                         where o.user_id = :user and o.endpoint_id = x.endpoint_id and o.status = 'pending'
+                         order by o.seq desc limit 1) as last_pending
+                  from (select distinct endpoint_id from e) as x),
+            fresh as (
+                select e.*, ep.last_pending, row_number() over (partition by e.endpoint_id order by e.ord) as rn
+                  from e join ep on ep.endpoint_id = e.endpoint_id
+                 where :test or e.seq > coalesce(ep.seen_seq, 0)),
             merged as (
                 update alexa_event_outbox o
-                   set body = cast(:body as jsonb), cause = :cause, last_event_seq = :seq,
-                       event_count = o.event_count + 1, last_change_at = :at,
-                       changed = array(select distinct x from unnest(o.changed || cast(:changed as text[])) as x)
-                 where :kind = 'ChangeReport' and not :test and not (select yes from seen)
-                   and o.id = (select p.id from alexa_event_outbox p
-                                where p.user_id = :user and p.endpoint_id = :endpoint and p.status = 'pending'
-                                order by p.seq desc limit 1)
-                   and o.kind = 'ChangeReport' and not o.test and o.lease_until is null
-                returning o.id),
-            turn as (
-                select not exists (select 1 from alexa_event_outbox
-                                    where user_id = :user and endpoint_id = :endpoint and status = 'pending') as mine),
+                   set body = cast(f.body as jsonb), cause = f.cause, last_event_seq = f.seq,
+                       event_count = o.event_count + f.cnt, last_change_at = f.last_at,
+                       changed = array(select distinct x from unnest(o.changed || cast(f.changed as text[])) as x)
+                  from fresh f
+                 where not :test and f.rn = 1 and f.kind = 'ChangeReport' and o.id = f.last_pending
+                   and o.kind = 'ChangeReport' and not o.test and o.status = 'pending' and o.lease_until is null
+                returning f.ord),
             inserted as (
-                insert into alexa_event_outbox (id, tenant_id, user_id, device_id, endpoint_id, kind, cause, body, changed,
-                                                last_event_seq, first_change_at, last_change_at, test, lease_until,
-                                                lease_owner)
-                select :id, :tenant, :user, :device, :endpoint, :kind, :cause, cast(:body as jsonb),
-                       cast(:changed as text[]), :seq, :at, :at, :test,
-                       case when turn.mine or :test then now() + cast(:lease as interval) end,
-                       case when turn.mine or :test then :owner end
-                  from turn
-                 where not (select yes from seen) and not exists (select 1 from merged)
-                returning id, lease_until is not null as leased)
-            select id, leased from inserted
+                insert into alexa_event_outbox (id, tenant_id, user_id, device_id, endpoint_id, kind, cause, body,
+                                                changed, last_event_seq, event_count, first_change_at, last_change_at,
+                                                test, lease_until, lease_owner)
+                select gen_random_uuid(), :tenant, :user, f.device_id, f.endpoint_id, f.kind, f.cause,
+                       cast(f.body as jsonb), cast(f.changed as text[]), f.seq, f.cnt, f.first_at, f.last_at, :test,
+                       case when :test or (f.rn = 1 and f.last_pending is null)
+                            then now() + cast(:lease as interval) end,
+                       case when :test or (f.rn = 1 and f.last_pending is null) then :owner end
+                  from fresh f
+                 where f.ord not in (select ord from merged)
+                 order by f.ord
+                returning id, endpoint_id, kind, last_event_seq, lease_until is not null as leased)
+            select id, endpoint_id, kind, last_event_seq, leased from inserted
             """;
 
     private static final String FOR_ATTEMPT = """
@@ -140,38 +154,73 @@ class AlexaEventOutbox {
         this.json = json;
     }
 
-    /** One event to stage for an endpoint. */
+    /**
+     * One message to stage for an endpoint: one event's, or several consecutive ChangeReports' of the endpoint
+     * folded together ({@code count} changes from {@code firstAt} to {@code at}, the latest state).
+     */
     record Staging(UUID deviceId, String endpointId, String kind, String cause, JsonNode body, Set<String> changed,
-            long eventSeq, Instant at) {}
+            long eventSeq, Instant firstAt, Instant at, int count) {
+
+        Staging(UUID deviceId, String endpointId, String kind, String cause, JsonNode body, Set<String> changed,
+                long eventSeq, Instant at) {
+            this(deviceId, endpointId, kind, cause, body, changed, eventSeq, at, at, 1);
+        }
+
+        /** This ChangeReport with a later one of the same endpoint folded in. */
+        Staging fold(Staging later) {
+            Set<String> union = new LinkedHashSet<>(changed);
+            union.addAll(later.changed());
+            return new Staging(deviceId, endpointId, kind, later.cause(), later.body(), union, later.eventSeq(), firstAt,
+                    later.at(), count + later.count());
+        }
+    }
 
     /** A row whose attempt this process may make now. */
     record Claimed(TenantContext owner, UUID id) {}
 
     /**
-     * Stages an event's message (see {@link #STAGE}): empty when it was seen already or folded into a waiting
-     * ChangeReport, else the new row, and whether it is leased to this process for an attempt now.
+     * Stages a run of one owner's messages in order (see {@link #STAGE}); returns the rows inserted (not those
+     * skipped or folded into a waiting ChangeReport), each saying whether it is leased to this process now.
      */
-    Optional<Inserted> stage(TenantContext owner, Staging s, boolean test, Duration lease, Integer leaseOwner) {
-        UUID id = UUID.randomUUID();
-        return jdbc.sql(STAGE)
-                .param("id", id)
+    List<Inserted> stage(TenantContext owner, List<Staging> run, boolean test, Duration lease, Integer leaseOwner) {
+        if (run.isEmpty()) {
+            return List.of();
+        }
+        List<Inserted> inserted = jdbc.sql(STAGE)
                 .param("tenant", owner.tenantId())
                 .param("user", owner.userId())
-                .param("device", s.deviceId(), Types.OTHER)
-                .param("endpoint", s.endpointId())
-                .param("kind", s.kind())
-                .param("cause", s.cause(), Types.VARCHAR)
-                .param("body", json.writeValueAsString(s.body()))
-                .param("changed", s.changed().toArray(String[]::new))
-                .param("seq", s.eventSeq())
-                .param("at", utc(s.at()))
+                .param("ords", java.util.stream.IntStream.range(0, run.size()).boxed().toArray(Integer[]::new))
+                .param("devices", run.stream().map(s -> s.deviceId() == null ? null : s.deviceId().toString())
+                        .toArray(String[]::new))
+                .param("endpoints", run.stream().map(Staging::endpointId).toArray(String[]::new))
+                .param("kinds", run.stream().map(Staging::kind).toArray(String[]::new))
+                .param("causes", run.stream().map(Staging::cause).toArray(String[]::new))
+                .param("bodies", run.stream().map(s -> json.writeValueAsString(s.body())).toArray(String[]::new))
+                .param("changeds", run.stream().map(s -> textArray(s.changed())).toArray(String[]::new))
+                .param("seqs", run.stream().map(Staging::eventSeq).toArray(Long[]::new))
+                .param("firsts", run.stream().map(s -> s.firstAt().toString()).toArray(String[]::new))
+                .param("lasts", run.stream().map(s -> s.at().toString()).toArray(String[]::new))
+                .param("counts", run.stream().map(Staging::count).toArray(Integer[]::new))
                 .param("test", test)
                 .param("lease", lease.toMillis() + " milliseconds")
                 .param("owner", leaseOwner, Types.INTEGER)
-                .query((rs, i) -> new Inserted(new Row(id, s.deviceId(), s.endpointId(), s.kind(), s.cause(), s.body(),
-                        new LinkedHashSet<>(s.changed()), 0, s.at(), s.at(), test, "pending", null),
-                        rs.getBoolean("leased")))
-                .optional();
+                .query((rs, i) -> {
+                    long seq = rs.getLong("last_event_seq");
+                    String endpoint = rs.getString("endpoint_id");
+                    Staging s = run.stream().filter(x -> x.eventSeq() == seq && x.endpointId().equals(endpoint))
+                            .findFirst().orElseThrow();
+                    return new Inserted(new Row(rs.getObject("id", UUID.class), s.deviceId(), s.endpointId(), s.kind(),
+                            s.cause(), s.body(), new LinkedHashSet<>(s.changed()), 0, s.firstAt(), s.at(), test,
+                            "pending", null), rs.getBoolean("leased"));
+                })
+                .list();
+        return inserted;
+    }
+
+    /** A PostgreSQL array literal of property keys ({@code Namespace.name}: letters, digits and dots only). */
+    private static String textArray(Set<String> values) {
+        return values.stream().map(v -> "\"" + v.replaceAll("[^A-Za-z0-9._]", "") + "\"")
+                .collect(java.util.stream.Collectors.joining(",", "{", "}"));
     }
 
     /** A row just inserted; {@code leased}: its first attempt is this process's, now. */
