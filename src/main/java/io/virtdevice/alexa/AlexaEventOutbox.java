@@ -87,34 +87,38 @@ class AlexaEventOutbox {
               from alexa_event_outbox where id = :id
             """;
 
-    private static final String RECORD = """
-            update alexa_event_outbox
-               set status = :status, attempts = :attempts, next_attempt_at = coalesce(:next, next_attempt_at),
-                   lease_until = null, lease_owner = null, region = :region, message_id = :messageId,
-                   http_status = :httpStatus, gateway_code = :code, error = :error, latency_ms = :latency,
-                   finished_at = case when :status = 'pending' then null else now() end
-             where id = :id and status = 'pending'
-            """;
-
-    // The endpoint's finished rows beyond the newest :keep (the history the diagnostics show).
-    private static final String PRUNE = """
-            delete from alexa_event_outbox o
-             where o.user_id = :user and o.endpoint_id = :endpoint and o.status <> 'pending'
-               and o.seq < (select f.seq from alexa_event_outbox f
-                             where f.user_id = :user and f.endpoint_id = :endpoint and f.status <> 'pending'
-                             order by f.seq desc offset :keep - 1 limit 1)
-            """;
-
-    // The endpoint's next row, if it is due and nobody is sending it: leased to this process.
-    private static final String CLAIM_NEXT = """
-            update alexa_event_outbox o
-               set lease_until = now() + cast(:lease as interval), lease_owner = :owner
-             where o.id = (select p.id from alexa_event_outbox p
-                            where p.user_id = :user and p.endpoint_id = :endpoint and p.status = 'pending'
-                            order by p.seq limit 1
-                              for update skip locked)
-               and o.next_attempt_at <= now() and o.lease_until is null
-            returning o.id
+    // One round trip per attempt: the outcome recorded and the lease ended; when the row is finished (:done),
+    // also the endpoint's history pruned to the newest :keep finished rows and its next pending row leased to
+    // this process if it is due and nobody is sending it (returned: it is attempted at once). The CTEs share
+    // one snapshot, in which this row is still pending: hence "another row" and "this one is kept".
+    private static final String FINISH = """
+            with recorded as (
+                update alexa_event_outbox
+                   set status = :status, attempts = :attempts, next_attempt_at = coalesce(:next, next_attempt_at),
+                       lease_until = null, lease_owner = null, region = :region, message_id = :messageId,
+                       http_status = :httpStatus, gateway_code = :code, error = :error, latency_ms = :latency,
+                       finished_at = case when :status = 'pending' then null else now() end
+                 where id = :id and status = 'pending'
+                returning id),
+            pruned as (
+                delete from alexa_event_outbox o
+                 where :done and exists (select 1 from recorded)
+                   and o.user_id = :user and o.endpoint_id = :endpoint and o.status <> 'pending'
+                   and o.seq < (select f.seq from alexa_event_outbox f
+                                 where f.user_id = :user and f.endpoint_id = :endpoint and f.status <> 'pending'
+                                 order by f.seq desc offset :keep - 1 limit 1)),
+            next as (
+                update alexa_event_outbox o
+                   set lease_until = now() + cast(:lease as interval), lease_owner = :owner
+                 where :done and exists (select 1 from recorded)
+                   and o.id = (select p.id from alexa_event_outbox p
+                                where p.user_id = :user and p.endpoint_id = :endpoint and p.status = 'pending'
+                                  and p.id <> :id
+                                order by p.seq limit 1
+                                  for update skip locked)
+                   and o.next_attempt_at <= now() and o.lease_until is null
+                returning o.id)
+            select id from next
             """;
 
     private static final String CLAIM_DUE = "select id, tenant_id, user_id from app.claim_alexa_events(:owner, :leaseMs, :limit)";
@@ -253,10 +257,16 @@ class AlexaEventOutbox {
     record Outcome(String status, int attempts, Instant next, String region, String messageId, Integer httpStatus,
             String code, String error, Long latencyMs) {}
 
-    /** Records the attempt and ends the lease. */
-    void record(UUID id, Outcome o) {
-        jdbc.sql(RECORD)
-                .param("id", id)
+    /**
+     * Records the attempt and ends the lease; when the row is finished, prunes the endpoint's history and
+     * leases its next row, if one is due (returned).
+     */
+    Optional<UUID> finish(UUID userId, Row row, Outcome o, int keep, Duration lease, Integer leaseOwner) {
+        return jdbc.sql(FINISH)
+                .param("id", row.id())
+                .param("user", userId)
+                .param("endpoint", row.endpointId())
+                .param("done", !"pending".equals(o.status()))
                 .param("status", o.status())
                 .param("attempts", o.attempts())
                 .param("next", o.next() == null ? null : utc(o.next()), Types.TIMESTAMP_WITH_TIMEZONE)
@@ -267,17 +277,7 @@ class AlexaEventOutbox {
                 .param("error", truncate(o.error(), 512), Types.VARCHAR)
                 .param("latency", o.latencyMs() == null ? null : (int) Math.min(Integer.MAX_VALUE, o.latencyMs()),
                         Types.INTEGER)
-                .update();
-    }
-
-    void prune(UUID userId, String endpointId, int keep) {
-        jdbc.sql(PRUNE).param("user", userId).param("endpoint", endpointId).param("keep", keep).update();
-    }
-
-    Optional<UUID> claimNext(UUID userId, String endpointId, Duration lease, Integer leaseOwner) {
-        return jdbc.sql(CLAIM_NEXT)
-                .param("user", userId)
-                .param("endpoint", endpointId)
+                .param("keep", keep)
                 .param("lease", lease.toMillis() + " milliseconds")
                 .param("owner", leaseOwner, Types.INTEGER)
                 .query(UUID.class)

@@ -126,12 +126,6 @@ class AlexaEventSender implements SmartLifecycle {
 
     private void run(TenantContext owner, UUID id, AlexaEventOutbox.Row staged) {
         try {
-            permits.acquire();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-        }
-        try {
             TenantScope.run(owner, () -> {
                 if (staged != null) {
                     attempt(owner, staged);
@@ -145,8 +139,6 @@ class AlexaEventSender implements SmartLifecycle {
         } catch (RuntimeException e) {
             // e.g. the database went away: the row keeps its lease and is claimed again when it ends
             log.warn("Alexa event {}: attempt not recorded ({}); it is retried when its lease ends", id, e.toString());
-        } finally {
-            permits.release();
         }
     }
 
@@ -229,7 +221,19 @@ class AlexaEventSender implements SmartLifecycle {
         String messageId = AlexaEventMessages.messageId();
         ObjectNode message = AlexaEventMessages.message(row.kind(), row.endpointId(), row.cause(), row.body(),
                 row.changed(), token.accessToken(), messageId);
-        AlexaGateway.Answer answer = gateway.post(token.region(), token.accessToken(), message);
+        AlexaGateway.Answer answer;
+        // the permit bounds requests in flight, not the recording around them
+        try {
+            permits.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Sent(new AlexaGateway.Answer(null, null, "interrupted", 0), token.region(), messageId);
+        }
+        try {
+            answer = gateway.post(token.region(), token.accessToken(), message);
+        } finally {
+            permits.release();
+        }
         Timer.builder("virtdevice.alexa.gateway.requests")
                 .description("Requests to the Alexa Event Gateway")
                 .tag("region", token.region().name())
@@ -242,14 +246,8 @@ class AlexaEventSender implements SmartLifecycle {
     /** Records the outcome; when the row is done, prunes the endpoint's history and attempts its next row. */
     private AlexaEventOutbox.Outcome finish(TenantContext owner, AlexaEventOutbox.Row row,
             AlexaEventOutbox.Outcome outcome) {
-        Optional<UUID> next = recordTx.execute(s -> {
-            outbox.record(row.id(), outcome);
-            if ("pending".equals(outcome.status())) {
-                return Optional.<UUID>empty();
-            }
-            outbox.prune(owner.userId(), row.endpointId(), settings.historyPerEndpoint());
-            return outbox.claimNext(owner.userId(), row.endpointId(), settings.lease(), leaseOwner.id());
-        });
+        Optional<UUID> next = recordTx.execute(s -> outbox.finish(owner.userId(), row, outcome,
+                settings.historyPerEndpoint(), settings.lease(), leaseOwner.id()));
         String result = "pending".equals(outcome.status()) ? "retry" : outcome.status();
         Counter.builder("virtdevice.alexa.events")
                 .description("Alexa proactive events by outcome (sent, retry, failed, expired)")

@@ -266,6 +266,7 @@ class AlexaEventTests {
         gateway.script(token, Answer.badRequest());
 
         set(endpoint, "contact", "open");
+        gateway.await(r -> endpoint.equals(r.endpointId()) && r.status() == 400, 1);
         set(endpoint, "contact", "closed"); // the marker: sent after the refused one
 
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> gateway.received(
