@@ -16,9 +16,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -255,11 +257,16 @@ class AlexaLinksTests {
     }
 
     /** Runs {@code call} on {@code n} threads released at once; their results. */
-    static <T> List<T> concurrently(int n, java.util.concurrent.Callable<T> call) throws Exception {
+    static <T> List<T> concurrently(int n, Callable<T> call) throws Exception {
+        return concurrently(Collections.nCopies(n, call));
+    }
+
+    /** Runs each call on its own thread, all released at once; their results in order. */
+    static <T> List<T> concurrently(List<Callable<T>> calls) throws Exception {
         CountDownLatch start = new CountDownLatch(1);
-        try (ExecutorService pool = Executors.newFixedThreadPool(n)) {
+        try (ExecutorService pool = Executors.newFixedThreadPool(calls.size())) {
             List<Future<T>> futures = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
+            for (Callable<T> call : calls) {
                 futures.add(pool.submit(() -> {
                     start.await();
                     return call.call();
