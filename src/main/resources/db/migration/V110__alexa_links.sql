@@ -23,9 +23,12 @@ ALTER TABLE alexa_lwa_tokens
     -- no LWA refresh before this (a transient LWA failure: the next send tries again after it)
     ADD COLUMN refresh_retry_at  timestamptz,
     ADD COLUMN linked_at         timestamptz NOT NULL DEFAULT now();
+-- the backfill is no change of the links themselves: updated_at stays
+ALTER TABLE alexa_lwa_tokens DISABLE TRIGGER alexa_lwa_tokens_touch;
 UPDATE alexa_lwa_tokens SET linked_at = created_at, status_changed_at = updated_at;
 UPDATE alexa_lwa_tokens SET access_token_enc = NULL, refresh_token_enc = NULL, access_token_expires_at = NULL
  WHERE status = 'revoked';
+ALTER TABLE alexa_lwa_tokens ENABLE TRIGGER alexa_lwa_tokens_touch;
 ALTER TABLE alexa_lwa_tokens FORCE ROW LEVEL SECURITY;
 ALTER TABLE alexa_lwa_tokens
     -- an active link always has its tokens; a revoked one never

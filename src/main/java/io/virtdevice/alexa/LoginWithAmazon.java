@@ -1,5 +1,6 @@
 package io.virtdevice.alexa;
 
+import jakarta.annotation.PreDestroy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLEncoder;
@@ -69,6 +70,11 @@ class LoginWithAmazon {
                 .connectTimeout(timeout.compareTo(Duration.ofSeconds(2)) < 0 ? timeout : Duration.ofSeconds(2))
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
+    }
+
+    @PreDestroy
+    void close() {
+        http.shutdownNow();
     }
 
     /** {@code grant_type=authorization_code}: AcceptGrant's code for the user's first tokens. */
