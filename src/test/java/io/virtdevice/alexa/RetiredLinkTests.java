@@ -102,8 +102,7 @@ class RetiredLinkTests {
         superuser.sql("update alexa_lwa_retired_links set retired_at = now() - interval '61 minutes' where user_id = :id")
                 .param("id", owner.userId()).update();
         assertThat(links.token(owner.context())).isEmpty();
-        assertThat(superuser.sql("select app.purge_retired_alexa_links(3600)").query(Integer.class).single())
-                .isGreaterThanOrEqualTo(1);
+        assertThat(context.getBean(PurgeRetiredLinksTask.class).purge()).isGreaterThanOrEqualTo(1);
         assertThat(count("select count(*) from alexa_lwa_retired_links where user_id = :id", owner.userId())).isZero();
     }
 
