@@ -5,7 +5,9 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -37,6 +39,10 @@ public final class AlexaLambda implements RequestStreamHandler {
     private static final HttpClient CLIENT = HttpClient.newBuilder()
             .followRedirects(HttpClient.Redirect.NEVER)
             .build();
+
+    static {
+        prime();
+    }
 
     private final LambdaSettings settings;
     private final Forwarder forwarder;
@@ -94,6 +100,30 @@ public final class AlexaLambda implements RequestStreamHandler {
                     "VirtDevice could not be reached in time.", "no time left to call VirtDevice");
         }
         return forwarder.forward(body, directive, budgetMillis, requestId);
+    }
+
+    /**
+     * Runs the code paths of an invocation once without the network — reading a directive, judging an answer,
+     * writing an ErrorResponse and a log line — so their classes load and initialise in the Lambda's init phase
+     * (and into a SnapStart snapshot) instead of in the first directive's time. No connection is opened here:
+     * one made before a snapshot would be dead after the restore.
+     */
+    static void prime() {
+        try {
+            byte[] sample = ("{\"directive\":{\"header\":{\"namespace\":\"Alexa\",\"name\":\"ReportState\","
+                    + "\"payloadVersion\":\"3\",\"messageId\":\"prime\",\"correlationToken\":\"prime\"},"
+                    + "\"endpoint\":{\"scope\":{\"type\":\"BearerToken\",\"token\":\"prime\"},\"endpointId\":\"prime\","
+                    + "\"cookie\":{}},\"payload\":{}}}").getBytes(StandardCharsets.UTF_8);
+            Directive directive = Directive.read(sample);
+            Forwarder.Outcome outcome = Forwarder.answer(directive, 200, directive.error("INTERNAL_ERROR", "prime"));
+            new AlexaLambda(new LambdaSettings(null, null, 1, null)).log(line -> {}, "prime", directive, outcome, 0);
+            HttpRequest.newBuilder(URI.create("https://prime.invalid" + LambdaSettings.DIRECTIVES_PATH))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(sample))
+                    .build();
+        } catch (RuntimeException e) {
+            // priming is an optimisation only
+        }
     }
 
     /** The configured deadline, shortened to what the invocation has left (less the reserve) when known. */
