@@ -17,6 +17,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -97,22 +98,26 @@ final class FakeBackend implements AutoCloseable {
         server.stop(0);
     }
 
-    /**
-     * A server that reads each request's head and closes the connection without a byte of answer — a backend
-     * that crashed mid-request, or a proxy dropping it.
-     */
-    static final class Closing implements AutoCloseable {
+    /** A plain socket server: each accepted connection is handed, with its number (from 1), to the handler. */
+    static class RawServer implements AutoCloseable {
         final AtomicInteger connections = new AtomicInteger();
         private final ServerSocket socket;
         private final Thread acceptor;
 
-        Closing() throws IOException {
+        RawServer(BiConsumer<Socket, Integer> handler) throws IOException {
             socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
             acceptor = Thread.ofVirtual().start(() -> {
                 while (!socket.isClosed()) {
-                    try (Socket connection = socket.accept()) {
-                        connections.incrementAndGet();
-                        readHead(connection.getInputStream());
+                    try {
+                        Socket connection = socket.accept();
+                        int number = connections.incrementAndGet();
+                        Thread.ofVirtual().start(() -> {
+                            try (connection) {
+                                handler.accept(connection, number);
+                            } catch (IOException e) {
+                                // the client went away
+                            }
+                        });
                     } catch (IOException e) {
                         // closed
                     }
@@ -132,35 +137,41 @@ final class FakeBackend implements AutoCloseable {
     }
 
     /**
+     * Reads each request's head and closes the connection without a byte of answer — a backend that crashed
+     * mid-request, or a proxy dropping it.
+     */
+    static final class Closing extends RawServer {
+        Closing() throws IOException {
+            super((connection, number) -> {
+                try {
+                    readHead(connection.getInputStream());
+                } catch (IOException e) {
+                    // closed
+                }
+            });
+        }
+    }
+
+    /**
      * A keep-alive server whose first connection goes stale after one answer: the second request on it is read
      * and the connection closed without an answer — what a Lambda meets when the backend or a load balancer
      * closed an idle connection while the execution environment was frozen. Later connections answer every
      * request with the given body.
      */
-    static final class StaleAfterFirstAnswer implements AutoCloseable {
-        final AtomicInteger connections = new AtomicInteger();
-        final AtomicInteger answered = new AtomicInteger();
-        private final ServerSocket socket;
-        private final Thread acceptor;
+    static final class StaleAfterFirstAnswer extends RawServer {
+        final AtomicInteger answered;
 
         StaleAfterFirstAnswer(String answer) throws IOException {
-            byte[] body = answer.getBytes(StandardCharsets.UTF_8);
-            socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            acceptor = Thread.ofVirtual().start(() -> {
-                while (!socket.isClosed()) {
-                    try {
-                        Socket connection = socket.accept();
-                        int number = connections.incrementAndGet();
-                        Thread.ofVirtual().start(() -> serve(connection, number == 1, body));
-                    } catch (IOException e) {
-                        // closed
-                    }
-                }
-            });
+            this(answer.getBytes(StandardCharsets.UTF_8), new AtomicInteger());
         }
 
-        private void serve(Socket connection, boolean goesStale, byte[] body) {
-            try (connection) {
+        private StaleAfterFirstAnswer(byte[] body, AtomicInteger answered) throws IOException {
+            super((connection, number) -> serve(connection, number == 1, body, answered));
+            this.answered = answered;
+        }
+
+        private static void serve(Socket connection, boolean goesStale, byte[] body, AtomicInteger answered) {
+            try {
                 InputStream in = connection.getInputStream();
                 OutputStream out = connection.getOutputStream();
                 for (int request = 1; ; request++) {
@@ -181,16 +192,6 @@ final class FakeBackend implements AutoCloseable {
             } catch (IOException e) {
                 // the client went away
             }
-        }
-
-        String baseUrl() {
-            return "http://127.0.0.1:" + socket.getLocalPort();
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
-            acceptor.interrupt();
         }
     }
 

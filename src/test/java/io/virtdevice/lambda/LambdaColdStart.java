@@ -89,7 +89,7 @@ public final class LambdaColdStart {
                 + "\"endpointId\":\"" + ENDPOINT + "\"},\"payload\":{}}}";
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         handler.handleRequest(new ByteArrayInputStream(directive.getBytes(StandardCharsets.UTF_8)), out,
-                new QuietContext());
+                new FixedContext(8000, QUIET));
         return out.toString(StandardCharsets.UTF_8);
     }
 
@@ -109,9 +109,25 @@ public final class LambdaColdStart {
         System.out.println("PORT " + server.getAddress().getPort());
     }
 
-    /** The runtime's context: 8 s left, log lines dropped (the handler's log line is not what is timed). */
-    private static final class QuietContext implements Context {
+    /** Drops log lines (the handler's log line is not what is timed). */
+    static final LambdaLogger QUIET = new LambdaLogger() {
+        @Override
+        public void log(String message) {}
+
+        @Override
+        public void log(byte[] message) {}
+    };
+
+    /** A runtime context with a fixed remaining time and the given logger (also {@code LambdaHarness}'s). */
+    static class FixedContext implements Context {
         private final String id = UUID.randomUUID().toString();
+        private final int remainingMillis;
+        private final LambdaLogger logger;
+
+        FixedContext(int remainingMillis, LambdaLogger logger) {
+            this.remainingMillis = remainingMillis;
+            this.logger = logger;
+        }
 
         @Override
         public String getAwsRequestId() {
@@ -120,27 +136,27 @@ public final class LambdaColdStart {
 
         @Override
         public String getLogGroupName() {
-            return "cold-start";
+            return "/aws/lambda/virtdevice-alexa";
         }
 
         @Override
         public String getLogStreamName() {
-            return "cold-start";
+            return "test";
         }
 
         @Override
         public String getFunctionName() {
-            return "cold-start";
+            return "virtdevice-alexa";
         }
 
         @Override
         public String getFunctionVersion() {
-            return "1";
+            return "$LATEST";
         }
 
         @Override
         public String getInvokedFunctionArn() {
-            return "arn:aws:lambda:eu-west-1:123456789012:function:cold-start";
+            return "arn:aws:lambda:eu-west-1:123456789012:function:virtdevice-alexa";
         }
 
         @Override
@@ -155,7 +171,7 @@ public final class LambdaColdStart {
 
         @Override
         public int getRemainingTimeInMillis() {
-            return 8000;
+            return remainingMillis;
         }
 
         @Override
@@ -165,13 +181,7 @@ public final class LambdaColdStart {
 
         @Override
         public LambdaLogger getLogger() {
-            return new LambdaLogger() {
-                @Override
-                public void log(String message) {}
-
-                @Override
-                public void log(byte[] message) {}
-            };
+            return logger;
         }
     }
 }

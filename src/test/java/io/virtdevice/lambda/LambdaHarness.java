@@ -1,7 +1,5 @@
 package io.virtdevice.lambda;
 
-import com.amazonaws.services.lambda.runtime.ClientContext;
-import com.amazonaws.services.lambda.runtime.CognitoIdentity;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.LambdaLogger;
 import java.io.ByteArrayInputStream;
@@ -110,68 +108,15 @@ final class LambdaHarness {
     }
 
     /** A Lambda {@link Context} with a fixed remaining time and a logger that keeps the lines. */
-    static final class TestContext implements Context {
-        final List<String> lines = new CopyOnWriteArrayList<>();
-        private final int remainingMillis;
-        private final String requestId = UUID.randomUUID().toString();
+    static final class TestContext extends LambdaColdStart.FixedContext {
+        final List<String> lines;
 
         TestContext(int remainingMillis) {
-            this.remainingMillis = remainingMillis;
+            this(remainingMillis, new CopyOnWriteArrayList<>());
         }
 
-        @Override
-        public String getAwsRequestId() {
-            return requestId;
-        }
-
-        @Override
-        public String getLogGroupName() {
-            return "/aws/lambda/virtdevice-alexa";
-        }
-
-        @Override
-        public String getLogStreamName() {
-            return "test";
-        }
-
-        @Override
-        public String getFunctionName() {
-            return "virtdevice-alexa";
-        }
-
-        @Override
-        public String getFunctionVersion() {
-            return "$LATEST";
-        }
-
-        @Override
-        public String getInvokedFunctionArn() {
-            return "arn:aws:lambda:eu-west-1:123456789012:function:virtdevice-alexa";
-        }
-
-        @Override
-        public CognitoIdentity getIdentity() {
-            return null;
-        }
-
-        @Override
-        public ClientContext getClientContext() {
-            return null;
-        }
-
-        @Override
-        public int getRemainingTimeInMillis() {
-            return remainingMillis;
-        }
-
-        @Override
-        public int getMemoryLimitInMB() {
-            return 512;
-        }
-
-        @Override
-        public LambdaLogger getLogger() {
-            return new LambdaLogger() {
+        private TestContext(int remainingMillis, List<String> lines) {
+            super(remainingMillis, new LambdaLogger() {
                 @Override
                 public void log(String message) {
                     lines.add(message.strip());
@@ -181,7 +126,8 @@ final class LambdaHarness {
                 public void log(byte[] message) {
                     log(new String(message, StandardCharsets.UTF_8));
                 }
-            };
+            });
+            this.lines = lines;
         }
     }
 }
