@@ -72,8 +72,17 @@ class AlexaEventConsumer implements DeviceEventConsumer {
         }
         AlexaLinks linked = links.getIfAvailable();
         TenantContext owner = events.get(0).owner();
-        if (linked == null || !linked.state(owner).map(s -> "active".equals(s.status())).orElse(false)) {
+        if (linked == null) {
             return;
+        }
+        if (!linked.state(owner).map(s -> "active".equals(s.status())).orElse(false)) {
+            // A deleted user's link is kept a while for exactly this (AlexaLinks), but no longer shows as their
+            // state: their devices' DeleteReports are staged anyway (deletions are rare) and dropped at send
+            // time if there is no link to send them with.
+            events = events.stream().filter(e -> "device.deleted".equals(e.type())).toList();
+            if (events.isEmpty()) {
+                return;
+            }
         }
         // the devices' current rows (property rules, connectivity, names): one read for the whole run
         Map<UUID, Optional<Device>> devicesSeen = new HashMap<>();

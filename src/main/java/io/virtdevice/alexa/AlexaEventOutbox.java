@@ -284,6 +284,11 @@ class AlexaEventOutbox {
                 .optional();
     }
 
+    /** Deletes a row nobody needs to hear about (a DeleteReport without a link to send it with). */
+    void discard(UUID id) {
+        jdbc.sql("delete from alexa_event_outbox where id = :id and status = 'pending'").param("id", id).update();
+    }
+
     /** Claims due rows across tenants (no tenant context needed: a definer function). */
     List<Claimed> claimDue(Integer leaseOwner, Duration lease, int limit) {
         return jdbc.sql(CLAIM_DUE)

@@ -159,6 +159,11 @@ class AlexaEventSender implements SmartLifecycle {
         }
         AlexaLinks linked = links.getIfAvailable();
         Optional<LwaToken> token = linked == null ? Optional.empty() : linked.token(owner);
+        if (token.isEmpty() && AlexaEventMessages.DELETE_REPORT.equals(row.kind())) {
+            // nobody at Amazon to tell (the user never linked, or their link is gone): nothing to keep either
+            tx.executeWithoutResult(s -> outbox.discard(row.id()));
+            return null;
+        }
         if (token.isEmpty()) {
             return finish(owner, row, new AlexaEventOutbox.Outcome("failed", row.attempts(), null, null, null, null,
                     "LINK_INACTIVE", "no active Alexa link (never linked, revoked or unauthorized)", null));

@@ -10,7 +10,7 @@ import io.virtdevice.testing.IntegrationTest;
 import io.virtdevice.testing.TenantSql;
 import io.virtdevice.testing.fakes.FakeEventGateway;
 import io.virtdevice.testing.fakes.FakeEventGateway.Received;
-import io.virtdevice.testing.fakes.TestAlexaLinks;
+import io.virtdevice.testing.fakes.FakeLoginWithAmazon;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,6 +27,7 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.web.server.LocalServerPort;
 
 /**
  * kill -9 in the middle of 500 changes (doorbell presses and contact-sensor flips on 8 devices) while the
@@ -65,16 +66,22 @@ class AlexaEventCrashTests {
     @Autowired
     PasswordHasher hasher;
 
+    @Autowired
+    FakeLoginWithAmazon lwa;
+
+    @LocalServerPort
+    int testPort;
+
     @Test
     void losesNoChangeWhenTheProcessIsKilledMidway() throws Exception {
         FakeEventGateway gateway = FakeEventGateway.shared();
         Fixtures.TestUser user = new Fixtures(dataSource, hasher).owner(DEVICES);
-        String token = "Atza|crash-" + UUID.randomUUID();
-        TestAlexaLinks.link(user.userId(), AlexaRegion.NA, token);
+        // linked for real (AcceptGrant against the fake LWA, through this test's own instance)
+        String token = AlexaLinking.link(testPort, lwa, user, AlexaRegion.NA).lwaToken();
         Process app = null;
         try {
             int port = AppProcess.freePort();
-            app = launch(port, 1, token);
+            app = launch(port, 1);
             Api api = new Api(port).bearer(user.apiKey());
             List<String> ids = new ArrayList<>();
             Map<String, String> endpointOf = new HashMap<>();
@@ -132,7 +139,7 @@ class AlexaEventCrashTests {
                     .param("u", user.userId()).query(Long.class).single());
 
             port = AppProcess.freePort();
-            app = launch(port, 2, token);
+            app = launch(port, 2);
             target[0] = new Api(port).bearer(user.apiKey());
             paused.set(false);
             for (Thread worker : workers) {
@@ -196,11 +203,10 @@ class AlexaEventCrashTests {
         }
     }
 
-    private Process launch(int port, int run, String token) throws IOException {
+    private Process launch(int port, int run) throws IOException {
         FakeEventGateway gateway = FakeEventGateway.shared();
         List<String> args = new ArrayList<>(AppProcess.onTestDatabase(databasePort, appPassword, ownerPassword));
         args.addAll(List.of(
-                "--virtdevice.test.alexa-links=NA:" + token,
                 "--virtdevice.alexa.event-gateway.na=" + gateway.url(AlexaRegion.NA),
                 "--virtdevice.alexa.event-gateway.eu=" + gateway.url(AlexaRegion.EU),
                 "--virtdevice.alexa.event-gateway.fe=" + gateway.url(AlexaRegion.FE),
@@ -212,6 +218,7 @@ class AlexaEventCrashTests {
                 "--db-scheduler.scheduler-name=alexa-crash-" + run,
                 "--LOG_FORMAT=",
                 "--logging.level.root=WARN"));
+        lwa.settings().forEach(setting -> args.add("--" + setting));
         return AppProcess.launch(port, Path.of("target", "alexa-crash-app-" + run + ".log"), args);
     }
 

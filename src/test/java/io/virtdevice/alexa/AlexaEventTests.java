@@ -10,7 +10,7 @@ import io.virtdevice.testing.IntegrationTest;
 import io.virtdevice.testing.fakes.FakeEventGateway;
 import io.virtdevice.testing.fakes.FakeEventGateway.Answer;
 import io.virtdevice.testing.fakes.FakeEventGateway.Received;
-import io.virtdevice.testing.fakes.TestAlexaLinks;
+import io.virtdevice.testing.fakes.FakeLoginWithAmazon;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +29,8 @@ import tools.jackson.databind.JsonNode;
  * Proactive events end to end over HTTP (shared/spec/alexa.md §3, §7; §10 checks 2, 22-33): a change through
  * the REST API (or a directive, a press, a rename, a delete) and what arrives at the {@link FakeEventGateway},
  * which validates every message against Amazon's schema (DeleteReport against ours) and checks the bearer
- * token against the scope token and the region.
+ * token against the scope token and the region. Every user is linked for real: the {@code alexa-smart-home}
+ * account link, then AcceptGrant against the fake Login with Amazon ({@link AlexaLinking}).
  *
  * <p>"Exactly one" is proven without waiting for silence: events of one endpoint go out in order, so once a
  * later marker change of the same endpoint has arrived, anything the earlier change caused has arrived too.
@@ -46,17 +47,21 @@ class AlexaEventTests {
     @Autowired
     PasswordHasher hasher;
 
+    @Autowired
+    FakeLoginWithAmazon lwa;
+
     final FakeEventGateway gateway = FakeEventGateway.shared();
     Fixtures.TestUser user;
     Api api;
+    AlexaLinking link;
     String token;
 
     @BeforeEach
     void setUp() {
         user = new Fixtures(dataSource, hasher).owner(20);
         api = new Api(port).bearer(user.apiKey());
-        token = "Atza|" + UUID.randomUUID();
-        TestAlexaLinks.link(user.userId(), AlexaRegion.EU, token);
+        link = AlexaLinking.link(port, lwa, user, AlexaRegion.EU);
+        token = link.lwaToken();
     }
 
     @AfterEach
@@ -127,7 +132,7 @@ class AlexaEventTests {
 
     @Test
     void aDirectivesOwnChangeSendsNoChangeReport() {
-        String alexaToken = new OAuthFlow(port).link(OAuthFlow.ALEXA, "read write", user.email()).accessToken();
+        String alexaToken = link.alexaToken();
         String endpoint = created("kitchen light", "switch");
 
         Api.Response response = new Api(port).post("/alexa/v3/directives", AlexaDirectiveTests.control(
@@ -199,6 +204,26 @@ class AlexaEventTests {
                 .isEqualTo(token);
         assertThat(gateway.forEndpoint(endpoint).stream().map(Received::name).toList())
                 .containsExactly("AddOrUpdateReport", "AddOrUpdateReport", "DeleteReport");
+    }
+
+    @Test
+    void deletingTheAccountSendsADeleteReportForEachDevice() {
+        String first = created("gone one", "switch");
+        String second = created("gone two", "doorbell");
+        Api session = new Api(port).withCsrf();
+        assertThat(session.post("/api/v1/auth/login", Map.of("email", user.email(), "password", Fixtures.PASSWORD))
+                .status()).isEqualTo(200);
+
+        Api.Response deleted = session.send("DELETE", "/api/v1/account", Map.of("password", Fixtures.PASSWORD),
+                Map.of());
+        assertThat(deleted.status()).as(deleted.toString()).isEqualTo(204);
+
+        for (String endpoint : List.of(first, second)) {
+            Received report = gateway.await(r -> endpoint.equals(r.endpointId()) && "DeleteReport".equals(r.name())
+                    && r.accepted(), 1).get(0);
+            assertThat(report.region()).isEqualTo(AlexaRegion.EU);
+            assertThat(link.issued(report.token())).isTrue();
+        }
     }
 
     // --- Gateway answers (§10 checks 27-30) ---------------------------------------------------------
@@ -286,26 +311,25 @@ class AlexaEventTests {
 
         Received accepted = gateway.await(r -> endpoint.equals(r.endpointId()) && "ChangeReport".equals(r.name())
                 && r.accepted(), 1).get(0);
-        TestAlexaLinks.Link link = TestAlexaLinks.of(user.userId());
-        assertThat(link.refreshes()).isEqualTo(1);
-        assertThat(accepted.token()).isEqualTo(link.token()).isNotEqualTo(token);
+        assertThat(link.grant().requests("refresh_token")).hasSize(1);
+        assertThat(accepted.token()).isEqualTo(link.lwaToken()).isNotEqualTo(token);
         assertThat(accepted.message().path("event").path("endpoint").path("scope").path("token").asString())
-                .isEqualTo(link.token());
+                .isEqualTo(link.lwaToken());
         assertThat(gateway.received(r -> endpoint.equals(r.endpointId()) && r.status() == 401)).hasSize(1);
-        assertThat(link.status()).isEqualTo("active");
+        assertThat(linkState().path("status").asString()).isEqualTo("active");
+        assertThat(linkState().path("lastRefreshAt").isNull()).isFalse();
     }
 
     @Test
     void aFreshTokenRefusedAgainMarksTheLinkUnauthorized() {
         String endpoint = created("attic", "motion_sensor");
-        gateway.script(token, Answer.invalidToken());
-        gateway.script(token + "-r1", Answer.invalidToken());
+        gateway.script(link::issued, Answer.invalidToken(), Answer.invalidToken());
 
         set(endpoint, "motion", "detected");
 
         Awaitility.await().atMost(Duration.ofSeconds(30))
-                .until(() -> "unauthorized".equals(TestAlexaLinks.of(user.userId()).status()));
-        assertThat(TestAlexaLinks.of(user.userId()).refreshes()).isEqualTo(1);
+                .until(() -> "unauthorized".equals(linkState().path("status").asString()));
+        assertThat(link.grant().requests("refresh_token")).hasSize(1);
         assertThat(gateway.received(r -> endpoint.equals(r.endpointId()) && r.status() == 401)).hasSize(2);
         Awaitility.await().atMost(Duration.ofSeconds(10))
                 .until(() -> "failed".equals(events(endpoint).path("items").get(0).path("status").asString()));
@@ -325,7 +349,7 @@ class AlexaEventTests {
         set(endpoint, "contact", "open");
 
         Awaitility.await().atMost(Duration.ofSeconds(30))
-                .until(() -> "revoked".equals(TestAlexaLinks.of(user.userId()).status()));
+                .until(() -> "revoked".equals(linkState().path("status").asString()));
         Awaitility.await().atMost(Duration.ofSeconds(10))
                 .until(() -> "failed".equals(events(endpoint).path("items").get(0).path("status").asString()));
         JsonNode failed = events(endpoint).path("items").get(0);
@@ -346,16 +370,21 @@ class AlexaEventTests {
     @Test
     void skillDisabledFromTheOldRegionIsSentAgainToTheLinksNewRegion() {
         String endpoint = created("balcony", "contact_sensor");
-        TestAlexaLinks.of(user.userId()).movesAfterNextToken(AlexaRegion.FE);
+        // Amazon refuses the EU token slowly; meanwhile the user relinks from the FE Lambda
+        gateway.script(token, Answer.skillDisabled().after(Duration.ofSeconds(2)));
 
         set(endpoint, "contact", "open");
+        gateway.await(r -> endpoint.equals(r.endpointId()) && "ChangeReport".equals(r.name()), 1);
+        AlexaLinking moved = AlexaLinking.linkAgain(port, lwa, link.alexaToken(), AlexaRegion.FE);
 
         Received accepted = gateway.await(r -> endpoint.equals(r.endpointId()) && "ChangeReport".equals(r.name())
                 && r.accepted(), 1).get(0);
         assertThat(accepted.region()).isEqualTo(AlexaRegion.FE);
+        assertThat(accepted.token()).isEqualTo(moved.lwaToken());
         assertThat(gateway.received(r -> endpoint.equals(r.endpointId()) && "ChangeReport".equals(r.name())
                 && r.status() == 403 && r.region() == AlexaRegion.EU)).hasSize(1);
-        assertThat(TestAlexaLinks.of(user.userId()).status()).isEqualTo("active");
+        assertThat(linkState().path("status").asString()).isEqualTo("active");
+        assertThat(linkState().path("region").asString()).isEqualTo("FE");
     }
 
     // --- Tenants ---------------------------------------------------------------------------------------
@@ -364,8 +393,7 @@ class AlexaEventTests {
     void nothingOfOneUserGoesOutWithAnothersToken() {
         Fixtures.TestUser other = new Fixtures(dataSource, hasher).owner(20);
         Api otherApi = new Api(port).bearer(other.apiKey());
-        String otherToken = "Atza|" + UUID.randomUUID();
-        TestAlexaLinks.link(other.userId(), AlexaRegion.NA, otherToken);
+        String otherToken = AlexaLinking.link(port, lwa, other, AlexaRegion.NA).lwaToken();
         String mine = created("mine", "contact_sensor");
         String theirs = otherApi.post("/api/v1/devices", Map.of("name", "theirs", "type", "contact_sensor")).json()
                 .path("alexaEndpointId").asString();
@@ -495,6 +523,10 @@ class AlexaEventTests {
             }
         }
         throw new AssertionError("no device with endpoint " + endpoint);
+    }
+
+    private JsonNode linkState() {
+        return api.get("/api/v1/alexa/link").json();
     }
 
     private JsonNode events(String endpoint) {

@@ -1,11 +1,11 @@
 package io.virtdevice.testing;
 
+import io.virtdevice.testing.fakes.FakeEventGateway;
+import io.virtdevice.testing.fakes.FakeLoginWithAmazon;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
-import io.virtdevice.testing.fakes.FakeEventGateway;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Import;
 
@@ -16,8 +16,6 @@ import org.springframework.context.annotation.Import;
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
-// before the context: its configuration names the fake Event Gateway's URLs
-@ExtendWith(FakeEventGateway.StartBeforeContext.class)
 @SpringBootTest(
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {
@@ -48,15 +46,16 @@ import org.springframework.context.annotation.Import;
             // the suite sends many unknown tokens from one address; the throttle has its own test instance
             "virtdevice.security.unknown-token-limit=1000000",
             "virtdevice.management.metrics-token=" + IntegrationTest.METRICS_TOKEN,
-            // Alexa events go to the fake Event Gateway (FakeEventGateway.shared()), retried within a second
-            "virtdevice.alexa.event-gateway.na=${virtdevice.test.fake-event-gateway}/na/v3/events",
-            "virtdevice.alexa.event-gateway.eu=${virtdevice.test.fake-event-gateway}/eu/v3/events",
-            "virtdevice.alexa.event-gateway.fe=${virtdevice.test.fake-event-gateway}/fe/v3/events",
+            // Login with Amazon is FakeLoginWithAmazon (its Registration sets the URL and credentials); its
+            // scripted slow answers outlast this
+            "virtdevice.alexa.lwa.timeout=1s",
+            // Alexa events go to the fake Event Gateway (its Registration sets the URLs), retried within a second
             "virtdevice.alexa.event-gateway.retry-delays=200ms,300ms,300ms",
             "virtdevice.alexa.event-gateway.poll-interval=100ms",
             "virtdevice.alexa.event-gateway.timeout=3s"
         })
-@Import({FailingConsumer.class, SurfaceProbe.class})
+@Import({FailingConsumer.class, SurfaceProbe.class, FakeLoginWithAmazon.Registration.class,
+    FakeEventGateway.Registration.class})
 public @interface IntegrationTest {
 
     /** The OAuth clients' secrets in the test configuration (clients of every type are configured). */

@@ -23,8 +23,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.function.Predicate;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.test.context.DynamicPropertyRegistrar;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -48,8 +49,6 @@ import tools.jackson.databind.json.JsonMapper;
 public final class FakeEventGateway implements AutoCloseable {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    /** The system property naming the shared instance's base URL (set before the application starts). */
-    public static final String BASE_URL_PROPERTY = "virtdevice.test.fake-event-gateway";
     private static volatile FakeEventGateway shared;
 
     /** One request as received, with the answer given. */
@@ -121,9 +120,13 @@ public final class FakeEventGateway implements AutoCloseable {
 
     private final HttpServer server;
     private final List<Received> received = new CopyOnWriteArrayList<>();
-    private final Map<String, AlexaRegion> tokens = new ConcurrentHashMap<>();
+    private record Accepted(AlexaRegion region, Predicate<String> token) {}
+
+    private record Script(Predicate<String> token, Queue<Answer> answers) {}
+
+    private final List<Accepted> accepted = new CopyOnWriteArrayList<>();
     private final Set<String> disabled = ConcurrentHashMap.newKeySet();
-    private final Map<String, Queue<Answer>> scripted = new ConcurrentHashMap<>();
+    private final List<Script> scripts = new CopyOnWriteArrayList<>();
     private volatile boolean acceptAny;
     private volatile Duration latency = Duration.ZERO;
 
@@ -141,14 +144,13 @@ public final class FakeEventGateway implements AutoCloseable {
         server.start();
     }
 
-    /** The instance the test application is configured with (one per test JVM), started on first use. */
+    /** The instance every test application context is configured with (one per test JVM), started on first use. */
     public static FakeEventGateway shared() {
         FakeEventGateway current = shared;
         if (current == null) {
             synchronized (FakeEventGateway.class) {
                 if (shared == null) {
                     shared = new FakeEventGateway(0);
-                    System.setProperty(BASE_URL_PROPERTY, shared.baseUrl());
                 }
                 current = shared;
             }
@@ -156,11 +158,18 @@ public final class FakeEventGateway implements AutoCloseable {
         return current;
     }
 
-    /** Starts the shared instance before the Spring context, whose configuration names its URLs. */
-    public static final class StartBeforeContext implements BeforeAllCallback {
-        @Override
-        public void beforeAll(ExtensionContext context) {
-            shared();
+    /** For {@code @IntegrationTest}: the application's three gateway URLs point at {@link #shared()}. */
+    @TestConfiguration(proxyBeanMethods = false)
+    public static class Registration {
+
+        @Bean
+        DynamicPropertyRegistrar fakeEventGatewayProperties() {
+            return registry -> {
+                for (AlexaRegion region : AlexaRegion.values()) {
+                    registry.add("virtdevice.alexa.event-gateway." + region.name().toLowerCase(Locale.ROOT),
+                            () -> shared().url(region));
+                }
+            };
         }
     }
 
@@ -174,8 +183,16 @@ public final class FakeEventGateway implements AutoCloseable {
 
     /** Accepts {@code token} on {@code region}'s gateway (as Amazon does once LWA issued it for that skill). */
     public FakeEventGateway accept(AlexaRegion region, String token) {
-        tokens.put(token, region);
         disabled.remove(token);
+        return accept(region, token::equals);
+    }
+
+    /**
+     * Accepts on {@code region}'s gateway every token {@code tokens} recognises, e.g. every access token the
+     * fake Login with Amazon issued for one grant (refreshed ones included).
+     */
+    public FakeEventGateway accept(AlexaRegion region, Predicate<String> tokens) {
+        accepted.add(new Accepted(region, tokens));
         return this;
     }
 
@@ -187,7 +204,12 @@ public final class FakeEventGateway implements AutoCloseable {
 
     /** The next requests carrying {@code token} get these answers, in order (after the message checks). */
     public FakeEventGateway script(String token, Answer... answers) {
-        scripted.computeIfAbsent(token, t -> new ConcurrentLinkedQueue<>()).addAll(List.of(answers));
+        return script(token::equals, answers);
+    }
+
+    /** The next requests carrying a token {@code tokens} recognises get these answers, in order. */
+    public FakeEventGateway script(Predicate<String> tokens, Answer... answers) {
+        scripts.add(new Script(tokens, new ConcurrentLinkedQueue<>(List.of(answers))));
         return this;
     }
 
@@ -255,18 +277,20 @@ public final class FakeEventGateway implements AutoCloseable {
                 answer = Answer.badRequest();
             } else {
                 String token = authorization.substring(7);
-                Queue<Answer> queue = scripted.get(token);
-                Answer next = queue == null ? null : queue.poll();
+                Answer next = scripts.stream().filter(sc -> sc.token().test(token)).map(sc -> sc.answers().poll())
+                        .filter(java.util.Objects::nonNull).findFirst().orElse(null);
+                List<AlexaRegion> regions = accepted.stream().filter(a -> a.token().test(token))
+                        .map(Accepted::region).toList();
                 if (next != null) {
                     answer = next;
                 } else if (acceptAny) {
                     answer = Answer.of(202, null);
                 } else if (disabled.contains(token)) {
                     answer = Answer.skillDisabled();
-                } else if (!tokens.containsKey(token)) {
+                } else if (regions.isEmpty()) {
                     answer = Answer.invalidToken();
-                } else if (tokens.get(token) != region) {
-                    answer = Answer.skillDisabled();
+                } else if (!regions.contains(region)) {
+                    answer = Answer.skillDisabled(); // a token of another region: Amazon's answer [I-vb6]
                 } else {
                     answer = Answer.of(202, null);
                 }
