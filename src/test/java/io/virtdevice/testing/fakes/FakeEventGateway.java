@@ -125,6 +125,7 @@ public final class FakeEventGateway implements AutoCloseable {
     private record Script(Predicate<String> token, Queue<Answer> answers) {}
 
     private final List<Accepted> accepted = new CopyOnWriteArrayList<>();
+    private final List<Predicate<String>> acceptedAnywhere = new CopyOnWriteArrayList<>();
     private final Set<String> disabled = ConcurrentHashMap.newKeySet();
     private final List<Script> scripts = new CopyOnWriteArrayList<>();
     private volatile boolean acceptAny;
@@ -158,12 +159,17 @@ public final class FakeEventGateway implements AutoCloseable {
         return current;
     }
 
-    /** For {@code @IntegrationTest}: the application's three gateway URLs point at {@link #shared()}. */
+    /**
+     * For {@code @IntegrationTest}: the application's three gateway URLs point at {@link #shared()}, which accepts
+     * the access tokens this context's {@link FakeLoginWithAmazon} issues (in any region, unless a test tied them
+     * to one).
+     */
     @TestConfiguration(proxyBeanMethods = false)
     public static class Registration {
 
         @Bean
-        DynamicPropertyRegistrar fakeEventGatewayProperties() {
+        DynamicPropertyRegistrar fakeEventGatewayProperties(FakeLoginWithAmazon lwa) {
+            shared().acceptAnywhere(lwa::issued);
             return registry -> {
                 for (AlexaRegion region : AlexaRegion.values()) {
                     registry.add("virtdevice.alexa.event-gateway." + region.name().toLowerCase(Locale.ROOT),
@@ -199,6 +205,16 @@ public final class FakeEventGateway implements AutoCloseable {
     /** The user disabled the skill: the token gets 403 SKILL_DISABLED_EXCEPTION from now on. */
     public FakeEventGateway disable(String token) {
         disabled.add(token);
+        return this;
+    }
+
+    /**
+     * Accepts, on every region's gateway, the tokens {@code tokens} recognises unless {@link #accept} tied them to
+     * a region: what every test context registers for the tokens its fake Login with Amazon issues, so events of
+     * users linked by other tests are not refused (and their links not refreshed or marked) by surprise.
+     */
+    public FakeEventGateway acceptAnywhere(Predicate<String> tokens) {
+        acceptedAnywhere.add(tokens);
         return this;
     }
 
@@ -288,7 +304,8 @@ public final class FakeEventGateway implements AutoCloseable {
                 } else if (disabled.contains(token)) {
                     answer = Answer.skillDisabled();
                 } else if (regions.isEmpty()) {
-                    answer = Answer.invalidToken();
+                    answer = acceptedAnywhere.stream().anyMatch(p -> p.test(token)) ? Answer.of(202, null)
+                            : Answer.invalidToken();
                 } else if (!regions.contains(region)) {
                     answer = Answer.skillDisabled(); // a token of another region: Amazon's answer [I-vb6]
                 } else {
