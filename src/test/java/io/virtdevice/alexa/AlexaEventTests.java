@@ -2,7 +2,6 @@ package io.virtdevice.alexa;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.virtdevice.oauth.OAuthFlow;
 import io.virtdevice.platform.crypto.PasswordHasher;
 import io.virtdevice.testing.Api;
 import io.virtdevice.testing.Fixtures;
@@ -14,7 +13,6 @@ import io.virtdevice.testing.fakes.FakeLoginWithAmazon;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.function.Predicate;
 import javax.sql.DataSource;
 import org.awaitility.Awaitility;
