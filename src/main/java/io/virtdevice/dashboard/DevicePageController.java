@@ -73,7 +73,7 @@ class DevicePageController {
     @GetMapping("/devices/grid")
     String gridFragment(@RequestParam(required = false) String cursor, Model model) {
         page(model, cursor);
-        return cursor == null ? "devices/list :: grid" : "devices/list :: more";
+        return cursor == null ? "devices/list :: grid" : "devices/card :: more";
     }
 
     private void page(Model model, String cursor) {
