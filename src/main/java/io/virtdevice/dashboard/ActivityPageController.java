@@ -1,6 +1,7 @@
 package io.virtdevice.dashboard;
 
 import io.virtdevice.activity.ActivityAction;
+import io.virtdevice.activity.ActivityEntry;
 import io.virtdevice.activity.ActivityFeed;
 import io.virtdevice.activity.ActivityPage;
 import io.virtdevice.devices.Device;
@@ -11,6 +12,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +23,7 @@ import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.ModelAttribute;
 import org.springframework.web.bind.annotation.RequestParam;
+import tools.jackson.databind.JsonNode;
 
 /** The activity log through {@link ActivityFeed}: filters (device, action, source, days) and paging. */
 @Controller
@@ -59,6 +62,8 @@ class ActivityPageController {
         List<Device> mine = devices.list(null, DevicePageController.PAGE_SIZE, null).items();
         Map<UUID, String> names = mine.stream().collect(Collectors.toMap(Device::id, Device::name, (a, b) -> a));
         model.addAttribute("page", page);
+        model.addAttribute("summaries", page.items().stream()
+                .collect(Collectors.toMap(ActivityEntry::id, e -> summary(e.details()), (a, b) -> a)));
         model.addAttribute("names", names);
         model.addAttribute("devices", mine);
         model.addAttribute("actions", Arrays.stream(ActivityAction.values()).map(ActivityAction::code).toList());
@@ -67,6 +72,29 @@ class ActivityPageController {
                 "action", action == null ? "" : action, "source", source == null ? "" : source,
                 "from", from == null ? "" : from, "to", to == null ? "" : to));
         return "activity";
+    }
+
+    /** The entry's details for people: {@code power: false → true}, or its other fields as {@code key: value}. */
+    static String summary(JsonNode details) {
+        if (details == null || !details.isObject()) {
+            return "";
+        }
+        List<String> parts = new ArrayList<>();
+        JsonNode changes = details.path("changes");
+        if (changes.isArray()) {
+            changes.forEach(c -> parts.add(c.path("property").asString() + ": " + text(c.path("old")) + " → "
+                    + text(c.path("new"))));
+        }
+        details.properties().forEach(e -> {
+            if (!e.getKey().equals("changes") && !e.getKey().equals("name") && e.getValue().isValueNode()) {
+                parts.add(e.getKey() + ": " + text(e.getValue()));
+            }
+        });
+        return String.join(", ", parts);
+    }
+
+    private static String text(JsonNode value) {
+        return value == null || value.isNull() || value.isMissingNode() ? "–" : value.asString();
     }
 
     private static boolean blank(String s) {

@@ -143,6 +143,7 @@ class DashboardBrowserTests {
 
         browser.open("/activity");
         browser.awaitText("#activity-table", "property changed");
+        assertThat(browser.find("#activity-table").getText()).contains("brightness: 30 → 100");
         browser.check("activity");
         browser.open("/settings");
         browser.check("settings");
