@@ -149,6 +149,10 @@ class DashboardBrowserTests {
         browser.check("settings");
         browser.open("/connected-apps");
         browser.check("connected-apps");
+        browser.open("/integrations/alexa");
+        browser.awaitText("main", "Not linked");
+        assertThat(browser.find("main").getText()).contains("Desk lamp").contains("LIGHT");
+        browser.check("alexa");
     }
 
     @Test
