@@ -65,6 +65,15 @@ public class DeviceManagement {
         return devices.find(id);
     }
 
+    /**
+     * The context user's devices among {@code ids}, in no particular order: unknown, deleted and other users'
+     * devices are left out. Two round trips whatever the number (a consumer staging a run of changes).
+     */
+    @Transactional(readOnly = true)
+    public List<Device> findAll(java.util.Collection<UUID> ids) {
+        return devices.findAll(ids);
+    }
+
     /** The context user's device Alexa knows by this endpoint id, if any (another user's is not found). */
     @Transactional(readOnly = true)
     public Optional<Device> findByAlexaEndpointId(String endpointId) {
