@@ -69,6 +69,26 @@ public enum DeviceType {
         return properties.stream().filter(p -> p.name().equals(name)).findFirst();
     }
 
+    /**
+     * The detection property of a contact or motion sensor, which can pulse (DETECTED now, NOT_DETECTED a
+     * few seconds later: a momentary sensor, {@link Device#momentary()}); empty for the other types.
+     */
+    public Optional<Detection> detection() {
+        return switch (this) {
+            case CONTACT_SENSOR -> Optional.of(new Detection("contact", "open", "closed"));
+            case MOTION_SENSOR -> Optional.of(new Detection("motion", "detected", "not_detected"));
+            default -> Optional.empty();
+        };
+    }
+
+    /**
+     * A sensor's detection property and its two stored values (Alexa's DETECTED and NOT_DETECTED).
+     *
+     * @param detected the value Alexa reports as DETECTED (for a contact sensor: open)
+     * @param idle the value Alexa reports as NOT_DETECTED
+     */
+    public record Detection(String property, String detected, String idle) {}
+
     /** Sensors only report; switches, dimmers and doorbells can be operated. */
     public boolean isSensor() {
         return this == CONTACT_SENSOR || this == MOTION_SENSOR || this == TEMPERATURE_SENSOR;
