@@ -11,8 +11,8 @@
 #   (a) at 16 and 64 connections: TurnOn/TurnOff directives vs REST PUT /api/v1/devices/{id}/properties
 #       (the same change through two doors: row lock, version, event, activity entry), ratio Alexa/REST;
 #   (b) at 16 and 64 connections: ReportState directives vs REST GET /api/v1/devices/{id}, ratio Alexa/REST;
-#   (c) Discover (300 endpoints) at 4 connections: p50/p99; next to it REST GET /api/v1/devices?limit=100 (one
-#       of the three pages Discover reads through the devices module) at 4 connections.
+#   (c) Discover (300 endpoints) at 4 connections: p50/p99; next to it REST GET /api/v1/devices?limit=100 (a
+#       third of what Discover reads through the devices module, as JSON) at 4 connections.
 # Each ratio is measured ROUNDS times in alternating order (REST, Alexa, Alexa, REST, …) and the sums
 # compared, so a drift of the shared machine during the run weighs on both sides alike. A directive answered
 # with an Alexa.ErrorResponse counts as an error ("alexa_errors"). Not part of `./mvnw verify`.
@@ -128,5 +128,9 @@ for C in 16 64; do
   echo "(b) ReportState vs REST GET, c=$C"; pair get report $C
 done
 echo "(c) Discover, 300 endpoints, c=4"
+# PROFILE=1: a JFR recording of the app during the measured Discover run (target/bench-alexa-discover.jfr;
+# read it with `jfr print --events jdk.ExecutionSample --stack-depth 64` or JDK Mission Control)
+[ "${PROFILE:-}" = 1 ] && "$JAVA_HOME/bin/jcmd" $APP JFR.start name=discover settings=profile >/dev/null
 load discover 4 "$SECONDS_PER_RUN"
+[ "${PROFILE:-}" = 1 ] && "$JAVA_HOME/bin/jcmd" $APP JFR.stop name=discover filename="$PWD/target/bench-alexa-discover.jfr" >/dev/null
 load list 4 "$SECONDS_PER_RUN"

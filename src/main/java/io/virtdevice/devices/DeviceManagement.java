@@ -51,6 +51,9 @@ public class DeviceManagement {
 
     public static final int MAX_PAGE_SIZE = 100;
 
+    /** The most devices {@link #list(int)} reads at once. */
+    public static final int MAX_LIST_SIZE = 1000;
+
     /** How long a pulse stays DETECTED unless the device says otherwise. */
     public static final int DEFAULT_PULSE_SECONDS = 10;
 
@@ -126,6 +129,19 @@ public class DeviceManagement {
         List<Device> page = rows.subList(0, limit);
         Device last = page.get(limit - 1);
         return new DevicePage(List.copyOf(page), new KeysetCursor(last.createdAt(), last.id()).encode());
+    }
+
+    /**
+     * The context user's first devices in creation order, at most {@code max} (1 to
+     * {@value #MAX_LIST_SIZE}), in one read: for a caller that needs them all at once (Alexa's Discover takes
+     * up to 300) rather than page by page; {@link #list(DeviceType, int, String)} pages.
+     */
+    @Transactional(readOnly = true)
+    public List<Device> list(int max) {
+        if (max < 1 || max > MAX_LIST_SIZE) {
+            throw new IllegalArgumentException("max must be between 1 and " + MAX_LIST_SIZE);
+        }
+        return devices.page(context().userId(), null, null, max);
     }
 
     /**
@@ -255,6 +271,19 @@ public class DeviceManagement {
     @Transactional
     public Device changeProperties(UUID id, ChangeSource source, Function<Device, Map<String, JsonNode>> change) {
         return apply(id, null, source, device -> Request.of(change.apply(device)));
+    }
+
+    /**
+     * {@link #changeProperties} for the device Alexa knows by this endpoint id: one lock-and-read by the
+     * endpoint id instead of a look-up followed by the change, so a directive costs the same round trips as
+     * a REST change. Another user's endpoint id is {@link DeviceNotFound}, like an unknown one.
+     */
+    @Transactional
+    public Device changePropertiesByAlexaEndpointId(String endpointId, ChangeSource source,
+            Function<Device, Map<String, JsonNode>> change) {
+        DeviceRepository.Locked locked =
+                devices.lockAndFindByAlexaEndpointId(endpointId).orElseThrow(DeviceNotFound::new);
+        return apply(locked, source, Request.of(change.apply(locked.device())));
     }
 
     /** {@link #changeProperties} for callers in this module that may ask for a pulse. */

@@ -85,7 +85,7 @@ class DeviceRepository {
 
     // The row lock serialises every change to one device, so versions and events stay in order. One round
     // trip: a row per property, each repeating the device's columns (a device has at most a few properties).
-    private static final String FIND_DEVICE_FOR_UPDATE = """
+    private static final String LOCK_AND_FIND = """
             select d.id, d.name, d.friendly_name, d.device_type, d.description, d.alexa_endpoint_id,
                    d.ifttt_device_id, d.is_online, d.momentary, d.pulse_seconds, d.pulse_reset_at, d.version,
                    d.created_at, d.updated_at, d.last_state_change,
@@ -95,9 +95,15 @@ class DeviceRepository {
                    p.last_changed_by, p.last_changed_at
               from devices d
               left join device_properties p on p.device_id = d.id
-             where d.id = :id
+             where %s
                for update of d
             """;
+
+    private static final String FIND_DEVICE_FOR_UPDATE = LOCK_AND_FIND.formatted("d.id = :id");
+
+    // RLS makes another user's endpoint id indistinguishable from an unknown one, as in FIND_BY_ALEXA_ENDPOINT.
+    private static final String FIND_BY_ALEXA_ENDPOINT_FOR_UPDATE =
+            LOCK_AND_FIND.formatted("d.alexa_endpoint_id = :endpointId");
 
     // One round trip for the whole state change: every property row, the version bump, the change's
     // device_events row (which is also the outbox entry) and its activity entry (the activity module's SQL).
@@ -217,10 +223,18 @@ class DeviceRepository {
 
     /** Locks the device row for the rest of the transaction and reads it; empty if it is not the user's. */
     Optional<Locked> lockAndFind(UUID id) {
+        return lockAndFind(jdbc.sql(FIND_DEVICE_FOR_UPDATE).param("id", id));
+    }
+
+    /** {@link #lockAndFind(UUID)} by the device's Alexa endpoint id. */
+    Optional<Locked> lockAndFindByAlexaEndpointId(String endpointId) {
+        return lockAndFind(jdbc.sql(FIND_BY_ALEXA_ENDPOINT_FOR_UPDATE).param("endpointId", endpointId));
+    }
+
+    private Optional<Locked> lockAndFind(JdbcClient.StatementSpec statement) {
         Instant[] now = new Instant[1];
         Row[] device = new Row[1];
-        List<PropertyRow> properties = jdbc.sql(FIND_DEVICE_FOR_UPDATE)
-                .param("id", id)
+        List<PropertyRow> properties = statement
                 .query((rs, i) -> {
                     if (i == 0) {
                         now[0] = instant(rs, "tx_now");

@@ -160,7 +160,7 @@ class AlexaDirectiveTests {
     }
 
     @Test
-    void discoverListsAll300EndpointsOfAFullAccountAcrossThePagesOfTheDevicesModule() {
+    void discoverListsAll300EndpointsOfAFullAccount() {
         // 300 is the highest plan's limit and the schema's maxItems (the schema check rejects 301)
         Fixtures.TestUser many = new Fixtures(dataSource, hasher).owner(300);
         Api api = new Api(port).bearer(many.apiKey());
