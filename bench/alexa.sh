@@ -12,7 +12,7 @@
 #       (the same change through two doors: row lock, version, event, activity entry), ratio Alexa/REST;
 #   (b) at 16 and 64 connections: ReportState directives vs REST GET /api/v1/devices/{id}, ratio Alexa/REST;
 #   (c) Discover (300 endpoints) at 4 connections: p50/p99; next to it REST GET /api/v1/devices?limit=100 (a
-#       third of what Discover reads through the devices module, as JSON) at 4 connections.
+#       third of what Discover reads through the devices module, as JSON) at 4 connections, and Discover at 1.
 # Each ratio is measured ROUNDS times in alternating order (REST, Alexa, Alexa, REST, …) and the sums
 # compared, so a drift of the shared machine during the run weighs on both sides alike. A directive answered
 # with an Alexa.ErrorResponse counts as an error ("alexa_errors"). Not part of `./mvnw verify`.
@@ -134,3 +134,4 @@ echo "(c) Discover, 300 endpoints, c=4"
 load discover 4 "$SECONDS_PER_RUN"
 [ "${PROFILE:-}" = 1 ] && "$JAVA_HOME/bin/jcmd" $APP JFR.stop name=discover filename="$PWD/target/bench-alexa-discover.jfr" >/dev/null
 load list 4 "$SECONDS_PER_RUN"
+load discover 1 "$SECONDS_PER_RUN"   # one at a time: the service time without queueing behind the others

@@ -1,8 +1,10 @@
 package io.virtdevice.devices;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.virtdevice.platform.tenancy.TenantScope;
 import io.virtdevice.testing.Api;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.IntegrationTest;
@@ -15,6 +17,8 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -31,6 +35,12 @@ class MomentarySensorTests extends DeviceTests {
 
     @Autowired
     DeviceEventRecorder recorder;
+
+    @Autowired
+    DeviceManagement management;
+
+    @Autowired
+    PlatformTransactionManager transactions;
 
     @Test
     void theOptionIsSetOnCreationChangedByPatchAndShownInTheDevice() {
@@ -197,6 +207,22 @@ class MomentarySensorTests extends DeviceTests {
         Api stranger = api(fixtures().owner());
         assertThat(stranger.post("/api/v1/devices/" + id + "/pulse", null).status()).isEqualTo(404);
         assertThat(api.post("/api/v1/devices/" + UUID.randomUUID() + "/pulse", null).status()).isEqualTo(404);
+    }
+
+    @Test
+    void aPulseThatRollsBackStagesNoReset() {
+        Fixtures.TestUser user = fixtures().owner();
+        UUID id = momentary(api(user), "Hall", "motion_sensor", 1);
+        TransactionTemplate tx = new TransactionTemplate(transactions);
+
+        assertThatThrownBy(() -> TenantScope.run(user.context(), () -> tx.executeWithoutResult(status -> {
+            assertThat(management.pulse(id, ChangeSource.API).pulseResetAt()).isNotNull();
+            assertThat(pendingResets(id)).isEqualTo(1);
+            throw new IllegalStateException("roll back");
+        }))).hasMessage("roll back");
+
+        assertThat(pendingResets(id)).isZero();
+        assertThat(version(api(user), id)).isEqualTo(1);
     }
 
     @Test
