@@ -19,7 +19,7 @@ import java.util.Map;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
+import org.springframework.core.env.Environment;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -36,14 +36,8 @@ class PulseResetCrashTests {
     /** Long enough for the first process to be killed before any reset falls due, even on a slow machine. */
     private static final int PULSE_SECONDS = 20;
 
-    @Value("${virtdevice.database.embedded.actual-port}")
-    int databasePort;
-
-    @Value("${spring.datasource.password}")
-    String appPassword;
-
-    @Value("${spring.flyway.password}")
-    String ownerPassword;
+    @Autowired
+    Environment environment;
 
     @Autowired
     DataSource dataSource;
@@ -131,21 +125,14 @@ class PulseResetCrashTests {
 
     /** Starts the application in its own JVM against this test's database and waits until it is ready. */
     private Process launch(int port, int run) throws IOException {
-        Path keyFile = Path.of(System.getProperty("virtdevice.database.embedded.data-directory", "data/postgres"))
-                .toAbsolutePath().normalize().resolveSibling("secret.key");
-        return AppProcess.launch(port, Path.of("target", "pulse-crash-app-" + run + ".log"), List.of(
-                "--spring.datasource.url=jdbc:postgresql://localhost:" + databasePort + "/virtdevice",
-                "--spring.datasource.username=virtdevice_app",
-                "--spring.datasource.password=" + appPassword,
-                "--spring.flyway.user=virtdevice_owner",
-                "--spring.flyway.password=" + ownerPassword,
-                "--virtdevice.crypto.secret-key-file=" + keyFile,
-                "--virtdevice.web.secure-cookies=false",
+        List<String> args = new ArrayList<>(AppProcess.onTestDatabase(environment));
+        args.addAll(List.of(
                 "--db-scheduler.polling-interval=500ms",
                 "--db-scheduler.heartbeat-interval=1s",
                 "--db-scheduler.missed-heartbeats-limit=4",
                 "--db-scheduler.scheduler-name=pulse-crash-" + run,
                 "--LOG_FORMAT=",
                 "--logging.level.root=WARN"));
+        return AppProcess.launch(port, Path.of("target", "pulse-crash-app-" + run + ".log"), args);
     }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.springframework.core.env.Environment;
 
 /**
  * The application in a JVM of its own (the test class path, {@code VirtDeviceApplication}), for what only a
@@ -47,6 +48,24 @@ public final class AppProcess {
         }
         process.destroyForcibly();
         throw new AssertionError("the application did not become ready: " + Files.readString(log));
+    }
+
+    /**
+     * The arguments that point a separate process at this test context's embedded PostgreSQL (as the app and
+     * owner roles) and its secret key file, with plain-HTTP cookies; a test adds its own after them.
+     */
+    public static List<String> onTestDatabase(Environment environment) {
+        Path keyFile = Path.of(System.getProperty("virtdevice.database.embedded.data-directory", "data/postgres"))
+                .toAbsolutePath().normalize().resolveSibling("secret.key");
+        return List.of(
+                "--spring.datasource.url=jdbc:postgresql://localhost:"
+                        + environment.getRequiredProperty("virtdevice.database.embedded.actual-port") + "/virtdevice",
+                "--spring.datasource.username=virtdevice_app",
+                "--spring.datasource.password=" + environment.getRequiredProperty("spring.datasource.password"),
+                "--spring.flyway.user=virtdevice_owner",
+                "--spring.flyway.password=" + environment.getRequiredProperty("spring.flyway.password"),
+                "--virtdevice.crypto.secret-key-file=" + keyFile,
+                "--virtdevice.web.secure-cookies=false");
     }
 
     public static int freePort() {
