@@ -131,6 +131,12 @@ public class DeviceManagement {
         return new DevicePage(List.copyOf(page), new KeysetCursor(last.createdAt(), last.id()).encode());
     }
 
+    /** How many devices the context user has (against the plan's limit). */
+    @Transactional(readOnly = true)
+    public int count() {
+        return devices.count(context().userId());
+    }
+
     /**
      * The context user's first devices in creation order, at most {@code max} (1 to
      * {@value #MAX_LIST_SIZE}), in one read: for a caller that needs them all at once (Alexa's Discover takes
@@ -339,6 +345,22 @@ public class DeviceManagement {
         apply(locked, ChangeSource.SYSTEM, Request.of(Map.of(detection.get().property(),
                 JsonNodeFactory.instance.stringNode(detection.get().idle()))));
         return null;
+    }
+
+    /**
+     * Sets one property from text (a form field), read as the property's type ({@code on}/{@code off},
+     * numbers, one of the allowed strings) under the device's row lock; otherwise as {@link #setProperties}.
+     */
+    @Transactional
+    public Device setFromText(UUID id, String property, String text, Long expectedVersion, ChangeSource source) {
+        return apply(id, expectedVersion, source, device -> {
+            DeviceProperty rules = device.properties().get(property);
+            if (rules == null) {
+                throw new InvalidPropertyValue(property, Reason.UNKNOWN_PROPERTY,
+                        "this " + device.type().code() + " has no such property.");
+            }
+            return Request.of(Map.of(property, PropertyValues.fromText(property, rules.dataType(), text)));
+        });
     }
 
     /** Presses a doorbell: its {@code press} event takes the current time. Other types: 400. */

@@ -316,6 +316,11 @@ class DeviceRepository {
         return jdbc.sql(IDS).param("user", userId).query(UUID.class).list();
     }
 
+    int count(UUID userId) {
+        return jdbc.sql("select count(*) from devices where user_id = :user").param("user", userId)
+                .query(Integer.class).single();
+    }
+
     void delete(UUID id) {
         jdbc.sql(DELETE).param("id", id).update();
     }
