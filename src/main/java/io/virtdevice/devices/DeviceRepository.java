@@ -55,7 +55,7 @@ class DeviceRepository {
 
     private static final String FIND_DEVICES = """
             select id, name, friendly_name, device_type, description, alexa_endpoint_id, ifttt_device_id,
-                   is_online, version, created_at, updated_at, last_state_change
+                   is_online, momentary, pulse_seconds, pulse_reset_at, version, created_at, updated_at, last_state_change
               from devices
              where id = any (cast(cast(:ids as text[]) as uuid[]))
             """;
