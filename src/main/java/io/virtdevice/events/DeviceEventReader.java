@@ -46,6 +46,19 @@ class DeviceEventReader {
              order by device_version, seq
             """;
 
+    // newest first on device_events_user_device_seq_idx (scanned backwards); the jsonpath filter runs only
+    // on the device's rows of those kinds
+    private static final String NEWEST_OF_DEVICE = COLUMNS + """
+             where user_id = :user and device_id = :device and kind = any(:kinds)
+             order by seq desc limit :limit
+            """;
+
+    private static final String NEWEST_OF_DEVICE_MATCHING = COLUMNS + """
+             where user_id = :user and device_id = :device and kind = any(:kinds)
+               and jsonb_path_exists(changes, cast(:path as jsonpath), cast(:vars as jsonb))
+             order by seq desc limit :limit
+            """;
+
     private static final String AFTER = COLUMNS + " where user_id = :user and seq > :after order by seq limit :limit";
 
     private static final String EXPIRED_THROUGH = "select app.device_events_expired_through()";
@@ -81,6 +94,22 @@ class DeviceEventReader {
                 .param("device", deviceId)
                 .param("from", from)
                 .param("to", to)
+                .query(this::event)
+                .list();
+    }
+
+    /**
+     * The device's newest events of the given kinds whose changes match the jsonpath (null: all), newest first.
+     */
+    List<DeviceEvent> newestOfDevice(UUID userId, UUID deviceId, Collection<String> kinds, String path, String vars,
+            int limit) {
+        return jdbc.sql(path == null ? NEWEST_OF_DEVICE : NEWEST_OF_DEVICE_MATCHING)
+                .param("user", userId)
+                .param("device", deviceId)
+                .param("kinds", kinds.toArray(String[]::new))
+                .param("path", path)
+                .param("vars", vars)
+                .param("limit", limit)
                 .query(this::event)
                 .list();
     }
