@@ -44,7 +44,7 @@ rm -rf "$DATA_DIR" target/bench-ifttt-secret.key
   --spring.datasource.hikari.maximum-pool-size=40 > target/bench-ifttt-app.log 2>&1 &
 APP=$!
 trap 'kill $APP 2>/dev/null; wait $APP 2>/dev/null || true' EXIT
-for i in $(seq 1 120); do
+for i in $(seq 1 400); do
   curl -sf "http://127.0.0.1:$APP_PORT/actuator/health/readiness" >/dev/null && break
   sleep 1
 done

@@ -1,12 +1,11 @@
 package io.virtdevice.ifttt;
 
 import io.virtdevice.devices.DeviceType;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
 /** The actions VirtDevice offers on IFTTT (shared/spec/ifttt.md §9), each a slug and its fields. */
-enum IftttAction {
+enum IftttAction implements FieldOwner {
     TURN_DEVICE_ON("turn_device_on", Field.device(DeviceType.SWITCH, DeviceType.DIMMER)),
     TURN_DEVICE_OFF("turn_device_off", Field.device(DeviceType.SWITCH, DeviceType.DIMMER)),
     TOGGLE_DEVICE("toggle_device", Field.device(DeviceType.SWITCH, DeviceType.DIMMER)),
@@ -25,19 +24,17 @@ enum IftttAction {
         this.fields = List.of(fields);
     }
 
-    String slug() {
+    @Override
+    public String slug() {
         return slug;
     }
 
-    List<Field> fields() {
+    @Override
+    public List<Field> fields() {
         return fields;
     }
 
-    Optional<Field> field(String name) {
-        return fields.stream().filter(f -> f.name().equals(name)).findFirst();
-    }
-
     static Optional<IftttAction> of(String slug) {
-        return Arrays.stream(values()).filter(a -> a.slug.equals(slug)).findFirst();
+        return FieldOwner.of(IftttAction.class, slug);
     }
 }

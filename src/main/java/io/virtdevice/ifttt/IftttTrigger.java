@@ -2,7 +2,6 @@ package io.virtdevice.ifttt;
 
 import io.virtdevice.devices.DeviceType;
 import java.math.BigDecimal;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import tools.jackson.databind.node.JsonNodeFactory;
@@ -12,7 +11,7 @@ import tools.jackson.databind.node.JsonNodeFactory;
  * {@link ChangeRule} that picks its events out of the device's change history. Field values arrive checked
  * ({@link IftttFields}); {@link #rule} only reads them.
  */
-enum IftttTrigger {
+enum IftttTrigger implements FieldOwner {
     DEVICE_TURNED_ON("device_turned_on", Field.device(DeviceType.SWITCH, DeviceType.DIMMER)),
     DEVICE_TURNED_OFF("device_turned_off", Field.device(DeviceType.SWITCH, DeviceType.DIMMER)),
     PROPERTY_CHANGED("property_changed", Field.device(DeviceType.values()),
@@ -35,20 +34,18 @@ enum IftttTrigger {
         this.fields = List.of(fields);
     }
 
-    String slug() {
+    @Override
+    public String slug() {
         return slug;
     }
 
-    List<Field> fields() {
+    @Override
+    public List<Field> fields() {
         return fields;
     }
 
-    Optional<Field> field(String name) {
-        return fields.stream().filter(f -> f.name().equals(name)).findFirst();
-    }
-
     static Optional<IftttTrigger> of(String slug) {
-        return Arrays.stream(values()).filter(t -> t.slug.equals(slug)).findFirst();
+        return FieldOwner.of(IftttTrigger.class, slug);
     }
 
     /** The rule for checked field values (blank optional fields are absent from {@code values}). */
