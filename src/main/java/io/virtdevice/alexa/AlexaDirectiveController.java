@@ -35,6 +35,6 @@ class AlexaDirectiveController {
         return ResponseEntity.ok()
                 .contentType(MediaType.APPLICATION_JSON)
                 .body(directives.handle(body, bearer == null || bearer.isEmpty() ? null : bearer,
-                        request.getRemoteAddr()));
+                        request.getHeader(AlexaAcceptGrant.REGION_HEADER), request.getRemoteAddr()));
     }
 }

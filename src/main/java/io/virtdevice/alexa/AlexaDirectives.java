@@ -30,7 +30,7 @@ import tools.jackson.databind.node.ObjectNode;
  * Answers one Alexa directive (shared/spec/alexa.md §3, §4, §6): finds the user from the access token in the
  * directive ({@code endpoint.scope.token}, {@code payload.scope.token} or {@code payload.grantee.token}) or in
  * {@code Authorization: Bearer}, then Discover, ReportState, PowerController and BrightnessController through
- * {@link DeviceManagement} in the user's tenant scope. Every outcome is a complete Alexa message; every
+ * {@link DeviceManagement} in the user's tenant scope; AcceptGrant through {@link AlexaAcceptGrant}. Every outcome is a complete Alexa message; every
  * failure an {@code Alexa.ErrorResponse} that echoes the directive's correlation token and endpoint.
  */
 @Service
@@ -47,11 +47,14 @@ class AlexaDirectives {
     private final DeviceManagement devices;
     private final BearerCredentials credentials;
     private final JsonMapper json;
+    private final AlexaAcceptGrant acceptGrant;
 
-    AlexaDirectives(DeviceManagement devices, BearerCredentials credentials, JsonMapper json) {
+    AlexaDirectives(DeviceManagement devices, BearerCredentials credentials, JsonMapper json,
+            AlexaAcceptGrant acceptGrant) {
         this.devices = devices;
         this.credentials = credentials;
         this.json = json;
+        this.acceptGrant = acceptGrant;
     }
 
     /** What a response echoes of its directive. */
@@ -60,9 +63,10 @@ class AlexaDirectives {
     /**
      * @param body the request body as sent
      * @param headerToken the {@code Authorization: Bearer} token, or null
+     * @param region the Lambda's {@code X-VirtDevice-Alexa-Region} header (AcceptGrant), or null
      * @param address the client address (the unknown-token throttle)
      */
-    ObjectNode handle(byte[] body, String headerToken, String address) {
+    ObjectNode handle(byte[] body, String headerToken, String region, String address) {
         JsonNode directive;
         try {
             directive = body == null || body.length == 0 ? null : json.readTree(body).path("directive");
@@ -82,6 +86,11 @@ class AlexaDirectives {
                         + "header.payloadVersion \"3\".");
             }
             JsonNode payload = directive.path("payload");
+            if (namespace.equals("Alexa.Authorization") && name.equals("AcceptGrant")) {
+                JsonNode target = directive;
+                return acceptGrant.accept(payload, region, echo,
+                        () -> authenticate(target, payload, headerToken, address));
+            }
             CurrentUser user = authenticate(directive, payload, headerToken, address);
             JsonNode target = directive;
             return TenantScope.call(user.context(), () -> dispatch(user, namespace, name, target, payload, echo));
@@ -277,9 +286,14 @@ class AlexaDirectives {
 
     /** An {@code Alexa.ErrorResponse} (§6): header, the directive's endpoint, {@code payload.type} and message. */
     static ObjectNode error(Echo echo, AlexaError error) {
+        return error("Alexa", echo, error);
+    }
+
+    /** An ErrorResponse of {@code namespace} ({@code Alexa}, or {@code Alexa.Authorization} for AcceptGrant). */
+    static ObjectNode error(String namespace, Echo echo, AlexaError error) {
         ObjectNode message = JSON.objectNode();
         ObjectNode event = message.putObject("event");
-        event.set("header", header("Alexa", "ErrorResponse", echo.correlationToken()));
+        event.set("header", header(namespace, "ErrorResponse", echo.correlationToken()));
         if (echo.endpoint() != null) {
             event.set("endpoint", echo.endpoint());
         }
@@ -293,7 +307,7 @@ class AlexaDirectives {
         return message;
     }
 
-    private static ObjectNode header(String namespace, String name, String correlationToken) {
+    static ObjectNode header(String namespace, String name, String correlationToken) {
         ObjectNode header = JSON.objectNode();
         header.put("namespace", namespace);
         header.put("name", name);

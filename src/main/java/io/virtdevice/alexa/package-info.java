@@ -5,7 +5,7 @@
  * the devices module's API ({@code DeviceManagement}) and back into Alexa's messages. The devices module never
  * sees Alexa JSON.
  */
-@ApplicationModule(allowedDependencies = {"devices", "platform"})
+@ApplicationModule(allowedDependencies = {"activity", "devices", "platform"})
 package io.virtdevice.alexa;
 
 import org.springframework.modulith.ApplicationModule;

@@ -1,5 +1,6 @@
 package io.virtdevice.testing;
 
+import io.virtdevice.testing.fakes.FakeLoginWithAmazon;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
@@ -43,9 +44,12 @@ import org.springframework.context.annotation.Import;
             "virtdevice.webhooks.recover-interval=1s",
             // the suite sends many unknown tokens from one address; the throttle has its own test instance
             "virtdevice.security.unknown-token-limit=1000000",
-            "virtdevice.management.metrics-token=" + IntegrationTest.METRICS_TOKEN
+            "virtdevice.management.metrics-token=" + IntegrationTest.METRICS_TOKEN,
+            // Login with Amazon is FakeLoginWithAmazon (its Registration sets the URL and credentials); its
+            // scripted slow answers outlast this
+            "virtdevice.alexa.lwa.timeout=1s"
         })
-@Import({FailingConsumer.class, SurfaceProbe.class})
+@Import({FailingConsumer.class, SurfaceProbe.class, FakeLoginWithAmazon.Registration.class})
 public @interface IntegrationTest {
 
     /** The OAuth clients' secrets in the test configuration (clients of every type are configured). */

@@ -1,0 +1,44 @@
+package io.virtdevice.testing;
+
+import io.virtdevice.VirtDeviceApplication;
+import io.virtdevice.platform.database.EmbeddedCredentials;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * Another instance of the application on the same embedded PostgreSQL as the {@link IntegrationTest} context
+ * (same roles, same schema), for what must hold across instances; the caller closes it.
+ */
+public final class SecondInstance {
+
+    private SecondInstance() {}
+
+    /**
+     * @param first the test context whose database to share
+     * @param name the instance's db-scheduler name
+     * @param settings extra {@code key=value} settings
+     */
+    public static ConfigurableApplicationContext start(ApplicationContext first, String name, List<String> settings) {
+        EmbeddedCredentials credentials = TestDatabase.credentials(first.getEnvironment());
+        List<String> args = new ArrayList<>(List.of(
+                "--server.port=0",
+                "--spring.datasource.url=jdbc:postgresql://localhost:"
+                        + first.getEnvironment().getRequiredProperty("virtdevice.database.embedded.actual-port")
+                        + "/virtdevice",
+                "--spring.datasource.username=virtdevice_app",
+                "--spring.datasource.password=" + credentials.app(),
+                "--spring.flyway.user=virtdevice_owner",
+                "--spring.flyway.password=" + credentials.owner(),
+                "--LOG_FORMAT=",
+                "--logging.level.root=WARN",
+                "--virtdevice.web.secure-cookies=false",
+                "--spring.mail.host=127.0.0.1",
+                "--spring.mail.port=3025",
+                "--db-scheduler.scheduler-name=" + name));
+        settings.forEach(s -> args.add("--" + s));
+        return new SpringApplicationBuilder(VirtDeviceApplication.class).run(args.toArray(String[]::new));
+    }
+}
