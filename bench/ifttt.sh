@@ -41,7 +41,7 @@ rm -rf "$DATA_DIR" target/bench-ifttt-secret.key
   --virtdevice.ifttt.realtime-url=http://127.0.0.1:$RT_PORT/v1/notifications \
   --virtdevice.oauth.clients.ifttt.service-id=virtdevice_bench \
   --virtdevice.oauth.clients.ifttt.client-secret=$CLIENT_SECRET \
-  --spring.datasource.hikari.maximum-pool-size=40 > target/bench-ifttt-app.log 2>&1 &
+  --virtdevice.devices.max-per-user=400 --spring.datasource.hikari.maximum-pool-size=40 > target/bench-ifttt-app.log 2>&1 &
 APP=$!
 trap 'kill $APP 2>/dev/null; wait $APP 2>/dev/null || true' EXIT
 for i in $(seq 1 400); do
@@ -56,7 +56,6 @@ KEY="vdk_bench$(head -c 24 /dev/urandom | base64 | tr -d '/+=' )"
 TOKEN="vda_bench$(head -c 24 /dev/urandom | base64 | tr -d '/+=' )"
 IDS=$($PSQL -U virtdevice_app -At -F' ' -c "select tenant_id, user_id from app.sign_up('Bench', 'bench-$RANDOM$RANDOM', 'bench-$RANDOM$RANDOM@example.test', 'Bench', '$HASHPW', 2)")
 read -r TENANT USER_ID <<<"$IDS"
-$PSQL -U postgres -c "update subscriptions set max_devices = 1000 where user_id = '$USER_ID'"
 $PSQL -U postgres -c "insert into api_keys (tenant_id, user_id, name, prefix, token_hash, scopes) values ('$TENANT', '$USER_ID', 'bench', 'vdk_bench', sha256(convert_to('$KEY', 'UTF8')), '{read,write}')"
 $PSQL -U postgres <<SQL
 with grant_row as (
