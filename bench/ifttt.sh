@@ -79,10 +79,10 @@ DIMMER_IFTTT=$(awk '$1 == "dimmer" { print $3 }' target/bench-ifttt-devices.txt 
 wrk_line() {
   awk '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-    $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
+    $1 == "50%" { p50 = ms($2) } $1 == "90%" { p90 = ms($2) } $1 == "99%" { p99 = ms($2) }
     /requests in/ { n = $1 } /^Requests\/sec/ { tps = $2 }
     /Non-2xx/ { err += $NF } /Socket errors/ { gsub(/,/, ""); err += $4 + $6 + $8 + $10 }
-    END { printf "tps=%.0f p50_ms=%.2f p99_ms=%.2f requests=%d errors=%d\n", tps, p50, p99, n, err }'
+    END { printf "tps=%.0f p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f requests=%d errors=%d\n", tps, p50, p90, p99, n, err }'
 }
 poll_run() { # SECONDS
   VD_TOKEN=$TOKEN VD_DEVICES=$SWITCH_IFTTT wrk -t2 -c16 -d${1}s --latency -s bench/ifttt-poll.lua "http://127.0.0.1:$APP_PORT"

@@ -132,9 +132,10 @@ class IftttController {
     }
 
     @PostMapping("/actions/{slug}")
-    ResponseEntity<Map<String, Object>> action(@PathVariable String slug, @RequestBody(required = false) byte[] body) {
+    ResponseEntity<Map<String, Object>> action(@PathVariable String slug, @RequestBody(required = false) byte[] body,
+            @AuthenticationPrincipal CurrentUser user) {
         IftttAction action = IftttAction.of(slug).orElseThrow(() -> IftttError.notFound("Unknown action"));
-        String id = actions.run(action, object(body));
+        String id = actions.run(user, action, object(body));
         return ok(Map.of("data", List.of(Map.of("id", id))));
     }
 

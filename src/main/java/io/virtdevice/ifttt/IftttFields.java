@@ -24,6 +24,8 @@ import tools.jackson.databind.JsonNode;
 @Component
 class IftttFields {
 
+    static final String NO_SUCH_DEVICE = "This device does not exist (any more) in your VirtDevice account.";
+
     /** The most devices a dropdown lists. */
     static final int MAX_OPTIONS = 1000;
 
@@ -117,14 +119,17 @@ class IftttFields {
                 ? Optional.empty()
                 : devices.findByIftttDeviceId(iftttDeviceId);
         if (device.isEmpty()) {
-            return new DeviceChoice(Optional.empty(), "This device does not exist (any more) in your VirtDevice account.");
+            return new DeviceChoice(Optional.empty(), NO_SUCH_DEVICE);
         }
         if (!field.deviceTypes().contains(device.get().type())) {
-            return new DeviceChoice(Optional.empty(), "This device is a " + label(device.get().type())
-                    + "; choose a " + String.join(" or ", field.deviceTypes().stream().sorted().map(IftttFields::label).toList())
-                    + ".");
+            return new DeviceChoice(Optional.empty(), wrongType(field, device.get().type()));
         }
         return new DeviceChoice(device, null);
+    }
+
+    String wrongType(Field field, DeviceType type) {
+        return "This device is a " + label(type) + "; choose a "
+                + String.join(" or ", field.deviceTypes().stream().sorted().map(IftttFields::label).toList()) + ".";
     }
 
     /** The dropdown entries of a field: {@code [{"label":..,"value":..}]}. */

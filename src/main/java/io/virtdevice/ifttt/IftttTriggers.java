@@ -58,16 +58,14 @@ class IftttTriggers {
         String identity = identity(body.get("trigger_identity"));
         ChangeRule rule = trigger.rule(values);
         Optional<Device> device = fields.device(trigger.field("device").orElseThrow(), values.get("device")).device();
-        if (identity != null) {
-            remember(user, trigger, identity, values, body.get("ifttt_source"));
-        }
+        boolean log = identity != null && remember(user, trigger, identity, values, body.get("ifttt_source"));
         List<DeviceEvent> events = device.isEmpty() || limit == 0
                 ? List.of()
                 : history.newestOfDevice(user.userId(), device.get().id(), KINDS, rule.path(), rule.pathVariables(),
                         limit);
         ZoneId zone = zone(body.path("user").path("timezone"));
         List<Map<String, Object>> items = events.stream().map(e -> item(e, rule, zone)).toList();
-        if (identity != null && subscriptions.markLogged(user.userId(), identity)) {
+        if (log && subscriptions.markLogged(user.userId(), identity)) {
             activity.record(ActivityAction.IFTTT_TRIGGER, "ifttt", device.map(Device::id).orElse(null),
                     Map.of("trigger", trigger.slug(), "triggerIdentity", identity, "events", items.size()));
         }
@@ -88,20 +86,31 @@ class IftttTriggers {
         subscriptions.delete(user.userId(), trigger.slug(), identity);
     }
 
-    private void remember(CurrentUser user, IftttTrigger trigger, String identity, Map<String, String> values,
+    /**
+     * Stores or refreshes the identity, writing only what changed (a poll of a known identity writes its
+     * poll time at most every {@link TriggerSubscriptions#POLL_PRECISION}).
+     *
+     * @return whether this poll is due for the activity log
+     */
+    private boolean remember(CurrentUser user, IftttTrigger trigger, String identity, Map<String, String> values,
             JsonNode source) {
         String fieldsJson = json.writeValueAsString(values);
         Optional<TriggerSubscriptions.Subscription> known = subscriptions.find(user.userId(), identity);
         boolean same = known.isPresent() && known.get().enabled() && known.get().trigger().equals(trigger.slug())
                 && json.readTree(known.get().fields()).equals(json.readTree(fieldsJson));
+        Instant now = Instant.now();
         if (same) {
-            subscriptions.touchPolled(known.get().id());
-            return;
+            TriggerSubscriptions.Subscription s = known.get();
+            if (s.lastPolledAt() == null || s.lastPolledAt().isBefore(now.minus(TriggerSubscriptions.POLL_PRECISION))) {
+                subscriptions.touchPolled(s.id());
+            }
+            return s.lastLoggedAt() == null || s.lastLoggedAt().isBefore(now.minus(TriggerSubscriptions.LOG_EVERY));
         }
         String sourceJson = source != null && source.isObject() && source.toString().length() <= 2048
                 ? source.toString()
                 : null;
         subscriptions.upsert(user.context(), identity, trigger.slug(), fieldsJson, sourceJson);
+        return true;
     }
 
     private static Map<String, Object> item(DeviceEvent event, ChangeRule rule, ZoneId zone) {

@@ -3,6 +3,7 @@ package io.virtdevice.ifttt;
 import io.virtdevice.platform.tenancy.TenantContext;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -21,17 +22,20 @@ class TriggerSubscriptions {
 
     /** A stored trigger identity. */
     record Subscription(UUID id, String identity, String trigger, String fields, boolean enabled,
-            Instant lastPolledAt, Instant lastNotifiedAt, Instant createdAt) {}
+            Instant lastPolledAt, Instant lastNotifiedAt, Instant lastLoggedAt, Instant createdAt) {}
 
     /** The user's identities at a glance (the dashboard). */
     record Summary(int count, Instant lastPolledAt, Instant lastNotifiedAt) {}
 
     /** How long a poll's time may lag in {@code last_polled_at}: polls within it do not write. */
-    static final String POLL_PRECISION = "10 seconds";
+    static final Duration POLL_PRECISION = Duration.ofSeconds(10);
+
+    /** At most one activity entry per identity in this time. */
+    static final Duration LOG_EVERY = Duration.ofMinutes(15);
 
     private static final String COLUMNS = """
             id, trigger_identity, trigger_type, trigger_fields::text as trigger_fields, enabled, last_polled_at,
-            last_notified_at, created_at
+            last_notified_at, last_logged_at, created_at
             """;
 
     private static final String FIND = "select " + COLUMNS
@@ -49,8 +53,8 @@ class TriggerSubscriptions {
 
     private static final String TOUCH = """
             update ifttt_trigger_subscriptions set last_polled_at = now()
-             where id = :id and (last_polled_at is null or last_polled_at < now() - interval '%s')
-            """.formatted(POLL_PRECISION);
+             where id = :id and (last_polled_at is null or last_polled_at < now() - interval '10 seconds')
+            """;
 
     private static final String MARK_LOGGED = """
             update ifttt_trigger_subscriptions set last_logged_at = now()
@@ -162,7 +166,8 @@ class TriggerSubscriptions {
     private static Subscription row(ResultSet rs, int i) throws SQLException {
         return new Subscription(rs.getObject("id", UUID.class), rs.getString("trigger_identity"),
                 rs.getString("trigger_type"), rs.getString("trigger_fields"), rs.getBoolean("enabled"),
-                instant(rs, "last_polled_at"), instant(rs, "last_notified_at"), instant(rs, "created_at"));
+                instant(rs, "last_polled_at"), instant(rs, "last_notified_at"), instant(rs, "last_logged_at"),
+                instant(rs, "created_at"));
     }
 
     private static Instant instant(ResultSet rs, String column) throws SQLException {
