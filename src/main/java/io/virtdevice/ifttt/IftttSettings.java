@@ -28,7 +28,7 @@ public record IftttSettings(
         @DefaultValue("https://realtime.ifttt.com/v1/notifications") URI realtimeUrl,
         @DefaultValue("1s") Duration realtimeDebounce,
         @DefaultValue("250ms") Duration realtimePollInterval,
-        @DefaultValue({"5s", "30s", "2m", "10m", "30m"}) List<Duration> realtimeRetryDelays,
+        @DefaultValue({"1s", "5s", "30s", "2m", "10m", "30m"}) List<Duration> realtimeRetryDelays,
         @DefaultValue("10s") Duration realtimeTimeout,
         @DefaultValue("1000") int realtimeBatchSize,
         @DefaultValue("1h") Duration testTokenLifetime) {

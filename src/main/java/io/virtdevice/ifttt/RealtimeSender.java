@@ -110,21 +110,35 @@ class RealtimeSender implements SmartLifecycle {
                 .list()));
     }
 
+    /**
+     * Posts the body; a connection that fails before any answer (typically a kept-alive connection the other
+     * side closed meanwhile) is tried once more at once, a timeout is not.
+     */
+    private HttpResponse<String> post(String body) throws java.io.IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(settings.realtimeUrl())
+                .timeout(settings.realtimeTimeout())
+                .header(ServiceKey.HEADER, settings.serviceKey())
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json")
+                .header("X-Request-ID", UUID.randomUUID().toString().replace("-", ""))
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
+                .build();
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (java.net.http.HttpTimeoutException e) {
+            throw e;
+        } catch (java.io.IOException e) {
+            return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        }
+    }
+
     private void send(List<Notice> batch) {
         UUID[] ids = batch.stream().map(Notice::id).toArray(UUID[]::new);
         String body = json.writeValueAsString(Map.of("data",
                 batch.stream().map(n -> Map.of("trigger_identity", n.identity())).toList()));
         String failure;
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(settings.realtimeUrl())
-                            .timeout(settings.realtimeTimeout())
-                            .header(ServiceKey.HEADER, settings.serviceKey())
-                            .header("Content-Type", "application/json")
-                            .header("Accept", "application/json")
-                            .header("X-Request-ID", UUID.randomUUID().toString().replace("-", ""))
-                            .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            HttpResponse<String> response = post(body);
             if (response.statusCode() / 100 == 2) {
                 TenantScope.callWithoutContext(() -> tx.execute(s -> jdbc.sql(DELIVERED).param("ids", ids)
                         .query(Integer.class).single()));
