@@ -17,7 +17,7 @@ import tools.jackson.databind.JsonNode;
  * byte for byte into the test resources), compiled once (shared/spec/alexa.md §13), plus the envelope checks of
  * §10 the schema does not make (3-6).
  */
-final class AlexaSchema {
+public final class AlexaSchema {
 
     private static final Schema SCHEMA = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_4)
             .getSchema(SchemaLocation.of("classpath:alexa/alexa_smart_home_message_schema.json"));
@@ -32,12 +32,12 @@ final class AlexaSchema {
     private AlexaSchema() {}
 
     /** The schema's errors for a message (empty: valid). */
-    static List<Error> errors(JsonNode message) {
+    public static List<Error> errors(JsonNode message) {
         return SCHEMA.validate(message);
     }
 
     /** Asserts the message is valid and its envelope follows §2 / §10 (3, 4, 6). */
-    static JsonNode valid(JsonNode message) {
+    public static JsonNode valid(JsonNode message) {
         List<Error> errors = errors(message);
         assertThat(errors).as("schema errors of %s: %s", message,
                 errors.stream().limit(8).map(Error::toString).toList()).isEmpty();
