@@ -46,17 +46,19 @@ class DeviceEventReader {
              order by device_version, seq
             """;
 
-    // newest first on device_events_user_device_seq_idx (scanned backwards); the jsonpath filter runs only
-    // on the device's rows of those kinds
+    // Newest first on device_events_user_device_seq_idx, scanned backwards, so the jsonpath filter only sees
+    // that device's rows. The ORDER BY names the index's columns (user and device are fixed by the WHERE, so
+    // the order is the same as by seq alone): ordered by seq only, a generic plan may walk the user's whole
+    // history on (user_id, seq) looking for a device with fewer matches than the limit.
     private static final String NEWEST_OF_DEVICE = COLUMNS + """
              where user_id = :user and device_id = :device and kind = any(:kinds)
-             order by seq desc limit :limit
+             order by user_id desc, device_id desc, seq desc limit :limit
             """;
 
     private static final String NEWEST_OF_DEVICE_MATCHING = COLUMNS + """
              where user_id = :user and device_id = :device and kind = any(:kinds)
                and jsonb_path_exists(changes, cast(:path as jsonpath), cast(:vars as jsonb))
-             order by seq desc limit :limit
+             order by user_id desc, device_id desc, seq desc limit :limit
             """;
 
     private static final String AFTER = COLUMNS + " where user_id = :user and seq > :after order by seq limit :limit";
