@@ -30,6 +30,11 @@ import javax.crypto.spec.SecretKeySpec;
  * the request was sent and when the webhook and the SSE event arrived, and prints the latency percentiles
  * of the measured period (after the warm-up).
  *
+ * <p>With {@code ALEXA_GATEWAY_PORT} (and {@code ALEXA_TOKEN}) in the environment it also plays Alexa's Event
+ * Gateway on that port ({@code /na/v3/events}): it checks the bearer token, answers 202 and records when each
+ * change's ChangeReport arrived, next to its webhook, in the same run. A change whose report was coalesced
+ * into a later one (only the latest state of an endpoint is sent) is counted, not timed.
+ *
  * Usage: java EventsLoad.java BASE_URL API_KEY RATE SECONDS WARMUP_SECONDS [DEVICES [PRE_SECONDS PRE_RATE]]
  * PRE_SECONDS at PRE_RATE come first (JIT warm-up of the server and of this JVM, which is also the receiver),
  * then the WARMUP_SECONDS ramp to RATE, then the measured SECONDS.
@@ -48,6 +53,7 @@ public class EventsLoad {
         volatile long committed;
         volatile long webhook;
         volatile long sse;
+        volatile long alexa;
 
         Change(long sent, boolean measured) {
             this.sent = sent;
@@ -59,6 +65,12 @@ public class EventsLoad {
     static final AtomicLong BAD_SIGNATURES = new AtomicLong();
     static final AtomicLong DUPLICATES = new AtomicLong();
     static final AtomicLong ERRORS = new AtomicLong();
+    static final AtomicLong ALEXA_BAD_TOKENS = new AtomicLong();
+    static final AtomicLong ALEXA_REPORTS = new AtomicLong();
+    static final Map<String, String> DEVICE_OF_ENDPOINT = new ConcurrentHashMap<>();
+    private static final Pattern ENDPOINT_ID = Pattern.compile("\"endpointId\":\"([A-Za-z0-9_]+)\"");
+    private static final Pattern ALEXA_ENDPOINT = Pattern.compile("\"alexaEndpointId\"\\s*:\\s*\"([A-Za-z0-9_]+)\"");
+    private static final Pattern BRIGHTNESS = Pattern.compile("\"name\":\"brightness\",\"value\":(\\d+)");
 
     public static void main(String[] args) throws Exception {
         String base = args[0];
@@ -100,7 +112,49 @@ public class EventsLoad {
         });
         receiver.start();
 
+        String alexaPort = System.getenv("ALEXA_GATEWAY_PORT");
+        String alexaToken = System.getenv("ALEXA_TOKEN");
+        HttpServer gateway = null;
+        if (alexaPort != null && !alexaPort.isBlank()) {
+            gateway = HttpServer.create(new InetSocketAddress("127.0.0.1", Integer.parseInt(alexaPort)), 1000);
+            gateway.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+            gateway.createContext("/na/v3/events", exchange -> {
+                long now = System.nanoTime();
+                String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+                if (!("Bearer " + alexaToken).equals(exchange.getRequestHeaders().getFirst("Authorization"))
+                        || !body.contains("\"token\":\"" + alexaToken + "\"")) {
+                    ALEXA_BAD_TOKENS.incrementAndGet();
+                }
+                if (body.contains("\"name\":\"ChangeReport\"")) {
+                    ALEXA_REPORTS.incrementAndGet();
+                    Matcher e = ENDPOINT_ID.matcher(body);
+                    // the changed brightness is the first one in the message (payload.change before context)
+                    Matcher b = BRIGHTNESS.matcher(body);
+                    if (e.find() && b.find()) {
+                        Change change = CHANGES.get(DEVICE_OF_ENDPOINT.get(e.group(1)) + ":" + b.group(1));
+                        if (change != null && change.alexa == 0) {
+                            change.alexa = now;
+                        }
+                    }
+                }
+                exchange.sendResponseHeaders(202, -1);
+                exchange.close();
+            });
+            gateway.start();
+        }
+
+        boolean alexa = gateway != null;
         List<String> devices = ensureDimmers(http, base, key, deviceCount);
+        if (alexa) {
+            for (String device : devices) {
+                HttpResponse<String> got = http.send(request(base + "/api/v1/devices/" + device, key).GET().build(),
+                        HttpResponse.BodyHandlers.ofString());
+                Matcher m = ALEXA_ENDPOINT.matcher(got.body());
+                if (m.find()) {
+                    DEVICE_OF_ENDPOINT.put(m.group(1), device);
+                }
+            }
+        }
         HttpResponse<String> webhook = http.send(request(base + "/api/v1/webhooks", key)
                 .POST(HttpRequest.BodyPublishers.ofString("{\"url\":\"http://127.0.0.1:" + receiver.getAddress().getPort()
                         + "/hook\",\"events\":[\"property.changed\"]}")).build(), HttpResponse.BodyHandlers.ofString());
@@ -173,7 +227,8 @@ public class EventsLoad {
 
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < end && CHANGES.values().stream()
-                .anyMatch(c -> c.measured && (c.committed == 0 || c.webhook == 0 || c.sse == 0))) {
+                .anyMatch(c -> c.measured && (c.committed == 0 || c.webhook == 0 || c.sse == 0
+                        || (alexa && c.alexa == 0)))) {
             Thread.sleep(100);
         }
 
@@ -188,6 +243,13 @@ public class EventsLoad {
         // what each path adds to the request's own round trip (negative: it arrived before the 200)
         report("webhook  (200 received -> webhook received)", measured, c -> c.committed, c -> c.webhook);
         report("sse      (200 received -> SSE event received)", measured, c -> c.committed, c -> c.sse);
+        if (alexa) {
+            report("alexa    (request sent -> ChangeReport received)", measured, c -> c.sent, c -> c.alexa);
+            report("alexa    (200 received -> ChangeReport received)", measured, c -> c.committed, c -> c.alexa);
+            System.out.printf("alexa change_reports=%d bad_tokens=%d (missing = coalesced into a later report of "
+                    + "the same dimmer)%n", ALEXA_REPORTS.get(), ALEXA_BAD_TOKENS.get());
+            gateway.stop(0);
+        }
         System.out.printf("webhook bad_signatures=%d duplicates=%d%n", BAD_SIGNATURES.get(), DUPLICATES.get());
         receiver.stop(0);
         System.exit(0);

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmark: change -> webhook received and change -> SSE event, at a fixed rate of property changes.
+# Benchmark: change -> webhook received, change -> SSE event and change -> Alexa ChangeReport received at the
+# (local, fake) Event Gateway, in the same run, at a fixed rate of property changes.
 #   bench/events.sh [RATE] [SECONDS]      (default 500 changes/s for 30 s, after a 20 s ramp-up)
 # Builds the jar, starts VirtDevice on a fresh embedded PostgreSQL 16 (data in target/bench-events-postgres)
 # with the loopback allow-list so webhooks can reach the local receiver, creates a bench user (200 dimmers,
@@ -21,13 +22,33 @@ DATA_DIR=target/bench-events-postgres
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 command -v psql >/dev/null || { echo "psql is needed (apt-get install -y postgresql-client)"; exit 1; }
 
+# Alexa: the bench user needs an Alexa link. Until AcceptGrant's links are on main, the app runs from the
+# test class path, where TestAlexaLinks links every user (--virtdevice.test.alexa-links); EventsLoad plays
+# the NA Event Gateway on ALEXA_GATEWAY_PORT. ALEXA=0 (or JAR=...) measures webhooks and SSE only, from the jar.
+ALEXA=${ALEXA:-1}
+ALEXA_GATEWAY_PORT=${ALEXA_GATEWAY_PORT:-18090}
+ALEXA_TOKEN="Atza|bench-$RANDOM$RANDOM"
 # JAR=path/to/other.jar benchmarks another build (e.g. an earlier commit's) with the same load
-if [ -z "${JAR:-}" ]; then
-  [ "${SKIP_BUILD:-}" = 1 ] || ./mvnw -B -ntp -q -DskipTests package
-  JAR=$(ls target/virtdevice-*.jar | grep -v original | head -1)
+if [ -n "${JAR:-}" ]; then
+  ALEXA=0
+fi
+if [ "$ALEXA" = 1 ]; then
+  [ "${SKIP_BUILD:-}" = 1 ] || ./mvnw -B -ntp -q -DskipTests test-compile dependency:build-classpath \
+    -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test
+  LAUNCH=(-cp "target/classes:target/test-classes:$(cat target/bench-classpath.txt)" io.virtdevice.VirtDeviceApplication
+          "--virtdevice.test.alexa-links=NA:$ALEXA_TOKEN"
+          "--virtdevice.alexa.event-gateway.na=http://127.0.0.1:$ALEXA_GATEWAY_PORT/na/v3/events")
+  export ALEXA_GATEWAY_PORT ALEXA_TOKEN
+else
+  if [ -z "${JAR:-}" ]; then
+    [ "${SKIP_BUILD:-}" = 1 ] || ./mvnw -B -ntp -q -DskipTests package
+    JAR=$(ls target/virtdevice-*.jar | grep -v original | head -1)
+  fi
+  LAUNCH=(-jar "$JAR")
+  unset ALEXA_GATEWAY_PORT
 fi
 rm -rf "$DATA_DIR" target/bench-events-secret.key
-"$JAVA_HOME/bin/java" -jar "$JAR" --server.port=$APP_PORT --LOG_FORMAT= --logging.level.root=WARN \
+"$JAVA_HOME/bin/java" "${LAUNCH[@]}" --server.port=$APP_PORT --LOG_FORMAT= --logging.level.root=WARN \
   --virtdevice.database.embedded.data-directory=$DATA_DIR --virtdevice.database.embedded.port=$PG_PORT \
   --virtdevice.crypto.secret-key-file=target/bench-events-secret.key \
   --virtdevice.webhooks.allowed-cidrs=127.0.0.1/32 \

@@ -37,6 +37,8 @@ class AccountPageController {
         if (user != null) {
             try {
                 model.addAttribute("account", accounts.account(user));
+                // signed in: home is the devices grid (the dashboard's page, same URL)
+                return "forward:/devices";
             } catch (ApiProblem e) {
                 // the account was deleted under a still-open session: show the signed-out page
             }

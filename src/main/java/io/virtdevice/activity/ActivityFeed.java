@@ -31,13 +31,20 @@ public class ActivityFeed {
     @Transactional(readOnly = true)
     public ActivityPage page(UUID deviceId, ActivityAction action, Instant from, Instant to, int limit,
             String cursor) {
+        return page(deviceId, action, null, from, to, limit, cursor);
+    }
+
+    /** As above, also filtered by source ({@code web}, {@code api}, {@code alexa}, ...; null for any). */
+    @Transactional(readOnly = true)
+    public ActivityPage page(UUID deviceId, ActivityAction action, String source, Instant from, Instant to,
+            int limit, String cursor) {
         if (limit < 1 || limit > MAX_PAGE_SIZE) {
             throw new IllegalArgumentException("limit must be between 1 and " + MAX_PAGE_SIZE);
         }
         KeysetCursor before = KeysetCursor.decode(cursor);
         UUID tenantId = TenantScope.current().orElseThrow(() -> new IllegalStateException("no tenant context"))
                 .tenantId();
-        List<ActivityEntry> rows = activity.page(tenantId, new ActivityRepository.Filter(deviceId, action, from, to),
+        List<ActivityEntry> rows = activity.page(tenantId, new ActivityRepository.Filter(deviceId, action, source, from, to),
                 before, limit + 1);
         if (rows.size() <= limit) {
             return new ActivityPage(rows, null);

@@ -25,6 +25,7 @@ class ActivityRepository {
              where tenant_id = :tenant
                and (cast(:device as uuid) is null or device_id = cast(:device as uuid))
                and (cast(:action as text) is null or action = cast(:action as text))
+               and (cast(:source as text) is null or source = cast(:source as text))
                and (cast(:from as timestamptz) is null or created_at >= cast(:from as timestamptz))
                and (cast(:to as timestamptz) is null or created_at < cast(:to as timestamptz))
                and (cast(:beforeAt as timestamptz) is null
@@ -42,13 +43,14 @@ class ActivityRepository {
     }
 
     /** Filter values; null means "any". {@code from} is inclusive, {@code to} exclusive. */
-    record Filter(UUID deviceId, ActivityAction action, Instant from, Instant to) {}
+    record Filter(UUID deviceId, ActivityAction action, String source, Instant from, Instant to) {}
 
     List<ActivityEntry> page(UUID tenantId, Filter filter, KeysetCursor before, int limit) {
         return jdbc.sql(PAGE)
                 .param("tenant", tenantId)
                 .param("device", filter.deviceId(), Types.OTHER)
                 .param("action", filter.action() == null ? null : filter.action().code(), Types.VARCHAR)
+                .param("source", filter.source(), Types.VARCHAR)
                 .param("from", timestamp(filter.from()), Types.TIMESTAMP_WITH_TIMEZONE)
                 .param("to", timestamp(filter.to()), Types.TIMESTAMP_WITH_TIMEZONE)
                 .param("beforeAt", before == null ? null : timestamp(before.createdAt()), Types.TIMESTAMP_WITH_TIMEZONE)

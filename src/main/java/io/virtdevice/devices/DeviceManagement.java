@@ -65,6 +65,15 @@ public class DeviceManagement {
         return devices.find(id);
     }
 
+    /**
+     * The context user's devices among {@code ids}, in no particular order: unknown, deleted and other users'
+     * devices are left out. Two round trips whatever the number (a consumer staging a run of changes).
+     */
+    @Transactional(readOnly = true)
+    public List<Device> findAll(java.util.Collection<UUID> ids) {
+        return devices.findAll(ids);
+    }
+
     /** The context user's device Alexa knows by this endpoint id, if any (another user's is not found). */
     @Transactional(readOnly = true)
     public Optional<Device> findByAlexaEndpointId(String endpointId) {
@@ -103,6 +112,12 @@ public class DeviceManagement {
         List<Device> page = rows.subList(0, limit);
         Device last = page.get(limit - 1);
         return new DevicePage(List.copyOf(page), new KeysetCursor(last.createdAt(), last.id()).encode());
+    }
+
+    /** How many devices the context user has (against the plan's limit). */
+    @Transactional(readOnly = true)
+    public int count() {
+        return devices.count(context().userId());
     }
 
     /**
@@ -218,6 +233,22 @@ public class DeviceManagement {
     @Transactional
     public Device changeProperties(UUID id, ChangeSource source, Function<Device, Map<String, JsonNode>> change) {
         return apply(id, null, source, change);
+    }
+
+    /**
+     * Sets one property from text (a form field), read as the property's type ({@code on}/{@code off},
+     * numbers, one of the allowed strings) under the device's row lock; otherwise as {@link #setProperties}.
+     */
+    @Transactional
+    public Device setFromText(UUID id, String property, String text, Long expectedVersion, ChangeSource source) {
+        return apply(id, expectedVersion, source, device -> {
+            DeviceProperty rules = device.properties().get(property);
+            if (rules == null) {
+                throw new InvalidPropertyValue(property, Reason.UNKNOWN_PROPERTY,
+                        "this " + device.type().code() + " has no such property.");
+            }
+            return Map.of(property, PropertyValues.fromText(property, rules.dataType(), text));
+        });
     }
 
     /** Presses a doorbell: its {@code press} event takes the current time. Other types: 400. */

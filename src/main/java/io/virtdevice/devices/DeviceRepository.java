@@ -51,6 +51,13 @@ class DeviceRepository {
              where id = :id
             """;
 
+    private static final String FIND_DEVICES = """
+            select id, name, friendly_name, device_type, description, alexa_endpoint_id, ifttt_device_id,
+                   is_online, version, created_at, updated_at, last_state_change
+              from devices
+             where id = any (cast(cast(:ids as text[]) as uuid[]))
+            """;
+
     // RLS makes another user's endpoint id indistinguishable from an unknown one.
     private static final String FIND_BY_ALEXA_ENDPOINT = """
             select id, name, friendly_name, device_type, description, alexa_endpoint_id, ifttt_device_id,
@@ -187,6 +194,15 @@ class DeviceRepository {
                 .map(row -> assemble(List.of(row)).get(0));
     }
 
+    List<Device> findAll(java.util.Collection<UUID> ids) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        List<Row> rows = jdbc.sql(FIND_DEVICES).param("ids", ids.stream().map(UUID::toString).toArray(String[]::new))
+                .query(this::deviceRow).list();
+        return rows.isEmpty() ? List.of() : assemble(rows);
+    }
+
     Optional<Device> findByAlexaEndpointId(String endpointId) {
         return jdbc.sql(FIND_BY_ALEXA_ENDPOINT).param("endpointId", endpointId).query(this::deviceRow).optional()
                 .map(row -> assemble(List.of(row)).get(0));
@@ -288,6 +304,11 @@ class DeviceRepository {
     /** The user's device ids, oldest first. */
     List<UUID> ids(UUID userId) {
         return jdbc.sql(IDS).param("user", userId).query(UUID.class).list();
+    }
+
+    int count(UUID userId) {
+        return jdbc.sql("select count(*) from devices where user_id = :user").param("user", userId)
+                .query(Integer.class).single();
     }
 
     void delete(UUID id) {

@@ -61,6 +61,10 @@ class DeviceEventReader {
              order by user_id desc, device_id desc, seq desc limit :limit
             """;
 
+    private static final String RECENT_OF_DEVICE = COLUMNS + """
+             where user_id = :user and device_id = :device order by seq desc limit :limit
+            """;
+
     private static final String AFTER = COLUMNS + " where user_id = :user and seq > :after order by seq limit :limit";
 
     private static final String EXPIRED_THROUGH = "select app.device_events_expired_through()";
@@ -111,6 +115,16 @@ class DeviceEventReader {
                 .param("kinds", kinds.toArray(String[]::new))
                 .param("path", path)
                 .param("vars", vars)
+                .param("limit", limit)
+                .query(this::event)
+                .list();
+    }
+
+    /** The device's newest events, newest first. */
+    List<DeviceEvent> recent(UUID userId, UUID deviceId, int limit) {
+        return jdbc.sql(RECENT_OF_DEVICE)
+                .param("user", userId)
+                .param("device", deviceId)
                 .param("limit", limit)
                 .query(this::event)
                 .list();

@@ -96,15 +96,20 @@ class EventStreams implements RevocationListener {
      * revoked or its user removed, on whichever instance that happens.
      */
     SseEmitter open(CurrentUser principal, Long lastEventId) {
-        return open(principal.context(), lastEventId, principal);
+        return open(principal.context(), lastEventId, principal, null);
+    }
+
+    /** As {@link #open(CurrentUser, Long)}, each event rendered by {@code format} instead of as JSON. */
+    SseEmitter open(CurrentUser principal, Long lastEventId, LiveFormat format) {
+        return open(principal.context(), lastEventId, principal, format);
     }
 
     /** The users' events after {@code lastEventId} (a resume), then every new one, until timeout. */
     SseEmitter open(TenantContext owner, Long lastEventId) {
-        return open(owner, lastEventId, null);
+        return open(owner, lastEventId, null, null);
     }
 
-    private SseEmitter open(TenantContext owner, Long lastEventId, CurrentUser principal) {
+    private SseEmitter open(TenantContext owner, Long lastEventId, CurrentUser principal, LiveFormat format) {
         if (closed) {
             throw new ApiProblem(HttpStatus.SERVICE_UNAVAILABLE, ProblemTypes.SERVICE_UNAVAILABLE, "Unavailable",
                     "This instance is shutting down; connect again.");
@@ -125,7 +130,7 @@ class EventStreams implements RevocationListener {
                 channel.subscribers.remove(self[0]);
                 return channel.subscribers.isEmpty() ? null : channel;
             });
-        });
+        }, format);
         self[0] = subscriber;
         Channel channel;
         try {
@@ -253,7 +258,8 @@ class EventStreams implements RevocationListener {
                 if (after < expired) {
                     long resumeAt = Math.max(reader.latest(channel.owner.userId()), expired);
                     return List.of(new Subscriber.Rendered(resumeAt, RESET, json.writeValueAsString(Map.of(
-                            "type", RESET, "reason", "events_expired", "retention_days", retention.retention().toDays()))));
+                            "type", RESET, "reason", "events_expired", "retention_days", retention.retention().toDays())),
+                            null));
                 }
                 return reader.after(channel.owner.userId(), after, settings.replayLimit()).stream()
                         .map(this::render).toList();
@@ -359,7 +365,7 @@ class EventStreams implements RevocationListener {
     }
 
     private Subscriber.Rendered render(DeviceEvent event) {
-        return new Subscriber.Rendered(event.seq(), event.type(), json.writeValueAsString(event.body()));
+        return new Subscriber.Rendered(event.seq(), event.type(), json.writeValueAsString(event.body()), event);
     }
 
     private void heartbeat() {

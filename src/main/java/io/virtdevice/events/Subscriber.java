@@ -19,8 +19,12 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
  */
 final class Subscriber {
 
-    /** An event rendered once per channel and shared by its subscribers. */
-    record Rendered(long seq, String type, String json) {}
+    /**
+     * An event rendered once per channel and shared by its subscribers.
+     *
+     * @param event the event itself, for subscribers with their own {@link LiveFormat}; null for a reset
+     */
+    record Rendered(long seq, String type, String json, DeviceEvent event) {}
 
     private enum Ping {
         INSTANCE
@@ -32,11 +36,18 @@ final class Subscriber {
     private final AtomicBoolean draining = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Runnable onClose;
+    private final LiveFormat format;
     private final Object replayLock = new Object();
     private List<Rendered> held;
     private long replayedUpTo;
 
     Subscriber(SseEmitter emitter, Executor executor, boolean resuming, Runnable onClose) {
+        this(emitter, executor, resuming, onClose, null);
+    }
+
+    /** With a format, each event is rendered for this subscriber (in its own sending thread). */
+    Subscriber(SseEmitter emitter, Executor executor, boolean resuming, Runnable onClose, LiveFormat format) {
+        this.format = format;
         this.emitter = emitter;
         this.executor = executor;
         this.onClose = onClose;
@@ -122,7 +133,10 @@ final class Subscriber {
 
     private void send(Object item) {
         try {
-            if (item instanceof Rendered event) {
+            if (item instanceof Rendered event && format != null) {
+                LiveFormat.LiveEvent live = event.event() == null ? format.reset() : format.render(event.event());
+                emitter.send(SseEmitter.event().id(Long.toString(event.seq())).name(live.name()).data(live.data()));
+            } else if (item instanceof Rendered event) {
                 emitter.send(SseEmitter.event().id(Long.toString(event.seq())).name(event.type()).data(event.json()));
             } else {
                 emitter.send(SseEmitter.event().comment("keep-alive"));

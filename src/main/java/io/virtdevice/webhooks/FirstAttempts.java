@@ -1,5 +1,7 @@
 package io.virtdevice.webhooks;
 
+import io.virtdevice.platform.jobs.ExecutorShutdown;
+import io.virtdevice.platform.jobs.LeaseOwner;
 import com.github.kagkarlsson.scheduler.SchedulerClient;
 import io.virtdevice.platform.jobs.SchedulerNudge;
 import io.virtdevice.platform.tenancy.TenantContext;
@@ -306,15 +308,7 @@ class FirstAttempts implements SmartLifecycle {
         if (current == null) {
             return;
         }
-        current.shutdown();
-        try {
-            if (!current.awaitTermination(settings.timeout().plus(Duration.ofSeconds(2)).toMillis(), TimeUnit.MILLISECONDS)) {
-                current.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            current.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        ExecutorShutdown.within(current, settings.timeout().plus(Duration.ofSeconds(2)));
         recording = false; // no attempt is running any more: the recorder records what is left, then ends
         try {
             recorder.join(Duration.ofSeconds(5));

@@ -1,5 +1,6 @@
 package io.virtdevice.webhooks;
 
+import io.virtdevice.platform.jobs.LeaseOwner;
 import io.virtdevice.events.DeviceEvent;
 import io.virtdevice.events.DeviceEventConsumer;
 import java.nio.charset.StandardCharsets;

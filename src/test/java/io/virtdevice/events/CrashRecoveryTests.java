@@ -198,15 +198,8 @@ class CrashRecoveryTests {
 
     /** Starts the application in its own JVM against this test's database and waits until it is ready. */
     private Process launch(int port, int run) throws IOException {
-        Path keyFile = Path.of(System.getProperty("virtdevice.database.embedded.data-directory", "data/postgres"))
-                .toAbsolutePath().normalize().resolveSibling("secret.key");
-        return AppProcess.launch(port, Path.of("target", "crash-app-" + run + ".log"), List.of(
-                "--spring.datasource.url=jdbc:postgresql://localhost:" + databasePort + "/virtdevice",
-                "--spring.datasource.username=virtdevice_app",
-                "--spring.datasource.password=" + appPassword,
-                "--spring.flyway.user=virtdevice_owner",
-                "--spring.flyway.password=" + ownerPassword,
-                "--virtdevice.crypto.secret-key-file=" + keyFile,
+        List<String> args = new ArrayList<>(AppProcess.onTestDatabase(databasePort, appPassword, ownerPassword));
+        args.addAll(List.of(
                 "--virtdevice.webhooks.allowed-cidrs=127.0.0.1/32",
                 // first attempts left unsent by the killed process are handed over as soon as the next one
                 // starts (its lease owner's lock is gone), not when these leases run out; an attempt that
@@ -222,6 +215,7 @@ class CrashRecoveryTests {
                 "--LOG_FORMAT=",
                 "--logging.level.root=WARN",
                 "--logging.level.io.virtdevice.webhooks.FirstAttempts=INFO"));
+        return AppProcess.launch(port, Path.of("target", "crash-app-" + run + ".log"), args);
     }
 
     private static void sleep(long millis) {

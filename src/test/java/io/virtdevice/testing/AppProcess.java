@@ -49,6 +49,22 @@ public final class AppProcess {
         throw new AssertionError("the application did not become ready: " + Files.readString(log));
     }
 
+    /**
+     * The arguments that point a process at the tests' embedded PostgreSQL (app and owner roles) and the
+     * tests' master key file, so it sees and can open what the test context wrote.
+     */
+    public static List<String> onTestDatabase(int databasePort, String appPassword, String ownerPassword) {
+        Path keyFile = Path.of(System.getProperty("virtdevice.database.embedded.data-directory", "data/postgres"))
+                .toAbsolutePath().normalize().resolveSibling("secret.key");
+        return List.of(
+                "--spring.datasource.url=jdbc:postgresql://localhost:" + databasePort + "/virtdevice",
+                "--spring.datasource.username=virtdevice_app",
+                "--spring.datasource.password=" + appPassword,
+                "--spring.flyway.user=virtdevice_owner",
+                "--spring.flyway.password=" + ownerPassword,
+                "--virtdevice.crypto.secret-key-file=" + keyFile);
+    }
+
     public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();

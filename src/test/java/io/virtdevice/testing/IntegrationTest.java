@@ -1,5 +1,6 @@
 package io.virtdevice.testing;
 
+import io.virtdevice.testing.fakes.FakeEventGateway;
 import io.virtdevice.testing.fakes.FakeLoginWithAmazon;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
@@ -23,7 +24,6 @@ import org.springframework.context.annotation.Import;
             // the SaaS limits (each user's plan; Fixtures.owner(n) sets it); self-hosting is tested on its own
             "virtdevice.billing.mode=plans",
             "spring.mail.host=127.0.0.1",
-            "spring.mail.port=3025",
             "db-scheduler.polling-interval=200ms",
             "virtdevice.oauth.clients.web.redirect-uris=https://app.virtdevice.test/oauth/callback",
             "virtdevice.oauth.clients.web.client-secret=" + IntegrationTest.WEB_CLIENT_SECRET,
@@ -47,9 +47,14 @@ import org.springframework.context.annotation.Import;
             "virtdevice.management.metrics-token=" + IntegrationTest.METRICS_TOKEN,
             // Login with Amazon is FakeLoginWithAmazon (its Registration sets the URL and credentials); its
             // scripted slow answers outlast this
-            "virtdevice.alexa.lwa.timeout=1s"
+            "virtdevice.alexa.lwa.timeout=1s",
+            // Alexa events go to the fake Event Gateway (its Registration sets the URLs), retried within a second
+            "virtdevice.alexa.event-gateway.retry-delays=200ms,300ms,300ms",
+            "virtdevice.alexa.event-gateway.poll-interval=100ms",
+            "virtdevice.alexa.event-gateway.timeout=3s"
         })
-@Import({FailingConsumer.class, SurfaceProbe.class, FakeLoginWithAmazon.Registration.class})
+@Import({MailSink.Registration.class, FailingConsumer.class, SurfaceProbe.class, FakeLoginWithAmazon.Registration.class,
+    FakeEventGateway.Registration.class})
 public @interface IntegrationTest {
 
     /** The OAuth clients' secrets in the test configuration (clients of every type are configured). */

@@ -1,5 +1,6 @@
 package io.virtdevice.webhooks;
 
+import io.virtdevice.platform.jobs.LeaseOwner;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.virtdevice.platform.crypto.PasswordHasher;

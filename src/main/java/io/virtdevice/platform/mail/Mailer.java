@@ -7,11 +7,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Date;
+import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.MatchResult;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
@@ -34,6 +37,7 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 public class Mailer implements DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(Mailer.class);
+    private static final Pattern LINK = Pattern.compile("https?://\\S+");
 
     private final JavaMailSender smtp;
     private final MailSettings settings;
@@ -84,7 +88,15 @@ public class Mailer implements DisposableBean {
                 smtp.send(mime);
                 log.debug("mail '{}' sent", message.subject());
             } else {
-                log.info("mail '{}' written to {}", message.subject(), writeToOutbox(mime));
+                Path file = writeToOutbox(mime);
+                // No SMTP (a self-hosted instance being set up): whoever runs it opens the link from the console.
+                List<String> links = LINK.matcher(message.text()).results().map(MatchResult::group).toList();
+                if (links.isEmpty()) {
+                    log.info("mail '{}' written to {}", message.subject(), file);
+                } else {
+                    log.info("mail '{}' for {} written to {}; open {}", message.subject(), message.to(), file,
+                            String.join(" ", links));
+                }
             }
         } catch (Exception e) {
             log.warn("could not deliver mail '{}': {}", message.subject(), e.toString());

@@ -99,7 +99,15 @@ class OpenApiOperations implements GlobalOperationCustomizer, GlobalOpenApiCusto
             doc("WebhookController#rotateSecret", "rotateWebhookSecret", "Rotate a webhook's signing secret", 200),
             doc("WebhookController#deliveries", "listWebhookDeliveries", "List a webhook's deliveries", 200),
             doc("WebhookController#redeliver", "redeliverWebhookMessage", "Send a delivery's message again", 202),
-            doc("WebhookController#test", "testWebhook", "Send a test message", 202));
+            doc("WebhookController#test", "testWebhook", "Send a test message", 202),
+            doc("AlexaDiagnosticsController#link", "getAlexaLink",
+                    "Get the Alexa link: region, status and why, token expiry, last refresh", 200),
+            doc("AlexaDiagnosticsController#health", "getAlexaHealth",
+                    "Get the Alexa events health of the last 24 h with a one-sentence summary", 200),
+            doc("AlexaDiagnosticsController#events", "listAlexaEvents",
+                    "List the last events sent to Amazon for a device, with the gateway's answers", 200),
+            doc("AlexaDiagnosticsController#testFire", "testFireAlexaEvent",
+                    "Send a real event for a device to Amazon now and return the gateway's answer", 200));
 
     private static final Set<String> SESSION_ONLY = Set.of("/api/v1/account", "/api/v1/team", "/api/v1/api-keys");
 

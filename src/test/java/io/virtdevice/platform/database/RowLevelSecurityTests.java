@@ -86,13 +86,17 @@ class RowLevelSecurityTests {
                       from gen_random_uuid() i"""),
             Map.entry("event_failures", """
                     insert into event_failures (tenant_id, user_id, consumer, event_id, event_seq, event_type, status)
-                    values (:t, :u, 'rls-forged', gen_random_uuid(), 1, 'device.created', 'dead')"""));
+                    values (:t, :u, 'rls-forged', gen_random_uuid(), 1, 'device.created', 'dead')"""),
+            Map.entry("alexa_event_outbox", """
+                    insert into alexa_event_outbox (id, tenant_id, user_id, device_id, endpoint_id, kind, body,
+                                                    last_event_seq, first_change_at, last_change_at)
+                    values (gen_random_uuid(), :t, :u, :d, 'vd_forged', 'DeleteReport', '{}', 1, now(), now())"""));
 
     /** Tables the app role may insert into at all: there RLS WITH CHECK is what refuses a forged row. */
     static final Set<String> INSERTABLE = Set.of("devices", "device_properties", "device_events",
             "api_keys", "url_triggers", "activity_logs", "webhooks", "ifttt_trigger_subscriptions", "alexa_lwa_tokens",
             "oauth_tokens", "oauth_authorizations", "oauth_consents", "webhook_deliveries", "event_failures",
-            "ifttt_realtime_notices");
+            "alexa_event_outbox", "ifttt_realtime_notices");
 
     @Autowired
     ApplicationContext context;

@@ -17,7 +17,7 @@ record TenantRows(TestUser user, UUID deviceId) {
     static final List<String> TABLES = List.of("devices", "device_properties", "device_events", "api_keys",
             "url_triggers", "activity_logs", "users", "tenants", "subscriptions", "webhooks",
             "ifttt_trigger_subscriptions", "alexa_lwa_tokens", "oauth_tokens", "oauth_authorizations", "oauth_consents",
-            "webhook_deliveries", "event_failures", "ifttt_realtime_notices");
+            "webhook_deliveries", "event_failures", "alexa_event_outbox", "ifttt_realtime_notices");
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -69,6 +69,11 @@ record TenantRows(TestUser user, UUID deviceId) {
                 insert into event_failures (tenant_id, user_id, consumer, event_id, event_seq, event_type, device_id,
                                             status, attempts, error)
                 values (:t, :u, 'rls-seed', gen_random_uuid(), 1, 'device.created', :d, 'dead', 1, 'seeded')
+                """);
+        statement(superuser, user, device, """
+                insert into alexa_event_outbox (id, tenant_id, user_id, device_id, endpoint_id, kind, body,
+                                                last_event_seq, first_change_at, last_change_at, status)
+                values (gen_random_uuid(), :t, :u, :d, 'vd_seed', 'DeleteReport', '{}', 1, now(), now(), 'sent')
                 """);
         statement(superuser, user, device, """
                 insert into ifttt_trigger_subscriptions (tenant_id, user_id, trigger_type, trigger_identity)

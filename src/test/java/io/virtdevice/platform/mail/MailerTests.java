@@ -16,6 +16,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.mail.javamail.JavaMailSenderImpl;
@@ -70,6 +73,17 @@ class MailerTests {
         String eml = Files.readString(files.get(0));
         assertThat(eml).contains("Subject: Hello Ann").contains("To: ann@example.test")
                 .contains("From: VirtDevice <no-reply@example.test>").contains("token=abc");
+    }
+
+    /** First run without SMTP: whoever set the instance up opens the mailed link from the console. */
+    @Test
+    @ExtendWith(OutputCaptureExtension.class)
+    void namesTheMailedLinkInTheLogWithoutSmtp(CapturedOutput output) throws Exception {
+        outboxMailer().send(new MailMessage("bea@example.test", "Confirm", "Open https://example.test/verify-email?token=vdv_abc to confirm."));
+
+        awaitOutbox(1);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(output.getOut())
+                .contains("bea@example.test").contains("open https://example.test/verify-email?token=vdv_abc"));
     }
 
     @Test

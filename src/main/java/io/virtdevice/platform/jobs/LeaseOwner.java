@@ -1,4 +1,4 @@
-package io.virtdevice.webhooks;
+package io.virtdevice.platform.jobs;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -17,7 +17,8 @@ import org.springframework.stereotype.Component;
 import org.springframework.util.StringUtils;
 
 /**
- * This process's name on the first-attempt leases it takes ({@code webhook_deliveries.lease_owner}): a number
+ * This process's name on the leases it takes ({@code webhook_deliveries.lease_owner},
+ * {@code alexa_event_outbox.lease_owner}; shared by every module that leases outbound work): a number
  * for which it holds the PostgreSQL session advisory lock {@code (LOCK_SPACE, id)} on a dedicated connection
  * (outside the pool, as the app role; to {@code virtdevice.events.listen-url} when that is set, since a
  * transaction-mode pooler cannot keep a session lock) for as long as it runs. The lock goes with the session, so when the
@@ -31,10 +32,10 @@ import org.springframework.util.StringUtils;
  * sent twice, with the same {@code webhook-id} (at least once, as always).
  */
 @Component
-class LeaseOwner implements InitializingBean, DisposableBean {
+public class LeaseOwner implements InitializingBean, DisposableBean {
 
     /** The advisory lock's first key: 'VDWH'. */
-    static final int LOCK_SPACE = 0x56445748;
+    public static final int LOCK_SPACE = 0x56445748;
 
     private static final Logger log = LoggerFactory.getLogger(LeaseOwner.class);
     private static final Duration RETRY = Duration.ofSeconds(5);
@@ -47,7 +48,7 @@ class LeaseOwner implements InitializingBean, DisposableBean {
     private long nextTry;
     private boolean closed;
 
-    LeaseOwner(Environment environment) {
+    public LeaseOwner(Environment environment) {
         // a session of its own, like LISTEN: behind a transaction-mode pooler, the listener's direct URL
         String listenUrl = environment.getProperty("virtdevice.events.listen-url");
         boolean direct = StringUtils.hasText(listenUrl);
@@ -76,7 +77,7 @@ class LeaseOwner implements InitializingBean, DisposableBean {
     }
 
     /** The number to put on leases taken now; {@code null} if this process holds no lock at the moment. */
-    Integer id() {
+    public Integer id() {
         Integer current = id;
         if (current != null) {
             return current;
@@ -85,7 +86,7 @@ class LeaseOwner implements InitializingBean, DisposableBean {
     }
 
     /** Re-takes the lock if its connection was lost (the lease sweep calls this). */
-    synchronized void check() {
+    public synchronized void check() {
         if (connection != null) {
             try {
                 if (connection.isValid(2)) {

@@ -1,0 +1,351 @@
+package io.virtdevice.alexa;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.virtdevice.platform.jobs.ExecutorShutdown;
+import io.virtdevice.platform.jobs.LeaseOwner;
+import io.virtdevice.platform.tenancy.TenantContext;
+import io.virtdevice.platform.tenancy.TenantScope;
+import io.virtdevice.platform.tenancy.TenantScopedTransactionManager;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Sends the outbox's events to the users' regional Event Gateways (spec §7), mirroring the webhooks' first
+ * attempts: a row staged as its endpoint's only pending one is leased to the staging process, which attempts
+ * it as soon as the dispatch transaction commits (no poll between a change and its report). When a row is
+ * finished, the same transaction leases its endpoint's next row, which is attempted at once: rows of one
+ * endpoint go out one after the other, in order. Retries (429, 5xx, network errors, with jittered backoff) and
+ * rows a dead process left behind (its {@link LeaseOwner} lock is gone) or that waited behind others are
+ * claimed by every instance's poll ({@code app.claim_alexa_events}, {@code SKIP LOCKED}: one instance each).
+ *
+ * <p>Per answer: 202 sent; 429/5xx/no answer retried until the last retry delay, then failed; 401 (or
+ * {@code INVALID_ACCESS_TOKEN_EXCEPTION}) refreshes the token through {@link AlexaLinks} and retries once,
+ * and a second refusal marks the link unauthorized; 403 {@code SKILL_DISABLED_EXCEPTION} re-reads the link
+ * (if its region changed meanwhile the event is sent there) and otherwise marks it revoked; anything else
+ * (400, other 403s, 404, 413) fails without retry and is logged. A ChangeReport whose latest change is older
+ * than {@code change-report-ttl}, a DoorbellPress older than {@code doorbell-press-ttl}, expires unsent.
+ *
+ * <p>Each event is sent at least once; twice only if the process dies between the gateway's answer and its
+ * record.
+ */
+@Component
+class AlexaEventSender implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(AlexaEventSender.class);
+    static final int CLAIM_BATCH = 200;
+
+    private final AlexaEventOutbox outbox;
+    private final AlexaGateway gateway;
+    private final ObjectProvider<AlexaLinks> links;
+    private final AlexaEventSettings settings;
+    private final LeaseOwner leaseOwner;
+    private final TransactionTemplate tx;
+    private final TransactionTemplate readTx;
+    private final TransactionTemplate recordTx;
+    private final MeterRegistry meters;
+    private final Semaphore permits;
+    private final List<Runnable> beforeStart = new ArrayList<>(); // guarded by this
+    private boolean started; // guarded by this
+    private volatile ExecutorService executor;
+    private volatile boolean running;
+    private ScheduledExecutorService poller;
+
+    AlexaEventSender(AlexaEventOutbox outbox, AlexaGateway gateway, ObjectProvider<AlexaLinks> links,
+            AlexaEventSettings settings, LeaseOwner leaseOwner, PlatformTransactionManager transactions,
+            MeterRegistry meters) {
+        this.outbox = outbox;
+        this.gateway = gateway;
+        this.links = links;
+        this.settings = settings;
+        this.leaseOwner = leaseOwner;
+        this.tx = new TransactionTemplate(transactions);
+        this.readTx = new TransactionTemplate(transactions);
+        this.readTx.setReadOnly(true);
+        // a record lost with the database's last fraction of a second leaves the lease: the event is sent again
+        this.recordTx = TenantScopedTransactionManager.asynchronousCommit(transactions);
+        this.meters = meters;
+        this.permits = new Semaphore(settings.concurrency());
+    }
+
+    /**
+     * Attempts the rows just staged once the current (dispatch) transaction has committed; nothing if it rolls
+     * back. The rows are handed over as staged: their first attempt reads nothing back.
+     */
+    void afterCommit(TenantContext owner, List<AlexaEventOutbox.Row> rows) {
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+                rows.forEach(row -> submit(owner, row.id(), row));
+            }
+        });
+    }
+
+    /** {@code row} is the row as staged, or null to read it first. */
+    private void submit(TenantContext owner, UUID id, AlexaEventOutbox.Row row) {
+        ExecutorService current = executor;
+        if (current == null) {
+            synchronized (this) {
+                if (executor == null) {
+                    if (!started) {
+                        beforeStart.add(() -> run(owner, id, row)); // staged during start-up (the relay)
+                    }
+                    return; // stopping: the lease (orphaned when this process is gone) hands it on
+                }
+                current = executor;
+            }
+        }
+        try {
+            current.execute(() -> run(owner, id, row));
+        } catch (RejectedExecutionException e) {
+            // stopping: as above
+        }
+    }
+
+    private void run(TenantContext owner, UUID id, AlexaEventOutbox.Row staged) {
+        try {
+            TenantScope.run(owner, () -> {
+                if (staged != null) {
+                    attempt(owner, staged);
+                } else {
+                    Optional<AlexaEventOutbox.Row> found = readTx.execute(s -> outbox.forAttempt(id));
+                    if (found != null && found.isPresent()) {
+                        attempt(owner, found.get());
+                    }
+                }
+            });
+        } catch (RuntimeException e) {
+            // e.g. the database went away: the row keeps its lease and is claimed again when it ends
+            log.warn("Alexa event {}: attempt not recorded ({}); it is retried when its lease ends", id, e.toString());
+        }
+    }
+
+    /**
+     * One attempt of a row leased to this process, under its owner's context: sent, scheduled for a retry, or
+     * finished as failed or expired; then the endpoint's next row is leased and attempted. Null if the row
+     * was finished meanwhile.
+     */
+    AlexaEventOutbox.Outcome attempt(TenantContext owner, AlexaEventOutbox.Row row) {
+        if (!"pending".equals(row.status())) {
+            return null;
+        }
+        int attempts = row.attempts() + 1;
+        Instant now = Instant.now();
+        if (expired(row, now)) {
+            return finish(owner, row, new AlexaEventOutbox.Outcome("expired", row.attempts(), null, null, null, null,
+                    null, "older than " + ttl(row.kind()).toSeconds() + " s when its turn came", null));
+        }
+        AlexaLinks linked = links.getIfAvailable();
+        Optional<LwaToken> token = linked == null ? Optional.empty() : linked.token(owner);
+        if (token.isEmpty() && AlexaEventMessages.DELETE_REPORT.equals(row.kind())) {
+            // nobody at Amazon to tell (the user never linked, or their link is gone): nothing to keep either
+            tx.executeWithoutResult(s -> outbox.discard(row.id()));
+            return null;
+        }
+        if (token.isEmpty()) {
+            return finish(owner, row, new AlexaEventOutbox.Outcome("failed", row.attempts(), null, null, null, null,
+                    "LINK_INACTIVE", "no active Alexa link (never linked, revoked or unauthorized)", null));
+        }
+        Sent sent = send(linked, owner, row, token.get());
+        AlexaGateway.Answer answer = sent.answer();
+        String status;
+        Instant next = null;
+        if (answer.accepted()) {
+            status = "sent";
+        } else if (answer.transientFailure() && !row.test() && attempts < settings.maxAttempts()) {
+            status = "pending";
+            next = Instant.now().plus(delayAfter(attempts));
+        } else {
+            status = "failed";
+        }
+        if (!answer.accepted()) {
+            log.warn("Alexa {} for endpoint {} (attempt {}): {}{}", row.kind(), row.endpointId(), attempts,
+                    answer.error(), "pending".equals(status) ? ", retried at " + next : "");
+        }
+        return finish(owner, row, new AlexaEventOutbox.Outcome(status, attempts, next, sent.region().name(),
+                sent.messageId(), answer.status(), answer.code(), answer.error(), answer.latencyMs()));
+    }
+
+    private record Sent(AlexaGateway.Answer answer, AlexaRegion region, String messageId) {}
+
+    /** Sends the row; a 401 refreshes and sends once more, a 403 SKILL_DISABLED re-checks the region. */
+    private Sent send(AlexaLinks linked, TenantContext owner, AlexaEventOutbox.Row row, LwaToken token) {
+        Sent sent = post(row, token);
+        if (sent.answer().invalidToken()) {
+            Optional<LwaToken> refreshed = linked.refreshAfterRejection(owner, token.accessToken());
+            if (refreshed.isEmpty()) {
+                return sent; // the link is marked by AlexaLinks
+            }
+            token = refreshed.get();
+            sent = post(row, token);
+            if (sent.answer().invalidToken()) {
+                linked.markUnauthorized(owner, "the Event Gateway refused a freshly refreshed token ("
+                        + sent.answer().error() + ")");
+                return sent;
+            }
+        }
+        if (sent.answer().skillDisabled()) {
+            Optional<LwaToken> current = linked.token(owner);
+            if (current.isPresent() && current.get().region() != token.region()) {
+                log.info("Alexa: SKILL_DISABLED_EXCEPTION from the {} gateway, the link is now in {}: sent there",
+                        token.region(), current.get().region());
+                token = current.get();
+                sent = post(row, token);
+            }
+            if (sent.answer().skillDisabled()) {
+                linked.markRevoked(owner, "SKILL_DISABLED_EXCEPTION from the " + token.region()
+                        + " Event Gateway: the skill was disabled or unlinked");
+            }
+        }
+        return sent;
+    }
+
+    private Sent post(AlexaEventOutbox.Row row, LwaToken token) {
+        String messageId = AlexaEventMessages.messageId();
+        ObjectNode message = AlexaEventMessages.message(row.kind(), row.endpointId(), row.cause(), row.body(),
+                row.changed(), token.accessToken(), messageId);
+        AlexaGateway.Answer answer;
+        // the permit bounds requests in flight, not the recording around them
+        try {
+            permits.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Sent(new AlexaGateway.Answer(null, null, "interrupted", 0), token.region(), messageId);
+        }
+        try {
+            answer = gateway.post(token.region(), token.accessToken(), message);
+        } finally {
+            permits.release();
+        }
+        Timer.builder("virtdevice.alexa.gateway.requests")
+                .description("Requests to the Alexa Event Gateway")
+                .tag("region", token.region().name())
+                .tag("status", answer.status() == null ? "none" : answer.status().toString())
+                .register(meters)
+                .record(Duration.ofMillis(answer.latencyMs()));
+        return new Sent(answer, token.region(), messageId);
+    }
+
+    /** Records the outcome; when the row is done, prunes the endpoint's history and attempts its next row. */
+    private AlexaEventOutbox.Outcome finish(TenantContext owner, AlexaEventOutbox.Row row,
+            AlexaEventOutbox.Outcome outcome) {
+        Optional<UUID> next = recordTx.execute(s -> outbox.finish(owner.userId(), row, outcome,
+                settings.historyPerEndpoint(), settings.lease(), leaseOwner.id()));
+        String result = "pending".equals(outcome.status()) ? "retry" : outcome.status();
+        Counter.builder("virtdevice.alexa.events")
+                .description("Alexa proactive events by outcome (sent, retry, failed, expired)")
+                .tag("kind", row.kind())
+                .tag("outcome", result)
+                .register(meters)
+                .increment();
+        if ("sent".equals(outcome.status()) && !row.test()) {
+            Timer.builder("virtdevice.alexa.events.delay")
+                    .description("From the latest change an event carries to the gateway's 202")
+                    .tag("kind", row.kind())
+                    .publishPercentiles(0.5, 0.99)
+                    .register(meters)
+                    .record(Duration.between(row.lastChangeAt(), Instant.now()));
+        }
+        if (next != null) {
+            next.ifPresent(id -> submit(owner, id, null));
+        }
+        return outcome;
+    }
+
+    private boolean expired(AlexaEventOutbox.Row row, Instant now) {
+        Instant from = AlexaEventMessages.DOORBELL_PRESS.equals(row.kind()) ? row.firstChangeAt() : row.lastChangeAt();
+        return !row.test() && from.plus(ttl(row.kind())).isBefore(now);
+    }
+
+    private Duration ttl(String kind) {
+        return AlexaEventMessages.DOORBELL_PRESS.equals(kind) ? settings.doorbellPressTtl() : settings.changeReportTtl();
+    }
+
+    /** The wait after failed attempt {@code attempt}: its configured delay ±20 %. */
+    Duration delayAfter(int attempt) {
+        List<Duration> delays = settings.retryDelays();
+        Duration base = delays.get(Math.min(attempt, delays.size()) - 1);
+        return Duration.ofMillis((long) (base.toMillis() * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble())));
+    }
+
+    /** Claims what is due (retries, rows left behind or waiting) and attempts it. */
+    private void poll() {
+        try {
+            leaseOwner.check();
+            List<AlexaEventOutbox.Claimed> claimed;
+            do {
+                claimed = TenantScope.callWithoutContext(
+                        () -> tx.execute(s -> outbox.claimDue(leaseOwner.id(), settings.lease(), CLAIM_BATCH)));
+                claimed.forEach(c -> submit(c.owner(), c.id(), null));
+            } while (claimed.size() == CLAIM_BATCH && running);
+        } catch (RuntimeException e) {
+            log.warn("Alexa event poll failed ({}); trying again in {}", e.toString(), settings.pollInterval());
+        }
+    }
+
+    @Override
+    public void start() {
+        ExecutorService pool = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("alexa-event-", 0).factory());
+        running = true;
+        List<Runnable> waiting;
+        synchronized (this) {
+            executor = pool;
+            started = true;
+            waiting = List.copyOf(beforeStart);
+            beforeStart.clear();
+        }
+        waiting.forEach(pool::execute);
+        poller = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("alexa-event-poll").factory());
+        poller.scheduleWithFixedDelay(this::poll, 0, settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        if (poller != null) {
+            poller.shutdownNow();
+        }
+        ExecutorService current;
+        synchronized (this) {
+            current = executor;
+            executor = null;
+        }
+        if (current == null) {
+            return;
+        }
+        ExecutorShutdown.within(current, settings.timeout().plusSeconds(2));
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** Stops after the change-event dispatcher (which stages), before the database goes. */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE - 1;
+    }
+}
