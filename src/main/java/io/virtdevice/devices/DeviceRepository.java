@@ -72,7 +72,8 @@ class DeviceRepository {
     // RLS makes another user's IFTTT device id indistinguishable from an unknown one.
     private static final String FIND_BY_IFTTT_DEVICE = """
             select id, name, friendly_name, device_type, description, alexa_endpoint_id, ifttt_device_id,
-                   is_online, version, created_at, updated_at, last_state_change
+                   is_online, momentary, pulse_seconds, pulse_reset_at, version, created_at, updated_at,
+                   last_state_change
               from devices
              where ifttt_device_id = :iftttDeviceId
             """;
