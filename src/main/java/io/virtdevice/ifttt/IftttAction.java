@@ -12,6 +12,8 @@ enum IftttAction implements FieldOwner {
     SET_BRIGHTNESS("set_brightness", Field.device(DeviceType.DIMMER), Field.required("brightness", Field.Kind.BRIGHTNESS)),
     SET_SENSOR_STATE("set_sensor_state", Field.device(DeviceType.CONTACT_SENSOR, DeviceType.MOTION_SENSOR),
             Field.required("state", Field.Kind.STATE)),
+    /** DETECTED now and NOT_DETECTED after the sensor's pulseSeconds (a fresh edge if it is DETECTED). */
+    PULSE_SENSOR("pulse_sensor", Field.device(DeviceType.CONTACT_SENSOR, DeviceType.MOTION_SENSOR)),
     PRESS_DOORBELL("press_doorbell", Field.device(DeviceType.DOORBELL)),
     SET_TEMPERATURE("set_temperature", Field.device(DeviceType.TEMPERATURE_SENSOR),
             Field.required("temperature", Field.Kind.TEMPERATURE));

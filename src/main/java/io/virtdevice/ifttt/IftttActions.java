@@ -57,12 +57,16 @@ class IftttActions {
             ids.put(key, id);
         }
         try {
-            Device changed = devices.changeProperties(id, ChangeSource.IFTTT, device -> {
-                if (!deviceField.deviceTypes().contains(device.type())) {
-                    throw IftttError.skip(fields.wrongType(deviceField, device.type()));
-                }
-                return change(action, device, values);
-            });
+            // a pulse is the devices module's own operation (it schedules the durable reset); it refuses other
+            // types with a 400, which becomes a SKIP below
+            Device changed = action == IftttAction.PULSE_SENSOR
+                    ? devices.pulse(id, ChangeSource.IFTTT)
+                    : devices.changeProperties(id, ChangeSource.IFTTT, device -> {
+                        if (!deviceField.deviceTypes().contains(device.type())) {
+                            throw IftttError.skip(fields.wrongType(deviceField, device.type()));
+                        }
+                        return change(action, device, values);
+                    });
             return changed.iftttDeviceId() + "-v" + changed.version();
         } catch (DeviceNotFound e) {
             ids.invalidate(key);
@@ -84,6 +88,7 @@ class IftttActions {
             case SET_BRIGHTNESS -> Map.of("brightness", JSON.numberNode(Integer.parseInt(values.get("brightness"))));
             case SET_SENSOR_STATE -> Map.of(sensorProperty(device, values.get("state")), JSON.stringNode(values.get("state")));
             case PRESS_DOORBELL -> Map.of("press", JSON.booleanNode(true));
+            case PULSE_SENSOR -> throw new IllegalStateException("a pulse is not a property change");
             case SET_TEMPERATURE -> Map.of("temperature", JSON.numberNode(new BigDecimal(values.get("temperature"))));
         };
     }

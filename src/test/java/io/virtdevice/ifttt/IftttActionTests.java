@@ -39,6 +39,12 @@ class IftttActionTests extends IftttTestSupport {
         assertThat(act(linked.ifttt(), "set_sensor_state", Map.of("device", hall[1], "state", "detected")).status())
                 .isEqualTo(200);
         assertThat(value(linked, hall[0], "motion")).isEqualTo("detected");
+        // a pulse of a sensor that is DETECTED already: a fresh edge, DETECTED again, reset later
+        Api.Response pulse = act(linked.ifttt(), "pulse_sensor", Map.of("device", hall[1]));
+        assertThat(pulse.status()).as(pulse.toString()).isEqualTo(200);
+        assertThat(value(linked, hall[0], "motion")).isEqualTo("detected");
+        assertThat(act(linked.ifttt(), "pulse_sensor", Map.of("device", door[1])).status()).isEqualTo(200);
+        assertThat(value(linked, door[0], "contact")).isEqualTo("open");
         assertThat(act(linked.ifttt(), "press_doorbell", Map.of("device", bell[1])).status()).isEqualTo(200);
         assertThat(value(linked, bell[0], "press")).isNotBlank();
         assertThat(act(linked.ifttt(), "set_temperature", Map.of("device", thermo[1], "temperature", "-3.5")).status())
@@ -77,6 +83,7 @@ class IftttActionTests extends IftttTestSupport {
         skipped(act(ifttt, "set_sensor_state", Map.of("device", door[1], "state", "ajar")));
         skipped(act(ifttt, "set_temperature", Map.of("device", thermo[1], "temperature", "-300")));
         skipped(act(ifttt, "press_doorbell", Map.of("device", lamp[1])));
+        skipped(act(ifttt, "pulse_sensor", Map.of("device", lamp[1])));
         skipped(act(ifttt, "turn_device_on", Map.of()));
 
         // syntax errors are plain 400s (IFTTT retries those), not SKIPs

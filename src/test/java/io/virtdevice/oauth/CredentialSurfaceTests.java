@@ -210,11 +210,12 @@ class CredentialSurfaceTests {
                 .allSatisfy((kind, status) -> assertThat(status).as(kind).isIn(400, 401));
         assertThat(statuses(api -> api.send("GET", "/actuator/prometheus", null, Map.of("Accept", "text/plain"))))
                 .containsExactlyEntriesOf(expect(401, List.of(), 401));
-        // pages are for sessions: a bearer credential does not sign anybody in
+        // pages are for sessions: a bearer credential does not sign anybody in (the layout offers "Sign out" to
+        // a signed-in user only)
         Map<String, String> html = Map.of("Accept", "text/html");
-        assertThat(credentials.get("session").send("GET", "/", null, html).body()).contains("Signed in as");
+        assertThat(credentials.get("session").send("GET", "/", null, html).body()).contains("Sign out");
         for (String kind : List.of("api key", "web token", "alexa token", "ifttt token")) {
-            assertThat(credentials.get(kind).send("GET", "/", null, html).body()).as(kind).doesNotContain("Signed in as");
+            assertThat(credentials.get(kind).send("GET", "/", null, html).body()).as(kind).doesNotContain("Sign out");
         }
     }
 }
