@@ -2,6 +2,7 @@ package io.virtdevice.dashboard;
 
 import io.virtdevice.accounts.Account;
 import io.virtdevice.activity.ActivityFeed;
+import io.virtdevice.alexa.AlexaDiagnostics;
 import io.virtdevice.devices.ChangeSource;
 import io.virtdevice.devices.Device;
 import io.virtdevice.devices.DeviceEdit;
@@ -44,13 +45,15 @@ class DevicePageController {
     private final UrlTriggerManagement triggers;
     private final ActivityFeed activity;
     private final LiveStreams live;
+    private final AlexaDiagnostics alexa;
 
     DevicePageController(DeviceManagement devices, UrlTriggerManagement triggers, ActivityFeed activity,
-            LiveStreams live) {
+            LiveStreams live, AlexaDiagnostics alexa) {
         this.devices = devices;
         this.triggers = triggers;
         this.activity = activity;
         this.live = live;
+        this.alexa = alexa;
     }
 
     @ModelAttribute("section")
@@ -104,6 +107,9 @@ class DevicePageController {
         model.addAttribute("triggers", triggers.list(id));
         model.addAttribute("chart", StateChart.of(device.type(), live.recent(user.userId(), id, CHART_EVENTS)));
         model.addAttribute("activity", activity.page(id, null, null, null, ACTIVITY_ITEMS, null).items());
+        model.addAttribute("deviceId", id);
+        model.addAttribute("health", alexa.health(user.context()));
+        model.addAttribute("events", alexa.events(user.context(), id));
         return "devices/detail";
     }
 

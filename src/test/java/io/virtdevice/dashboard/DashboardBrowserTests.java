@@ -3,12 +3,16 @@ package io.virtdevice.dashboard;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.virtdevice.alexa.AlexaLinking;
+import io.virtdevice.alexa.AlexaRegion;
 import io.virtdevice.platform.crypto.PasswordHasher;
 import io.virtdevice.testing.Api;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.IntegrationTest;
 import io.virtdevice.testing.MailSink;
 import io.virtdevice.testing.WebhookReceiver;
+import io.virtdevice.testing.fakes.FakeEventGateway;
+import io.virtdevice.testing.fakes.FakeLoginWithAmazon;
 import java.time.Duration;
 import java.util.Map;
 import javax.sql.DataSource;
@@ -42,6 +46,9 @@ class DashboardBrowserTests {
 
     @Autowired
     PasswordHasher hasher;
+
+    @Autowired
+    FakeLoginWithAmazon lwa;
 
     @BeforeAll
     static void startMail() {
@@ -218,6 +225,49 @@ class DashboardBrowserTests {
         assertThat(member.get("/team").status()).isEqualTo(403);
         assertThat(member.post("/api/v1/team/invitations", Map.of("email", "x@example.com", "role", "member"))
                 .status()).isEqualTo(403);
+    }
+
+    @Test
+    void aLinkedUserTestFiresADeviceAndSeesAmazonsAnswerAndTheEvent() {
+        Fixtures.TestUser owner = new Fixtures(dataSource, hasher).owner();
+        AlexaLinking link = AlexaLinking.link(port, lwa, owner, AlexaRegion.EU);
+        Api api = new Api(port).bearer(owner.apiKey());
+        Api.Response created = api.post("/api/v1/devices", Map.of("name", "Front door", "type", "contact_sensor"));
+        assertThat(created.status()).as(created.toString()).isEqualTo(201);
+        String id = created.json().path("id").asString();
+
+        signIn(owner.email());
+        browser.open("/devices/" + id);
+        browser.awaitText("#alexa-diagnostics", "Routines can fire.");
+        assertThat(browser.find("#alexa-health").getText()).contains("active").contains("EU");
+        browser.find("#alexa-test-fire-" + id).click();
+        browser.awaitText("#alexa-fire-" + id, "Amazon answered 202");
+        assertThat(browser.find("#alexa-fire-" + id).getText()).containsPattern("in \\d+ ms").contains("EU");
+        WebElement events = browser.find("#alexa-events-" + id);
+        assertThat(events.getText()).contains("ChangeReport").contains("test").contains("sent");
+        FakeEventGateway.Received received = FakeEventGateway.shared().received().stream()
+                .filter(r -> link.issued(r.token()) && "ChangeReport".equals(r.name())).findFirst().orElseThrow();
+        assertThat(received.accepted()).isTrue();
+        browser.awaitLive();
+        browser.check("device-alexa");
+
+        browser.open("/integrations/alexa");
+        browser.awaitText("#alexa-health", "Routines can fire.");
+        browser.find("details.device-events summary").click();
+        browser.awaitText("#alexa-events-" + id, "ChangeReport");
+        browser.check("alexa-linked");
+
+        // a user who never linked sees why, in place, when pressing Test fire
+        Fixtures.TestUser other = new Fixtures(dataSource, hasher).owner();
+        String otherId = new Api(port).bearer(other.apiKey())
+                .post("/api/v1/devices", Map.of("name", "Hall motion", "type", "motion_sensor")).json().path("id").asString();
+        browser.driver.manage().deleteAllCookies();
+        signIn(other.email());
+        browser.open("/devices/" + otherId);
+        browser.awaitText("#alexa-summary", "Alexa is not linked");
+        browser.find("#alexa-test-fire-" + otherId).click();
+        browser.awaitText("#alexa-fire-" + otherId, "link your account first");
+        browser.check("device-alexa-unlinked");
     }
 
     private void signIn(String email) {
