@@ -124,6 +124,7 @@ public class AlexaDiagnostics {
             default -> {
                 if (failed == 0) {
                     text.append(counts.sent() == 0 ? "No events sent in the last 24 h."
+                            : counts.sent() == 1 ? "The one event of the last 24 h was accepted by Amazon."
                             : "All " + counts.sent() + " events of the last 24 h were accepted by Amazon.");
                 }
             }
