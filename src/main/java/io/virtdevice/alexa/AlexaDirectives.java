@@ -4,13 +4,11 @@ import io.virtdevice.devices.ChangeSource;
 import io.virtdevice.devices.Device;
 import io.virtdevice.devices.DeviceManagement;
 import io.virtdevice.devices.DeviceNotFound;
-import io.virtdevice.devices.DevicePage;
 import io.virtdevice.platform.security.BearerCredentials;
 import io.virtdevice.platform.security.CurrentUser;
 import io.virtdevice.platform.tenancy.TenantScope;
 import io.virtdevice.platform.web.DatabaseErrors;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -147,12 +145,12 @@ class AlexaDirectives {
             }
             case "Alexa.PowerController.TurnOn", "Alexa.PowerController.TurnOff" -> {
                 require(user, "write");
-                return response(echo, "Response", power(endpoint(directive), name.equals("TurnOn")));
+                return response(echo, "Response", power(endpointId(directive), name.equals("TurnOn")));
             }
             case "Alexa.BrightnessController.SetBrightness", "Alexa.BrightnessController.AdjustBrightness" -> {
                 require(user, "write");
                 return response(echo, "Response",
-                        brightness(endpoint(directive), payload, name.equals("AdjustBrightness")));
+                        brightness(endpointId(directive), payload, name.equals("AdjustBrightness")));
             }
             default -> throw AlexaError.invalidDirective("Unsupported directive " + sanitisedName(directiveName)
                     + ".");
@@ -166,6 +164,11 @@ class AlexaDirectives {
     }
 
     private Device endpoint(JsonNode directive) {
+        return devices.findByAlexaEndpointId(endpointId(directive)).orElseThrow(AlexaError::noSuchEndpoint);
+    }
+
+    /** The directive's endpoint id, if it is one Alexa could know (else NO_SUCH_ENDPOINT). */
+    private static String endpointId(JsonNode directive) {
         String endpointId = text(directive.path("endpoint").path("endpointId"));
         if (endpointId == null) {
             throw AlexaError.invalidDirective("This directive needs endpoint.endpointId.");
@@ -173,18 +176,13 @@ class AlexaDirectives {
         if (!ENDPOINT_ID.matcher(endpointId).matches()) {
             throw AlexaError.noSuchEndpoint();
         }
-        return devices.findByAlexaEndpointId(endpointId).orElseThrow(AlexaError::noSuchEndpoint);
+        return endpointId;
     }
 
     private ObjectNode discover(Echo echo) {
-        List<Device> found = new ArrayList<>();
-        String cursor = null;
-        do {
-            DevicePage page = devices.list(null, DeviceManagement.MAX_PAGE_SIZE, cursor);
-            found.addAll(page.items());
-            cursor = page.nextCursor();
-        } while (cursor != null && found.size() < MAX_ENDPOINTS);
-        if (found.size() > MAX_ENDPOINTS || cursor != null) {
+        // one read of one more than Alexa takes, to know whether some were left out
+        List<Device> found = devices.list(MAX_ENDPOINTS + 1);
+        if (found.size() > MAX_ENDPOINTS) {
             log.warn("Discover: the user has more than {} devices; Alexa gets the first {}", MAX_ENDPOINTS,
                     MAX_ENDPOINTS);
         }
@@ -196,13 +194,16 @@ class AlexaDirectives {
         return message;
     }
 
-    /** TurnOn/TurnOff (§4.1, §4.2): TurnOn of a dimmer left at brightness 0 brings it back at 100. */
-    private Device power(Device target, boolean on) {
-        String power = AlexaEndpoints.propertyFor(target, AlexaEndpoints.POWER);
-        if (power == null) {
-            throw AlexaError.invalidDirective("This endpoint has no power to turn on or off.");
-        }
-        return devices.changeProperties(target.id(), ChangeSource.ALEXA, current -> {
+    /**
+     * TurnOn/TurnOff (§4.1, §4.2): TurnOn of a dimmer left at brightness 0 brings it back at 100. The device is
+     * read once, under its row lock, by its endpoint id (a directive costs what a REST change costs).
+     */
+    private Device power(String endpointId, boolean on) {
+        return devices.changePropertiesByAlexaEndpointId(endpointId, ChangeSource.ALEXA, current -> {
+            String power = AlexaEndpoints.propertyFor(current, AlexaEndpoints.POWER);
+            if (power == null) {
+                throw AlexaError.invalidDirective("This endpoint has no power to turn on or off.");
+            }
             reachable(current);
             Map<String, JsonNode> values = new LinkedHashMap<>();
             values.put(power, JSON.booleanNode(on));
@@ -219,15 +220,15 @@ class AlexaDirectives {
      * 0..100; Adjust up while OFF sets the delta and turns on; Adjust down while OFF stays OFF; reaching 0
      * (by Set or Adjust) turns off; Set above 0 turns on.
      */
-    private Device brightness(Device target, JsonNode payload, boolean adjust) {
-        String brightness = AlexaEndpoints.propertyFor(target, AlexaEndpoints.BRIGHTNESS);
-        if (brightness == null) {
-            throw AlexaError.invalidDirective("This endpoint has no brightness.");
-        }
-        String power = AlexaEndpoints.propertyFor(target, AlexaEndpoints.POWER);
-        String field = adjust ? "brightnessDelta" : "brightness";
-        long requested = integer(payload.path(field), field, adjust ? -100 : 0, 100);
-        return devices.changeProperties(target.id(), ChangeSource.ALEXA, current -> {
+    private Device brightness(String endpointId, JsonNode payload, boolean adjust) {
+        return devices.changePropertiesByAlexaEndpointId(endpointId, ChangeSource.ALEXA, current -> {
+            String brightness = AlexaEndpoints.propertyFor(current, AlexaEndpoints.BRIGHTNESS);
+            if (brightness == null) {
+                throw AlexaError.invalidDirective("This endpoint has no brightness.");
+            }
+            String power = AlexaEndpoints.propertyFor(current, AlexaEndpoints.POWER);
+            String field = adjust ? "brightnessDelta" : "brightness";
+            long requested = integer(payload.path(field), field, adjust ? -100 : 0, 100);
             reachable(current);
             boolean on = power == null || Boolean.TRUE.equals(current.value(power));
             long level = current.value(brightness) instanceof Number n ? n.longValue() : 0;

@@ -10,6 +10,13 @@ import java.util.UUID;
  * A virtual device as every surface sees it: identity, names, the ids Alexa and IFTTT know it by, and its
  * properties in template order.
  *
+ * @param online false when the user marked the device offline (Alexa: EndpointHealth UNREACHABLE, control
+ *     directives ENDPOINT_UNREACHABLE); the device still takes changes from every other source
+ * @param momentary contact and motion sensors only: every DETECTED is a pulse, reset to NOT_DETECTED
+ *     {@code pulseSeconds} later by the system (docs/momentary-sensors.md)
+ * @param pulseSeconds how long a pulse stays DETECTED, 1 to 3600 (default 10); also used by an explicit
+ *     pulse of a sensor that is not momentary
+ * @param pulseResetAt when the pulse under way resets to NOT_DETECTED, or null if none is
  * @param version bumped on every change; the HTTP ETag and the order of the device's events
  * @param lastStateChange when a property value last changed, or null if never
  */
@@ -22,6 +29,9 @@ public record Device(
         String alexaEndpointId,
         String iftttDeviceId,
         boolean online,
+        boolean momentary,
+        int pulseSeconds,
+        Instant pulseResetAt,
         long version,
         Map<String, DeviceProperty> properties,
         Instant createdAt,

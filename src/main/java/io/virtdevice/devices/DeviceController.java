@@ -41,10 +41,15 @@ class DeviceController {
     }
 
     /** The body of {@code POST /devices}; anything else in it (id, version, ...) is refused as unknown. */
-    record CreateDeviceRequest(String name, String type, String friendlyName, String description) {}
+    record CreateDeviceRequest(String name, String type, String friendlyName, String description, JsonNode momentary,
+            JsonNode pulseSeconds) {}
 
-    /** The body of {@code PATCH /devices/{id}}: absent fields stay as they are; description null clears it. */
-    record EditDeviceRequest(JsonNode name, JsonNode friendlyName, JsonNode description) {}
+    /**
+     * The body of {@code PATCH /devices/{id}}: absent fields stay as they are; description null clears it;
+     * {@code online}, {@code momentary} are booleans, {@code pulseSeconds} a whole number.
+     */
+    record EditDeviceRequest(JsonNode name, JsonNode friendlyName, JsonNode description, JsonNode online,
+            JsonNode momentary, JsonNode pulseSeconds) {}
 
     record PropertyTemplateView(String name, PropertyDataType dataType, Object defaultValue, BigDecimal min,
             BigDecimal max, List<String> allowedValues, String unit, String unitProperty, String alexaInterface,
@@ -71,7 +76,8 @@ class DeviceController {
             throw ApiProblem.invalidField("type", "is required (" + typeCodes() + ").");
         }
         DeviceType type = parseType(body.type(), "type");
-        Device device = devices.create(new NewDevice(body.name(), type, body.friendlyName(), body.description()),
+        Device device = devices.create(new NewDevice(body.name(), type, body.friendlyName(), body.description(),
+                        bool("momentary", body.momentary()), seconds(body.pulseSeconds())),
                 ChangeSource.of(user.source()));
         return ResponseEntity.created(URI.create("/api/v1/devices/" + device.id()))
                 .eTag(Long.toString(device.version()))
@@ -97,7 +103,8 @@ class DeviceController {
         DeviceEdit edit = new DeviceEdit(
                 requiredText("name", body.name()),
                 requiredText("friendlyName", body.friendlyName()),
-                body.description() == null ? null : Optional.ofNullable(optionalText("description", body.description())));
+                body.description() == null ? null : Optional.ofNullable(optionalText("description", body.description())),
+                bool("online", body.online()), bool("momentary", body.momentary()), seconds(body.pulseSeconds()));
         return withETag(devices.edit(id, edit, expectedVersion(ifMatch), ChangeSource.of(user.source())));
     }
 
@@ -119,6 +126,11 @@ class DeviceController {
     @PostMapping("/devices/{id}/press")
     ResponseEntity<Device> press(@PathVariable UUID id, @AuthenticationPrincipal CurrentUser user) {
         return withETag(devices.press(id, ChangeSource.of(user.source())));
+    }
+
+    @PostMapping("/devices/{id}/pulse")
+    ResponseEntity<Device> pulse(@PathVariable UUID id, @AuthenticationPrincipal CurrentUser user) {
+        return withETag(devices.pulse(id, ChangeSource.of(user.source())));
     }
 
     private static ResponseEntity<Device> withETag(Device device) {
@@ -182,6 +194,28 @@ class DeviceController {
             throw ApiProblem.invalidField(field, node.isNull() ? "must not be null." : "must be a string.");
         }
         return node.stringValue();
+    }
+
+    private static Boolean bool(String field, JsonNode node) {
+        if (node == null) {
+            return null;
+        }
+        if (!node.isBoolean()) {
+            throw ApiProblem.invalidField(field, "must be true or false.");
+        }
+        return node.booleanValue();
+    }
+
+    private static Integer seconds(JsonNode node) {
+        if (node == null) {
+            return null;
+        }
+        if (!node.isIntegralNumber() || !node.canConvertToInt() || node.intValue() < 1
+                || node.intValue() > DeviceManagement.PULSE_SECONDS_MAX) {
+            throw ApiProblem.invalidField("pulseSeconds", "must be a whole number of seconds from 1 to "
+                    + DeviceManagement.PULSE_SECONDS_MAX + ".");
+        }
+        return node.intValue();
     }
 
     private static String optionalText(String field, JsonNode node) {

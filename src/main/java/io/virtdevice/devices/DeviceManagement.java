@@ -34,6 +34,14 @@ import tools.jackson.databind.node.JsonNodeFactory;
  * a {@code device_events} row and an activity entry, and publishes one {@link DeviceStateChanged}. A
  * change that changes nothing succeeds without a new version, event or activity entry.
  *
+ * <p>Contact and motion sensors can <em>pulse</em> (docs/momentary-sensors.md): DETECTED now, NOT_DETECTED
+ * {@link Device#pulseSeconds()} later, the reset being a change of its own (source {@code system}) made by the
+ * durable {@code devices.pulse-reset} task. A momentary sensor ({@link Device#momentary()}) pulses whenever
+ * anything sets it DETECTED; {@link #pulse} pulses any contact or motion sensor once. A pulse that arrives
+ * while the sensor is still DETECTED ends the current pulse at once and starts a new one: two changes in
+ * one transaction, DETECTED to NOT_DETECTED (source {@code system}) and back to DETECTED (the caller's
+ * source), two events in that order, so a consumer (Alexa) sees a fresh rising edge every time.
+ *
  * <p>Callers must run inside a tenant scope (the request's, or one they open for a resolved credential);
  * row-level security makes another user's device indistinguishable from a missing one
  * ({@link DeviceNotFound}).
@@ -43,6 +51,14 @@ public class DeviceManagement {
 
     public static final int MAX_PAGE_SIZE = 100;
 
+    /** The most devices {@link #list(int)} reads at once. */
+    public static final int MAX_LIST_SIZE = 1000;
+
+    /** How long a pulse stays DETECTED unless the device says otherwise. */
+    public static final int DEFAULT_PULSE_SECONDS = 10;
+
+    static final int PULSE_SECONDS_MAX = 3600;
+
     static final int NAME_MAX = 100;
     static final int FRIENDLY_NAME_MAX = 128;
     static final int DESCRIPTION_MAX = 128;
@@ -51,13 +67,29 @@ public class DeviceManagement {
     private final DeviceEventRepository events;
     private final ActivityLog activity;
     private final ApplicationEventPublisher publisher;
+    private final PulseResets pulses;
 
     DeviceManagement(DeviceRepository devices, DeviceEventRepository events, ActivityLog activity,
-            ApplicationEventPublisher publisher) {
+            ApplicationEventPublisher publisher, PulseResets pulses) {
         this.devices = devices;
         this.events = events;
         this.activity = activity;
         this.publisher = publisher;
+        this.pulses = pulses;
+    }
+
+    /**
+     * What a change asks for.
+     *
+     * @param values the property values to set
+     * @param pulse whether setting a sensor's detection property to DETECTED is a pulse even if the device
+     *     is not momentary
+     */
+    record Request(Map<String, JsonNode> values, boolean pulse) {
+
+        static Request of(Map<String, JsonNode> values) {
+            return new Request(values, false);
+        }
     }
 
     @Transactional(readOnly = true)
@@ -115,6 +147,19 @@ public class DeviceManagement {
     }
 
     /**
+     * The context user's first devices in creation order, at most {@code max} (1 to
+     * {@value #MAX_LIST_SIZE}), in one read: for a caller that needs them all at once (Alexa's Discover takes
+     * up to 300) rather than page by page; {@link #list(DeviceType, int, String)} pages.
+     */
+    @Transactional(readOnly = true)
+    public List<Device> list(int max) {
+        if (max < 1 || max > MAX_LIST_SIZE) {
+            throw new IllegalArgumentException("max must be between 1 and " + MAX_LIST_SIZE);
+        }
+        return devices.page(context().userId(), null, null, max);
+    }
+
+    /**
      * Creates a device with its type's default property values.
      *
      * @throws DeviceLimitReached when the plan's device limit is reached (enforced race-free by the database)
@@ -126,10 +171,14 @@ public class DeviceManagement {
         String name = DisplayText.required("name", request.name(), NAME_MAX);
         String friendlyName = DisplayText.optional("friendlyName", request.friendlyName(), FRIENDLY_NAME_MAX);
         String description = DisplayText.optional("description", request.description(), DESCRIPTION_MAX);
+        boolean momentary = Boolean.TRUE.equals(request.momentary());
+        int pulseSeconds = request.pulseSeconds() == null ? DEFAULT_PULSE_SECONDS : request.pulseSeconds();
+        checkPulseOptions(request.type(), request.momentary(), request.pulseSeconds());
         TenantContext owner = context();
         UUID id;
         try {
-            id = devices.insert(owner, name, friendlyName == null ? name : friendlyName, request.type(), description);
+            id = devices.insert(owner, name, friendlyName == null ? name : friendlyName, request.type(), description,
+                    momentary, pulseSeconds);
         } catch (DataAccessException e) {
             throw translate(e, name);
         }
@@ -143,7 +192,10 @@ public class DeviceManagement {
     }
 
     /**
-     * Renames a device or changes its description.
+     * Renames a device, changes its description, marks it offline or online, or changes its pulse options;
+     * one {@code device.updated} event lists what changed ({@code name}, {@code friendlyName},
+     * {@code description}, {@code online}, {@code momentary}, {@code pulseSeconds}, each with its old and new
+     * value).
      *
      * @param expectedVersion the version the caller last saw (If-Match), or null to skip the check
      */
@@ -157,15 +209,22 @@ public class DeviceManagement {
         String description = edit.description() == null
                 ? current.description()
                 : DisplayText.optional("description", edit.description().orElse(null), DESCRIPTION_MAX);
+        checkPulseOptions(current.type(), edit.momentary(), edit.pulseSeconds());
+        boolean online = edit.online() == null ? current.online() : edit.online();
+        boolean momentary = edit.momentary() == null ? current.momentary() : edit.momentary();
+        int pulseSeconds = edit.pulseSeconds() == null ? current.pulseSeconds() : edit.pulseSeconds();
         List<Change> changes = new ArrayList<>();
         addIfChanged(changes, "name", current.name(), name);
         addIfChanged(changes, "friendlyName", current.friendlyName(), friendlyName);
         addIfChanged(changes, "description", current.description(), description);
+        addIfChanged(changes, "online", current.online(), online);
+        addIfChanged(changes, "momentary", current.momentary(), momentary);
+        addIfChanged(changes, "pulseSeconds", current.pulseSeconds(), pulseSeconds);
         if (changes.isEmpty()) {
             return current;
         }
         try {
-            devices.updateDetails(id, name, friendlyName, description);
+            devices.updateDetails(id, name, friendlyName, description, online, momentary, pulseSeconds);
         } catch (DataAccessException e) {
             throw translate(e, name);
         }
@@ -217,7 +276,7 @@ public class DeviceManagement {
      */
     @Transactional
     public Device setProperties(UUID id, Map<String, JsonNode> values, Long expectedVersion, ChangeSource source) {
-        return apply(id, expectedVersion, source, device -> values);
+        return apply(id, expectedVersion, source, device -> Request.of(values));
     }
 
     /**
@@ -226,7 +285,75 @@ public class DeviceManagement {
      */
     @Transactional
     public Device changeProperties(UUID id, ChangeSource source, Function<Device, Map<String, JsonNode>> change) {
+        return apply(id, null, source, device -> Request.of(change.apply(device)));
+    }
+
+    /**
+     * {@link #changeProperties} for the device Alexa knows by this endpoint id: one lock-and-read by the
+     * endpoint id instead of a look-up followed by the change, so a directive costs the same round trips as
+     * a REST change. Another user's endpoint id is {@link DeviceNotFound}, like an unknown one.
+     */
+    @Transactional
+    public Device changePropertiesByAlexaEndpointId(String endpointId, ChangeSource source,
+            Function<Device, Map<String, JsonNode>> change) {
+        DeviceRepository.Locked locked =
+                devices.lockAndFindByAlexaEndpointId(endpointId).orElseThrow(DeviceNotFound::new);
+        return apply(locked, source, Request.of(change.apply(locked.device())));
+    }
+
+    /** {@link #changeProperties} for callers in this module that may ask for a pulse. */
+    @Transactional
+    Device change(UUID id, ChangeSource source, Function<Device, Request> change) {
         return apply(id, null, source, change);
+    }
+
+    /**
+     * Pulses a contact or motion sensor, momentary or not: DETECTED now (a fresh NOT_DETECTED-then-DETECTED
+     * edge if it is DETECTED already), NOT_DETECTED {@link Device#pulseSeconds()} later. Other types: 400.
+     *
+     * @return the device as the pulse left it (DETECTED, {@link Device#pulseResetAt()} set)
+     */
+    @Transactional
+    public Device pulse(UUID id, ChangeSource source) {
+        return apply(id, null, source, device -> {
+            DeviceType.Detection detection = device.type().detection().orElseThrow(() -> ApiProblem.badRequest(
+                    "Only contact and motion sensors can pulse; this device is a " + device.type().code() + "."));
+            return new Request(Map.of(detection.property(), JsonNodeFactory.instance.stringNode(detection.detected())),
+                    true);
+        });
+    }
+
+    /**
+     * The {@code devices.pulse-reset} task's work: ends the pulse that was due at {@code due} with a change to
+     * NOT_DETECTED (source {@code system}), if that pulse is still the one under way. Idempotent: a reset that
+     * runs again, or after the sensor was set NOT_DETECTED or pulsed anew, changes nothing.
+     *
+     * @return null when there is nothing more to do, or the time to try again (the database's clock has not
+     *     reached {@code due} yet)
+     */
+    @Transactional
+    Instant finishPulse(UUID id, Instant due) {
+        Optional<DeviceRepository.Locked> found = devices.lockAndFind(id);
+        if (found.isEmpty()) {
+            return null; // deleted
+        }
+        DeviceRepository.Locked locked = found.get();
+        Device current = locked.device();
+        Instant resetAt = current.pulseResetAt();
+        if (resetAt == null || !resetAt.equals(due)) {
+            return null; // ended already, or superseded by a newer pulse with a reset of its own
+        }
+        if (resetAt.isAfter(locked.now())) {
+            return resetAt;
+        }
+        Optional<DeviceType.Detection> detection = current.type().detection();
+        if (detection.isEmpty() || !detection.get().detected().equals(current.value(detection.get().property()))) {
+            devices.clearPulseReset(id);
+            return null;
+        }
+        apply(locked, ChangeSource.SYSTEM, Request.of(Map.of(detection.get().property(),
+                JsonNodeFactory.instance.stringNode(detection.get().idle()))));
+        return null;
     }
 
     /**
@@ -241,7 +368,7 @@ public class DeviceManagement {
                 throw new InvalidPropertyValue(property, Reason.UNKNOWN_PROPERTY,
                         "this " + device.type().code() + " has no such property.");
             }
-            return Map.of(property, PropertyValues.fromText(property, rules.dataType(), text));
+            return Request.of(Map.of(property, PropertyValues.fromText(property, rules.dataType(), text)));
         });
     }
 
@@ -253,7 +380,7 @@ public class DeviceManagement {
                 throw ApiProblem.badRequest("Only doorbells can be pressed; this device is a "
                         + device.type().code() + ".");
             }
-            return Map.of("press", JsonNodeFactory.instance.booleanNode(true));
+            return Request.of(Map.of("press", JsonNodeFactory.instance.booleanNode(true)));
         });
     }
 
@@ -269,20 +396,24 @@ public class DeviceManagement {
             if (p.dataType() != PropertyDataType.BOOLEAN) {
                 throw new InvalidPropertyValue(property, Reason.NOT_SUPPORTED, "only on/off properties can be toggled.");
             }
-            return Map.of(property, JsonNodeFactory.instance.booleanNode(!Boolean.TRUE.equals(p.value())));
+            return Request.of(Map.of(property, JsonNodeFactory.instance.booleanNode(!Boolean.TRUE.equals(p.value()))));
         });
     }
 
-    private Device apply(UUID id, Long expectedVersion, ChangeSource source,
-            Function<Device, Map<String, JsonNode>> change) {
+    private Device apply(UUID id, Long expectedVersion, ChangeSource source, Function<Device, Request> change) {
         DeviceRepository.Locked locked = lockAndGet(id, expectedVersion);
+        return apply(locked, source, change.apply(locked.device()));
+    }
+
+    private Device apply(DeviceRepository.Locked locked, ChangeSource source, Request request) {
         Device current = locked.device();
-        Map<String, JsonNode> values = change.apply(current);
+        Map<String, JsonNode> values = request == null ? null : request.values();
         if (values == null || values.isEmpty()) {
             throw ApiProblem.badRequest("Name at least one property to set.");
         }
         // Validate every value before writing any, so a bad one leaves the device untouched.
         Map<String, String> stored = new LinkedHashMap<>();
+        Map<String, Object> requested = new LinkedHashMap<>();
         List<Change> changes = new ArrayList<>();
         boolean event = false;
         for (Map.Entry<String, JsonNode> entry : values.entrySet()) {
@@ -295,6 +426,7 @@ public class DeviceManagement {
             }
             String value = PropertyValues.toStored(name, rules, entry.getValue(), locked.now());
             Object typed = PropertyValues.typed(rules.dataType(), value);
+            requested.put(name, typed);
             // An event is news every time; other values only when they differ.
             if (rules.dataType() == PropertyDataType.EVENT || !Objects.equals(rules.value(), typed)) {
                 stored.put(name, value);
@@ -302,21 +434,74 @@ public class DeviceManagement {
                 event |= rules.dataType() == PropertyDataType.EVENT;
             }
         }
+        // Pulses: setting DETECTED starts one (always on a momentary sensor, else when asked for), setting
+        // NOT_DETECTED ends the one under way; anything else leaves a pending reset as it is.
+        Instant resetAt = current.pulseResetAt();
+        boolean pulse = false;
+        Optional<DeviceType.Detection> detection = current.type().detection();
+        if (detection.isPresent() && requested.containsKey(detection.get().property())) {
+            DeviceType.Detection d = detection.get();
+            if (d.detected().equals(requested.get(d.property()))) {
+                pulse = request.pulse() || current.momentary();
+            } else {
+                resetAt = null;
+            }
+        }
+        TenantContext owner = context();
+        if (pulse) {
+            resetAt = locked.now().plusSeconds(current.pulseSeconds());
+            if (!stored.containsKey(detection.get().property())) {
+                // still DETECTED: end this pulse now, so the new one is a fresh edge (Alexa ignores
+                // DETECTED -> DETECTED)
+                DeviceType.Detection d = detection.get();
+                Device idle = write(owner, locked, Map.of(d.property(), d.idle()),
+                        List.of(new Change(d.property(), d.detected(), d.idle())), ChangeSource.SYSTEM, false, null);
+                locked = new DeviceRepository.Locked(idle, locked.now());
+                stored.put(d.property(), d.detected());
+                changes.add(new Change(d.property(), d.idle(), d.detected()));
+            }
+        }
         if (stored.isEmpty()) {
             return current;
         }
+        Device device = write(owner, locked, stored, changes, source, event, resetAt);
+        if (pulse) {
+            pulses.schedule(owner, device.id(), resetAt);
+        }
+        return device;
+    }
+
+    /** Writes one state change (one version, event and activity entry) and publishes its event. */
+    private Device write(TenantContext owner, DeviceRepository.Locked locked, Map<String, String> stored,
+            List<Change> changes, ChangeSource source, boolean event, Instant pulseResetAt) {
+        Device current = locked.device();
         Kind kind = event ? Kind.DOORBELL_PRESSED : Kind.PROPERTY_CHANGED;
-        TenantContext owner = context();
         // a change Alexa asked for is logged as the Alexa command it was (one entry, same statement)
         ActivityAction action = event ? ActivityAction.DOORBELL_PRESSED
                 : source == ChangeSource.ALEXA ? ActivityAction.ALEXA_COMMAND : ActivityAction.PROPERTY_CHANGED;
-        ActivityLog.Entry entry = activity.entry(action, source.code(), id,
+        ActivityLog.Entry entry = activity.entry(action, source.code(), current.id(),
                 Map.of("name", current.name(), "changes", changes));
         DeviceRepository.Applied applied =
-                devices.applyStateChange(owner, locked, stored, source, kind, changes, entry);
+                devices.applyStateChange(owner, locked, stored, source, kind, changes, entry, pulseResetAt);
         Device device = applied.device();
         publisher.publishEvent(changed(owner, device, kind, source, device.version(), changes, applied.event()));
         return device;
+    }
+
+    /** The pulse options are for contact and motion sensors, and a pulse lasts 1 to 3600 seconds. */
+    private static void checkPulseOptions(DeviceType type, Boolean momentary, Integer pulseSeconds) {
+        if (type.detection().isEmpty()) {
+            if (Boolean.TRUE.equals(momentary)) {
+                throw ApiProblem.invalidField("momentary", "only contact and motion sensors can be momentary.");
+            }
+            if (pulseSeconds != null) {
+                throw ApiProblem.invalidField("pulseSeconds", "only contact and motion sensors pulse.");
+            }
+        }
+        if (pulseSeconds != null && (pulseSeconds < 1 || pulseSeconds > PULSE_SECONDS_MAX)) {
+            throw ApiProblem.invalidField("pulseSeconds", "must be a whole number of seconds from 1 to "
+                    + PULSE_SECONDS_MAX + ".");
+        }
     }
 
     private DeviceRepository.Locked lockAndGet(UUID id, Long expectedVersion) {
@@ -344,7 +529,7 @@ public class DeviceManagement {
                         device.iftttDeviceId(), stored.changes(), stored.snapshot()));
     }
 
-    private static void addIfChanged(List<Change> changes, String field, String before, String after) {
+    private static void addIfChanged(List<Change> changes, String field, Object before, Object after) {
         if (!Objects.equals(before, after)) {
             changes.add(new Change(field, before, after));
         }

@@ -30,8 +30,9 @@ class DeviceRepository {
 
     private static final String INSERT_DEVICE = """
             insert into devices (tenant_id, user_id, name, friendly_name, device_type, description, model,
-                                 alexa_display_categories)
-            values (:tenant, :user, :name, :friendlyName, :type, :description, :model, cast(:categories as text[]))
+                                 alexa_display_categories, momentary, pulse_seconds)
+            values (:tenant, :user, :name, :friendlyName, :type, :description, :model, cast(:categories as text[]),
+                    :momentary, :pulseSeconds)
             returning id
             """;
 
@@ -46,7 +47,8 @@ class DeviceRepository {
 
     private static final String FIND_DEVICE = """
             select id, name, friendly_name, device_type, description, alexa_endpoint_id, ifttt_device_id,
-                   is_online, version, created_at, updated_at, last_state_change
+                   is_online, momentary, pulse_seconds, pulse_reset_at, version, created_at, updated_at,
+                   last_state_change
               from devices
              where id = :id
             """;
@@ -61,7 +63,8 @@ class DeviceRepository {
     // RLS makes another user's endpoint id indistinguishable from an unknown one.
     private static final String FIND_BY_ALEXA_ENDPOINT = """
             select id, name, friendly_name, device_type, description, alexa_endpoint_id, ifttt_device_id,
-                   is_online, version, created_at, updated_at, last_state_change
+                   is_online, momentary, pulse_seconds, pulse_reset_at, version, created_at, updated_at,
+                   last_state_change
               from devices
              where alexa_endpoint_id = :endpointId
             """;
@@ -69,7 +72,8 @@ class DeviceRepository {
     // user_id repeats what RLS enforces so the planner can use devices_user_list_idx (D-16).
     private static final String PAGE = """
             select id, name, friendly_name, device_type, description, alexa_endpoint_id, ifttt_device_id,
-                   is_online, version, created_at, updated_at, last_state_change
+                   is_online, momentary, pulse_seconds, pulse_reset_at, version, created_at, updated_at,
+                   last_state_change
               from devices
              where user_id = :user
                and (cast(:type as text) is null or device_type = cast(:type as text))
@@ -88,18 +92,25 @@ class DeviceRepository {
 
     // The row lock serialises every change to one device, so versions and events stay in order. One round
     // trip: a row per property, each repeating the device's columns (a device has at most a few properties).
-    private static final String FIND_DEVICE_FOR_UPDATE = """
+    private static final String LOCK_AND_FIND = """
             select d.id, d.name, d.friendly_name, d.device_type, d.description, d.alexa_endpoint_id,
-                   d.ifttt_device_id, d.is_online, d.version, d.created_at, d.updated_at, d.last_state_change,
+                   d.ifttt_device_id, d.is_online, d.momentary, d.pulse_seconds, d.pulse_reset_at, d.version,
+                   d.created_at, d.updated_at, d.last_state_change,
                    now() as tx_now,
                    p.device_id, p.name as property_name, p.value, p.data_type::text as data_type, p.min_value,
                    p.max_value, p.allowed_values, p.unit, p.alexa_interface, p.alexa_property_name,
                    p.last_changed_by, p.last_changed_at
               from devices d
               left join device_properties p on p.device_id = d.id
-             where d.id = :id
+             where %s
                for update of d
             """;
+
+    private static final String FIND_DEVICE_FOR_UPDATE = LOCK_AND_FIND.formatted("d.id = :id");
+
+    // RLS makes another user's endpoint id indistinguishable from an unknown one, as in FIND_BY_ALEXA_ENDPOINT.
+    private static final String FIND_BY_ALEXA_ENDPOINT_FOR_UPDATE =
+            LOCK_AND_FIND.formatted("d.alexa_endpoint_id = :endpointId");
 
     // One round trip for the whole state change: every property row, the version bump, the change's
     // device_events row (which is also the outbox entry) and its activity entry (the activity module's SQL).
@@ -110,7 +121,8 @@ class DeviceRepository {
                   from unnest(cast(:names as text[]), cast(:values as text[])) as v (name, value)
                  where p.device_id = :device and p.name = v.name
             ), bumped as (
-                update devices set version = version + 1, last_state_change = now()
+                update devices set version = version + 1, last_state_change = now(),
+                                   pulse_reset_at = cast(:pulseResetAt as timestamptz)
                  where id = :device
                 returning version, updated_at
             ), event as (
@@ -129,8 +141,14 @@ class DeviceRepository {
 
     private static final String UPDATE_DETAILS = """
             update devices
-               set name = :name, friendly_name = :friendlyName, description = :description, version = version + 1
+               set name = :name, friendly_name = :friendlyName, description = :description, is_online = :online,
+                   momentary = :momentary, pulse_seconds = :pulseSeconds, version = version + 1
              where id = :id
+            """;
+
+    // a pulse's reset found the sensor idle already (nothing to change): only the pending reset goes
+    private static final String CLEAR_PULSE_RESET = """
+            update devices set pulse_reset_at = null where id = :id
             """;
 
     private static final String IDS = """
@@ -149,7 +167,8 @@ class DeviceRepository {
         this.json = json;
     }
 
-    UUID insert(TenantContext owner, String name, String friendlyName, DeviceType type, String description) {
+    UUID insert(TenantContext owner, String name, String friendlyName, DeviceType type, String description,
+            boolean momentary, int pulseSeconds) {
         return jdbc.sql(INSERT_DEVICE)
                 .param("tenant", owner.tenantId())
                 .param("user", owner.userId())
@@ -159,6 +178,8 @@ class DeviceRepository {
                 .param("description", description)
                 .param("model", type.model())
                 .param("categories", new String[] {type.alexaDisplayCategory()})
+                .param("momentary", momentary)
+                .param("pulseSeconds", pulseSeconds)
                 .query(UUID.class)
                 .single();
     }
@@ -218,10 +239,18 @@ class DeviceRepository {
 
     /** Locks the device row for the rest of the transaction and reads it; empty if it is not the user's. */
     Optional<Locked> lockAndFind(UUID id) {
+        return lockAndFind(jdbc.sql(FIND_DEVICE_FOR_UPDATE).param("id", id));
+    }
+
+    /** {@link #lockAndFind(UUID)} by the device's Alexa endpoint id. */
+    Optional<Locked> lockAndFindByAlexaEndpointId(String endpointId) {
+        return lockAndFind(jdbc.sql(FIND_BY_ALEXA_ENDPOINT_FOR_UPDATE).param("endpointId", endpointId));
+    }
+
+    private Optional<Locked> lockAndFind(JdbcClient.StatementSpec statement) {
         Instant[] now = new Instant[1];
         Row[] device = new Row[1];
-        List<PropertyRow> properties = jdbc.sql(FIND_DEVICE_FOR_UPDATE)
-                .param("id", id)
+        List<PropertyRow> properties = statement
                 .query((rs, i) -> {
                     if (i == 0) {
                         now[0] = instant(rs, "tx_now");
@@ -246,7 +275,8 @@ class DeviceRepository {
      * instead of being read again.
      */
     Applied applyStateChange(TenantContext owner, Locked locked, Map<String, String> stored, ChangeSource source,
-            DeviceStateChanged.Kind kind, List<DeviceStateChanged.Change> changes, ActivityLog.Entry activity) {
+            DeviceStateChanged.Kind kind, List<DeviceStateChanged.Change> changes, ActivityLog.Entry activity,
+            Instant pulseResetAt) {
         Device current = locked.device();
         Map<String, DeviceProperty> properties = new LinkedHashMap<>();
         current.properties().forEach((name, p) -> properties.put(name, stored.containsKey(name)
@@ -270,22 +300,31 @@ class DeviceRepository {
                 .param("source", source.code())
                 .param("changes", json.writeValueAsString(changes))
                 .param("snapshot", json.writeValueAsString(Device.snapshot(after)))
+                .param("pulseResetAt", pulseResetAt == null ? null : OffsetDateTime.ofInstant(pulseResetAt, ZoneOffset.UTC))
                 .query((rs, i) -> new Object[] {rs.getLong("version"), instant(rs, "updated_at"),
                         DeviceEventRepository.stored(rs, "event_id")})
                 .single();
         Device device = new Device(current.id(), current.name(), current.friendlyName(), current.type(),
                 current.description(), current.alexaEndpointId(), current.iftttDeviceId(), current.online(),
-                (Long) result[0], after, current.createdAt(), (Instant) result[1], locked.now());
+                current.momentary(), current.pulseSeconds(), pulseResetAt, (Long) result[0], after, current.createdAt(), (Instant) result[1], locked.now());
         return new Applied(device, (DeviceEventRepository.Stored) result[2]);
     }
 
-    void updateDetails(UUID id, String name, String friendlyName, String description) {
+    void updateDetails(UUID id, String name, String friendlyName, String description, boolean online,
+            boolean momentary, int pulseSeconds) {
         jdbc.sql(UPDATE_DETAILS)
                 .param("id", id)
                 .param("name", name)
                 .param("friendlyName", friendlyName)
                 .param("description", description)
+                .param("online", online)
+                .param("momentary", momentary)
+                .param("pulseSeconds", pulseSeconds)
                 .update();
+    }
+
+    void clearPulseReset(UUID id) {
+        jdbc.sql(CLEAR_PULSE_RESET).param("id", id).update();
     }
 
     /** The user's device ids, oldest first. */
@@ -320,7 +359,8 @@ class DeviceRepository {
         Map<String, DeviceProperty> properties = new LinkedHashMap<>();
         props.forEach(p -> properties.put(p.name(), p.property()));
         return new Device(row.id(), row.name(), row.friendlyName(), row.type(), row.description(),
-                row.alexaEndpointId(), row.iftttDeviceId(), row.online(), row.version(),
+                row.alexaEndpointId(), row.iftttDeviceId(), row.online(), row.momentary(), row.pulseSeconds(),
+                row.pulseResetAt(), row.version(),
                 withDisplayUnits(row.type(), properties), row.createdAt(), row.updatedAt(), row.lastStateChange());
     }
 
@@ -357,6 +397,9 @@ class DeviceRepository {
                 rs.getString("alexa_endpoint_id"),
                 rs.getString("ifttt_device_id"),
                 rs.getBoolean("is_online"),
+                rs.getBoolean("momentary"),
+                rs.getInt("pulse_seconds"),
+                instant(rs, "pulse_reset_at"),
                 rs.getLong("version"),
                 instant(rs, "created_at"),
                 instant(rs, "updated_at"),
@@ -392,7 +435,8 @@ class DeviceRepository {
     }
 
     private record Row(UUID id, String name, String friendlyName, DeviceType type, String description,
-            String alexaEndpointId, String iftttDeviceId, boolean online, long version, Instant createdAt,
+            String alexaEndpointId, String iftttDeviceId, boolean online, boolean momentary, int pulseSeconds,
+            Instant pulseResetAt, long version, Instant createdAt,
             Instant updatedAt, Instant lastStateChange) {}
 
     private record PropertyRow(UUID deviceId, String name, DeviceProperty property) {}

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * The device templates users can create. Each maps onto one Alexa display category and the Alexa
@@ -47,8 +49,12 @@ public enum DeviceType {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    // read for every device row (Discover maps 300 at a time): a map, not a scan of values() with streams
+    private static final Map<String, DeviceType> BY_CODE =
+            Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(DeviceType::code, t -> t));
+
     public static Optional<DeviceType> fromCode(String code) {
-        return Arrays.stream(values()).filter(t -> t.code().equals(code)).findFirst();
+        return code == null ? Optional.empty() : Optional.ofNullable(BY_CODE.get(code));
     }
 
     /** Human-readable model name, stored in {@code devices.model} (Alexa's additionalAttributes.model). */
@@ -68,6 +74,26 @@ public enum DeviceType {
     public Optional<PropertyTemplate> property(String name) {
         return properties.stream().filter(p -> p.name().equals(name)).findFirst();
     }
+
+    /**
+     * The detection property of a contact or motion sensor, which can pulse (DETECTED now, NOT_DETECTED a
+     * few seconds later: a momentary sensor, {@link Device#momentary()}); empty for the other types.
+     */
+    public Optional<Detection> detection() {
+        return switch (this) {
+            case CONTACT_SENSOR -> Optional.of(new Detection("contact", "open", "closed"));
+            case MOTION_SENSOR -> Optional.of(new Detection("motion", "detected", "not_detected"));
+            default -> Optional.empty();
+        };
+    }
+
+    /**
+     * A sensor's detection property and its two stored values (Alexa's DETECTED and NOT_DETECTED).
+     *
+     * @param detected the value Alexa reports as DETECTED (for a contact sensor: open)
+     * @param idle the value Alexa reports as NOT_DETECTED
+     */
+    public record Detection(String property, String detected, String idle) {}
 
     /** Sensors only report; switches, dimmers and doorbells can be operated. */
     public boolean isSensor() {

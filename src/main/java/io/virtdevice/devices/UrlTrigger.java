@@ -8,7 +8,7 @@ import java.util.UUID;
  * only once, in {@link IssuedUrlTrigger}; afterwards only its prefix.
  *
  * @param property the property the link always sets, or null to let the caller choose (or do the device's
- *     default action: press a doorbell, toggle a switch or dimmer)
+ *     default action: press a doorbell, toggle a switch or dimmer, pulse a contact or motion sensor)
  * @param value the value the link always sets (typed like {@link DeviceProperty#value()}), or null
  * @param postOnly whether the link fires only on POST (a GET answers 405 and changes nothing)
  */

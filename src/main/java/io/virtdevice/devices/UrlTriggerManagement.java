@@ -22,7 +22,8 @@ import tools.jackson.databind.node.JsonNodeFactory;
 /**
  * URL-trigger links: secret URLs ({@code /t/<token>}) that operate one device without any other
  * credential. A link either fixes what it does (a property and value) or lets the caller choose through
- * {@code property} and {@code value} parameters; with neither it does the device's default action. Every
+ * {@code property} and {@code value} parameters; with neither it does the device's default action (press a
+ * doorbell, toggle a switch or dimmer, pulse a contact or motion sensor). Every
  * firing goes through {@link DeviceManagement} with source {@code trigger}.
  */
 @Service
@@ -123,8 +124,9 @@ public class UrlTriggerManagement {
 
     /**
      * Fires a link. The link's fixed property and value win over the caller's. Without any property the
-     * device does its default action (doorbell: press; switch and dimmer: toggle power; sensors have none);
-     * with a property but no value an on/off property toggles and an event fires.
+     * device does its default action (doorbell: press; switch and dimmer: toggle power; contact and motion
+     * sensors: pulse; temperature sensors have none); with a property but no value an on/off property toggles
+     * and an event fires.
      *
      * @param value the caller's value as JSON, or as text (a query string), or null
      * @param viaGet whether the request is a GET: a POST-only link then answers 405 and changes nothing
@@ -139,11 +141,11 @@ public class UrlTriggerManagement {
         if (link.owner() == null) {
             throw new PostOnlyLink();
         }
-        return TenantScope.call(link.owner(), () -> devices.changeProperties(link.deviceId(), ChangeSource.TRIGGER,
+        return TenantScope.call(link.owner(), () -> devices.change(link.deviceId(), ChangeSource.TRIGGER,
                 device -> action(device, link, property, value)));
     }
 
-    private static Map<String, JsonNode> action(Device device, UrlTriggerRepository.Resolved link, String property,
+    private static DeviceManagement.Request action(Device device, UrlTriggerRepository.Resolved link, String property,
             JsonNode value) {
         JsonNodeFactory nodes = JsonNodeFactory.instance;
         String target = link.property() != null ? link.property() : blankToNull(property);
@@ -151,12 +153,17 @@ public class UrlTriggerManagement {
             if (value != null && !value.isNull()) {
                 throw ApiProblem.invalidField("property", "is required when a value is given.");
             }
-            return switch (device.type()) {
+            if (device.type().detection().isPresent()) {
+                // a contact or motion sensor's default action is a pulse
+                DeviceType.Detection d = device.type().detection().get();
+                return new DeviceManagement.Request(Map.of(d.property(), nodes.stringNode(d.detected())), true);
+            }
+            return DeviceManagement.Request.of(switch (device.type()) {
                 case DOORBELL -> Map.of("press", nodes.booleanNode(true));
                 case SWITCH, DIMMER -> Map.of("power", nodes.booleanNode(!Boolean.TRUE.equals(device.value("power"))));
                 default -> throw ApiProblem.badRequest("A " + device.type().code()
                         + " has no default action: name a property and a value.");
-            };
+            });
         }
         DeviceProperty rules = device.properties().get(target);
         if (rules == null) {
@@ -167,18 +174,18 @@ public class UrlTriggerManagement {
                 ? nodes.stringNode(link.value())
                 : value == null || value.isNull() ? null : value;
         if (chosen == null) {
-            return switch (rules.dataType()) {
+            return DeviceManagement.Request.of(switch (rules.dataType()) {
                 case BOOLEAN -> Map.of(target, nodes.booleanNode(!Boolean.TRUE.equals(rules.value())));
                 case EVENT -> Map.of(target, nodes.booleanNode(true));
                 default -> throw new InvalidPropertyValue(target, Reason.MISSING_VALUE, "a value is required.");
-            };
+            });
         }
         if (chosen.isString() && rules.dataType() != PropertyDataType.STRING) {
             chosen = PropertyValues.fromText(target, rules.dataType(), chosen.stringValue());
         }
         Map<String, JsonNode> values = new LinkedHashMap<>();
         values.put(target, chosen);
-        return values;
+        return DeviceManagement.Request.of(values);
     }
 
     private static Object typedValue(Device device, String property, String stored) {

@@ -160,7 +160,7 @@ class AlexaDirectiveTests {
     }
 
     @Test
-    void discoverListsAll300EndpointsOfAFullAccountAcrossThePagesOfTheDevicesModule() {
+    void discoverListsAll300EndpointsOfAFullAccount() {
         // 300 is the highest plan's limit and the schema's maxItems (the schema check rejects 301)
         Fixtures.TestUser many = new Fixtures(dataSource, hasher).owner(300);
         Api api = new Api(port).bearer(many.apiKey());
@@ -402,18 +402,70 @@ class AlexaDirectiveTests {
     void aDeviceMarkedOfflineIsUnreachable() {
         JsonNode device = devices.get("switch");
         String endpointId = device.path("alexaEndpointId").asString();
-        // no API marks a device offline yet; the column is the devices module's flag
-        TestDatabase.of(context).superuser().sql("update devices set is_online = false where id = cast(:id as uuid)")
-                .param("id", device.path("id").asString()).update();
+        Api.Response marked = owner.patch("/api/v1/devices/" + device.path("id").asString(), Map.of("online", false));
+        assertThat(marked.status()).as(marked.toString()).isEqualTo(200);
+        long version = marked.json().path("version").asLong();
 
         assertError(send(control("Alexa.PowerController", "TurnOn", endpointId, token, Map.of())),
+                "ENDPOINT_UNREACHABLE", endpointId);
+        assertError(send(control("Alexa.PowerController", "TurnOff", endpointId, token, Map.of())),
                 "ENDPOINT_UNREACHABLE", endpointId);
         JsonNode report = send(control("Alexa", "ReportState", endpointId, token, Map.of()));
         assertResponse(report, "StateReport", endpointId);
         assertThat(property(report, "Alexa.EndpointHealth", "connectivity").path("value").asString())
                 .isEqualTo("UNREACHABLE");
+        assertThat(property(report, "Alexa.PowerController", "powerState").asString()).isEqualTo("OFF");
         assertThat(owner.get("/api/v1/devices/" + device.path("id").asString()).json().path("version").asLong())
-                .isEqualTo(device.path("version").asLong());
+                .isEqualTo(version);
+        // still discovered: offline is a state, not an absence
+        assertThat(endpoint(send(discover(token)), endpointId)).isNotNull();
+
+        JsonNode online = owner.patch("/api/v1/devices/" + device.path("id").asString(), Map.of("online", true)).json();
+        assertThat(online.path("online").asBoolean()).isTrue();
+        JsonNode on = send(control("Alexa.PowerController", "TurnOn", endpointId, token, Map.of()));
+        assertResponse(on, "Response", endpointId);
+        assertThat(property(on, "Alexa.EndpointHealth", "connectivity").path("value").asString()).isEqualTo("OK");
+        assertThat(property(on, "Alexa.PowerController", "powerState").asString()).isEqualTo("ON");
+    }
+
+    @Test
+    void everyControlDirectiveToAnOfflineDimmerIsUnreachableAndAnOfflineSensorReportsUnreachable() {
+        String dimmer = devices.get("dimmer").path("alexaEndpointId").asString();
+        owner.patch("/api/v1/devices/" + devices.get("dimmer").path("id").asString(), Map.of("online", false));
+        assertError(set(dimmer, 40), "ENDPOINT_UNREACHABLE", dimmer);
+        assertError(adjust(dimmer, 10), "ENDPOINT_UNREACHABLE", dimmer);
+        assertError(power(dimmer, "TurnOn"), "ENDPOINT_UNREACHABLE", dimmer);
+        // validation comes first: a malformed directive is still INVALID_DIRECTIVE / VALUE_OUT_OF_RANGE
+        assertError(set(dimmer, 150), "VALUE_OUT_OF_RANGE", dimmer);
+        JsonNode stored = owner.get("/api/v1/devices/" + devices.get("dimmer").path("id").asString()).json();
+        assertThat(stored.path("version").asLong()).isEqualTo(2);
+        assertThat(stored.path("properties").path("brightness").path("value").asInt()).isEqualTo(100);
+
+        for (String type : List.of("contact_sensor", "motion_sensor", "temperature_sensor")) {
+            JsonNode sensor = devices.get(type);
+            String endpointId = sensor.path("alexaEndpointId").asString();
+            owner.patch("/api/v1/devices/" + sensor.path("id").asString(), Map.of("online", false));
+            JsonNode report = send(control("Alexa", "ReportState", endpointId, token, Map.of()));
+            assertResponse(report, "StateReport", endpointId);
+            assertThat(property(report, "Alexa.EndpointHealth", "connectivity").path("value").asString())
+                    .as(type).isEqualTo("UNREACHABLE");
+            assertThat(names(report)).as(type).hasSize(2);
+        }
+    }
+
+    @Test
+    void aMomentarySensorReportsDetectedDuringItsPulse() {
+        JsonNode sensor = devices.get("motion_sensor");
+        String endpointId = sensor.path("alexaEndpointId").asString();
+        owner.patch("/api/v1/devices/" + sensor.path("id").asString(), Map.of("momentary", true, "pulseSeconds", 3600));
+        owner.post("/api/v1/devices/" + sensor.path("id").asString() + "/pulse", null);
+
+        JsonNode report = send(control("Alexa", "ReportState", endpointId, token, Map.of()));
+
+        assertThat(property(report, "Alexa.MotionSensor", "detectionState").asString()).isEqualTo("DETECTED");
+        // a control directive to a sensor is still INVALID_DIRECTIVE
+        assertError(send(control("Alexa.PowerController", "TurnOn", endpointId, token, Map.of())),
+                "INVALID_DIRECTIVE", endpointId);
     }
 
     // --- Credentials (§1, §6; §10 check 15) -----------------------------------------------------------------

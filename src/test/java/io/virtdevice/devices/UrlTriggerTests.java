@@ -143,15 +143,23 @@ class UrlTriggerTests extends DeviceTests {
     }
 
     @Test
-    void sensorsNeedAPropertyAndValue() {
+    void aContactOrMotionSensorsDefaultActionIsAPulseOtherSensorsNeedAPropertyAndValue() {
         Api api = api(fixtures().owner());
         UUID id = create(api, "Door", "contact_sensor");
         String path = link(api, id, Map.of("name", "door"));
         Api anonymous = new Api(port);
-        assertThat(anonymous.get(path).status()).isEqualTo(400);
+        JsonNode pulsed = anonymous.get(path).json().path("device");
+        assertThat(pulsed.path("properties").path("contact").path("value").asString()).isEqualTo("open");
+        assertThat(pulsed.path("pulseResetAt").isString()).isTrue();
         assertThat(anonymous.get(path + "?property=contact").status()).isEqualTo(400);
-        assertThat(anonymous.get(path + "?property=contact&value=open").json().path("device").path("properties")
-                .path("contact").path("value").asString()).isEqualTo("open");
+        assertThat(anonymous.get(path + "?property=contact&value=closed").json().path("device").path("properties")
+                .path("contact").path("value").asString()).isEqualTo("closed");
+
+        UUID thermometer = create(api, "Thermometer", "temperature_sensor");
+        String reading = link(api, thermometer, Map.of("name", "reading"));
+        assertThat(anonymous.get(reading).status()).isEqualTo(400);
+        assertThat(anonymous.get(reading + "?property=temperature&value=21.5").json().path("device")
+                .path("properties").path("temperature").path("value").asDouble()).isEqualTo(21.5);
     }
 
     @Test

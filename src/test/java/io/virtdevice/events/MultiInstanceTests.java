@@ -8,6 +8,7 @@ import io.virtdevice.platform.crypto.PasswordHasher;
 import io.virtdevice.testing.Api;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.IntegrationTest;
+import io.virtdevice.testing.MailSink;
 import io.virtdevice.testing.SseClient;
 import io.virtdevice.testing.TestDatabase;
 import io.virtdevice.testing.TestRedis;
@@ -173,7 +174,7 @@ class MultiInstanceTests {
                 "--logging.level.root=WARN",
                 "--virtdevice.web.secure-cookies=false",
                 "--spring.mail.host=127.0.0.1",
-                "--spring.mail.port=3025",
+                "--spring.mail.port=" + MailSink.port(),
                 "--db-scheduler.polling-interval=200ms",
                 "--db-scheduler.scheduler-name=instance-" + name,
                 "--virtdevice.webhooks.allowed-cidrs=127.0.0.1/32",

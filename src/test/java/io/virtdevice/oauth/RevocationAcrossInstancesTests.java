@@ -10,6 +10,7 @@ import io.virtdevice.platform.database.EmbeddedCredentials;
 import io.virtdevice.testing.Api;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.IntegrationTest;
+import io.virtdevice.testing.MailSink;
 import io.virtdevice.testing.SseClient;
 import io.virtdevice.testing.TestDatabase;
 import io.virtdevice.testing.TestRedis;
@@ -195,7 +196,7 @@ class RevocationAcrossInstancesTests {
                 "--logging.level.root=WARN",
                 "--virtdevice.web.secure-cookies=false",
                 "--spring.mail.host=127.0.0.1",
-                "--spring.mail.port=3025",
+                "--spring.mail.port=" + MailSink.port(),
                 "--db-scheduler.scheduler-name=" + name,
                 // the caches alone would keep a revoked credential working for a minute here
                 "--virtdevice.oauth.token-cache-ttl=1m",

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.springframework.core.env.Environment;
 
 /**
  * The application in a JVM of its own (the test class path, {@code VirtDeviceApplication}), for what only a
@@ -63,6 +64,19 @@ public final class AppProcess {
                 "--spring.flyway.user=virtdevice_owner",
                 "--spring.flyway.password=" + ownerPassword,
                 "--virtdevice.crypto.secret-key-file=" + keyFile);
+    }
+
+    /**
+     * The arguments that point a separate process at this test context's embedded PostgreSQL (as the app and
+     * owner roles) and its secret key file, with plain-HTTP cookies; a test adds its own after them.
+     */
+    public static List<String> onTestDatabase(Environment environment) {
+        List<String> arguments = new ArrayList<>(onTestDatabase(
+                Integer.parseInt(environment.getRequiredProperty("virtdevice.database.embedded.actual-port")),
+                environment.getRequiredProperty("spring.datasource.password"),
+                environment.getRequiredProperty("spring.flyway.password")));
+        arguments.add("--virtdevice.web.secure-cookies=false");
+        return arguments;
     }
 
     public static int freePort() {

@@ -24,7 +24,6 @@ import org.springframework.context.annotation.Import;
             // the SaaS limits (each user's plan; Fixtures.owner(n) sets it); self-hosting is tested on its own
             "virtdevice.billing.mode=plans",
             "spring.mail.host=127.0.0.1",
-            "spring.mail.port=3025",
             "db-scheduler.polling-interval=200ms",
             "virtdevice.oauth.clients.web.redirect-uris=https://app.virtdevice.test/oauth/callback",
             "virtdevice.oauth.clients.web.client-secret=" + IntegrationTest.WEB_CLIENT_SECRET,
@@ -54,7 +53,7 @@ import org.springframework.context.annotation.Import;
             "virtdevice.alexa.event-gateway.poll-interval=100ms",
             "virtdevice.alexa.event-gateway.timeout=3s"
         })
-@Import({FailingConsumer.class, SurfaceProbe.class, FakeLoginWithAmazon.Registration.class,
+@Import({MailSink.Registration.class, FailingConsumer.class, SurfaceProbe.class, FakeLoginWithAmazon.Registration.class,
     FakeEventGateway.Registration.class})
 public @interface IntegrationTest {
 

@@ -1,36 +1,65 @@
 package io.virtdevice.testing;
 
 import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetupTest;
+import com.icegreen.greenmail.util.ServerSetup;
 import jakarta.mail.Address;
 import jakarta.mail.MessagingException;
 import jakarta.mail.internet.MimeMessage;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.springframework.context.annotation.Bean;
+import org.springframework.test.context.DynamicPropertyRegistrar;
 
 /**
- * The SMTP server every test in this JVM mails to (127.0.0.1:3025, where {@link IntegrationTest} points
- * the application). Started on first use and never stopped: the port can be bound once per JVM, and the
- * Spring context, shared by all test classes, keeps sending to it. Tests tell their mails apart by their
- * unique recipient addresses.
+ * The SMTP server every test in this JVM mails to (127.0.0.1 on a port chosen once per JVM, so test runs
+ * in several checkouts at once do not collide; {@link Registration} points the application at it, and
+ * {@link #port()} separately started instances). Started on first use and never stopped: the Spring context,
+ * shared by all test classes, keeps sending to it. Tests tell their mails apart by their unique recipient
+ * addresses.
  */
 public final class MailSink {
 
     private static final long TIMEOUT_MILLIS = 15_000;
+    private static final int PORT = freePort();
     private static GreenMail server;
 
     private MailSink() {}
 
     public static synchronized GreenMail start() {
         if (server == null) {
-            GreenMail greenMail = new GreenMail(ServerSetupTest.SMTP);
+            GreenMail greenMail = new GreenMail(new ServerSetup(PORT, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
             greenMail.start();
             server = greenMail;
         }
         return server;
+    }
+
+    /** The port the SMTP server listens on (127.0.0.1). */
+    public static int port() {
+        return PORT;
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Points the application under test at this server. */
+    public static class Registration {
+
+        @Bean
+        DynamicPropertyRegistrar mailSinkProperties() {
+            return registry -> registry.add("spring.mail.port", MailSink::port);
+        }
     }
 
     /** Every message received so far for the address. */

@@ -36,7 +36,7 @@ public final class SecondInstance {
                 "--logging.level.root=WARN",
                 "--virtdevice.web.secure-cookies=false",
                 "--spring.mail.host=127.0.0.1",
-                "--spring.mail.port=3025",
+                "--spring.mail.port=" + MailSink.port(),
                 "--db-scheduler.scheduler-name=" + name));
         settings.forEach(s -> args.add("--" + s));
         return new SpringApplicationBuilder(VirtDeviceApplication.class).run(args.toArray(String[]::new));
