@@ -73,7 +73,8 @@ final class AlexaEventMessages {
             }
         });
         return new Device(current.id(), current.name(), current.friendlyName(), current.type(), current.description(),
-                current.alexaEndpointId(), current.iftttDeviceId(), current.online(), current.version(), properties,
+                current.alexaEndpointId(), current.iftttDeviceId(), current.online(), current.momentary(),
+                current.pulseSeconds(), current.pulseResetAt(), current.version(), properties,
                 current.createdAt(), current.updatedAt(), occurredAt);
     }
 

@@ -134,6 +134,41 @@ class DevicePageController {
         return card(model, devices.press(id, ChangeSource.WEB));
     }
 
+    /** A pulse of a contact or motion sensor: detected now, back to idle after its reset delay. */
+    @PostMapping("/devices/{id}/pulse")
+    String pulse(@PathVariable UUID id, Model model) {
+        return card(model, devices.pulse(id, ChangeSource.WEB));
+    }
+
+    /** Marks the device offline (Alexa reports it unreachable) or online again. */
+    @PostMapping("/devices/{id}/online")
+    String online(@PathVariable UUID id, @RequestParam boolean online, RedirectAttributes redirect) {
+        devices.edit(id, DeviceEdit.online(online), null, ChangeSource.WEB);
+        redirect.addFlashAttribute("notice", online ? "Marked online." : "Marked offline: Alexa now reports it unreachable.");
+        return "redirect:/devices/" + id;
+    }
+
+    /** A contact or motion sensor's momentary option and reset delay. */
+    @PostMapping("/devices/{id}/momentary")
+    String momentary(@PathVariable UUID id, @RequestParam(defaultValue = "false") boolean momentary,
+            @RequestParam String pulseSeconds, RedirectAttributes redirect) {
+        int seconds;
+        try {
+            seconds = Integer.parseInt(pulseSeconds.strip());
+        } catch (NumberFormatException e) {
+            redirect.addFlashAttribute("error", "The reset delay must be a whole number of seconds, 1 to 3600.");
+            return "redirect:/devices/" + id;
+        }
+        try {
+            devices.edit(id, new DeviceEdit(null, null, null, null, momentary, seconds), null, ChangeSource.WEB);
+            redirect.addFlashAttribute("notice", momentary
+                    ? "Momentary: each detection resets after " + seconds + " s." : "Saved: not momentary.");
+        } catch (ApiProblem e) {
+            redirect.addFlashAttribute("error", e.getBody().getDetail());
+        }
+        return "redirect:/devices/" + id;
+    }
+
     @PostMapping("/devices/{id}/rename")
     String rename(@PathVariable UUID id, @RequestParam String name, RedirectAttributes redirect) {
         try {
