@@ -270,6 +270,56 @@ class DashboardBrowserTests {
         browser.check("device-alexa-unlinked");
     }
 
+    @Test
+    void aMomentarySensorPulsesFromItsCardAndAnOfflineDeviceShowsItLive() {
+        Fixtures.TestUser owner = new Fixtures(dataSource, hasher).owner();
+        Api api = new Api(port).bearer(owner.apiKey());
+        Api.Response created = api.post("/api/v1/devices", Map.of("name", "Porch motion", "type", "motion_sensor"));
+        assertThat(created.status()).as(created.toString()).isEqualTo(201);
+        String id = created.json().path("id").asString();
+
+        signIn(owner.email());
+        browser.open("/devices/" + id);
+        assertThat(browser.all("#device-" + id + "-pulse")).isEmpty();
+        browser.find("#momentary").click();
+        WebElement seconds = browser.find("#pulse-seconds");
+        seconds.clear();
+        seconds.sendKeys("2");
+        browser.find("#save-momentary").click();
+        browser.awaitText(".notice", "resets after 2 s");
+        Api.Response saved = api.get("/api/v1/devices/" + id);
+        assertThat(saved.json().path("momentary").asBoolean()).isTrue();
+        assertThat(saved.json().path("pulseSeconds").asInt()).isEqualTo(2);
+
+        // Pulse: detected now, back to no motion by itself (the system's reset reaches the page live)
+        browser.awaitLive();
+        browser.find("#device-" + id + "-pulse").click();
+        browser.awaitText("#device-" + id + "-state", "Motion detected");
+        browser.awaitText("#device-" + id + "-state", "No motion");
+
+        // offline from the page; online again through the API, seen live on the grid
+        browser.find("#toggle-online").click();
+        browser.awaitText(".notice", "Marked offline");
+        assertThat(api.get("/api/v1/devices/" + id).json().path("online").asBoolean()).isFalse();
+        assertThat(browser.find("#device-" + id).getText()).contains("Offline");
+        assertThat(browser.find("#toggle-online").getText()).isEqualTo("Mark online");
+        browser.awaitLive();
+        browser.check("device-momentary-offline");
+
+        browser.open("/devices");
+        browser.awaitLive();
+        assertThat(browser.find("#device-" + id).getText()).contains("Offline");
+        // a property change keeps the badge (the live card reads the device's flags)
+        api.put("/api/v1/devices/" + id + "/properties", Map.of("motion", "detected"));
+        browser.awaitText("#device-" + id + "-state", "Motion detected");
+        assertThat(browser.find("#device-" + id).getText()).contains("Offline");
+        Api.Response online = api.patch("/api/v1/devices/" + id, Map.of("online", true));
+        assertThat(online.status()).as(online.toString()).isEqualTo(200);
+        browser.waiting().withMessage("the Offline badge gone live")
+                .until(d -> !d.findElement(By.id("device-" + id)).getText().contains("Offline"));
+        browser.check("devices-momentary");
+    }
+
     private void signIn(String email) {
         browser.open("/login");
         browser.find("input[name=username]").sendKeys(email);
