@@ -232,9 +232,7 @@ class DashboardBrowserTests {
         Fixtures.TestUser owner = new Fixtures(dataSource, hasher).owner();
         AlexaLinking link = AlexaLinking.link(port, lwa, owner, AlexaRegion.EU);
         Api api = new Api(port).bearer(owner.apiKey());
-        Api.Response created = api.post("/api/v1/devices", Map.of("name", "Front door", "type", "contact_sensor"));
-        assertThat(created.status()).as(created.toString()).isEqualTo(201);
-        String id = created.json().path("id").asString();
+        String id = createDevice(api, "Front door", "contact_sensor");
 
         signIn(owner.email());
         browser.open("/devices/" + id);
@@ -259,8 +257,7 @@ class DashboardBrowserTests {
 
         // a user who never linked sees why, in place, when pressing Test fire
         Fixtures.TestUser other = new Fixtures(dataSource, hasher).owner();
-        String otherId = new Api(port).bearer(other.apiKey())
-                .post("/api/v1/devices", Map.of("name", "Hall motion", "type", "motion_sensor")).json().path("id").asString();
+        String otherId = createDevice(new Api(port).bearer(other.apiKey()), "Hall motion", "motion_sensor");
         browser.driver.manage().deleteAllCookies();
         signIn(other.email());
         browser.open("/devices/" + otherId);
@@ -274,9 +271,7 @@ class DashboardBrowserTests {
     void aMomentarySensorPulsesFromItsCardAndAnOfflineDeviceShowsItLive() {
         Fixtures.TestUser owner = new Fixtures(dataSource, hasher).owner();
         Api api = new Api(port).bearer(owner.apiKey());
-        Api.Response created = api.post("/api/v1/devices", Map.of("name", "Porch motion", "type", "motion_sensor"));
-        assertThat(created.status()).as(created.toString()).isEqualTo(201);
-        String id = created.json().path("id").asString();
+        String id = createDevice(api, "Porch motion", "motion_sensor");
 
         signIn(owner.email());
         browser.open("/devices/" + id);
@@ -318,6 +313,12 @@ class DashboardBrowserTests {
         browser.waiting().withMessage("the Offline badge gone live")
                 .until(d -> !d.findElement(By.id("device-" + id)).getText().contains("Offline"));
         browser.check("devices-momentary");
+    }
+
+    private static String createDevice(Api api, String name, String type) {
+        Api.Response created = api.post("/api/v1/devices", Map.of("name", name, "type", type));
+        assertThat(created.status()).as(created.toString()).isEqualTo(201);
+        return created.json().path("id").asString();
     }
 
     private void signIn(String email) {
