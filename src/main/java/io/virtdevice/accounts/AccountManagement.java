@@ -94,6 +94,28 @@ public class AccountManagement {
         }));
     }
 
+    /**
+     * Creates a tenant and owner for a service's own use (IFTTT's endpoint-test user): no mail, a random
+     * password nobody knows, and room for {@code maxDevices} devices.
+     *
+     * @return the new owner's context, or empty when the email already has an account
+     */
+    public Optional<TenantContext> createServiceAccount(String tenantName, String email, String name, int maxDevices) {
+        byte[] secret = new byte[32];
+        RANDOM.nextBytes(secret);
+        String passwordHash = hashing.hash(java.util.HexFormat.of().formatHex(secret));
+        String address = normalizeEmail(email);
+        return TenantScope.callWithoutContext(() -> tx.execute(s -> {
+            Optional<TenantContext> created = accounts.signUp(tenantName, deriveSlug(tenantName), address, name,
+                    passwordHash, maxDevices);
+            created.ifPresent(context -> {
+                TenantScopedTransactionManager.rebind(dataSource, context);
+                activity.record(context, ActivityAction.USER_SIGNED_UP, "system", null, Map.of("email", address));
+            });
+            return created;
+        }));
+    }
+
     /** @throws InvalidToken for an unknown, expired or used token */
     @Transactional
     public void verifyEmail(String token) {

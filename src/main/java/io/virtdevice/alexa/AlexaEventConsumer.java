@@ -90,14 +90,16 @@ class AlexaEventConsumer implements DeviceEventConsumer {
                         .collect(java.util.stream.Collectors.toSet()))
                 .forEach(d -> devicesSeen.put(d.id(), Optional.of(d)));
         // in order; a ChangeReport folds into the same endpoint's previous one of this run if nothing of that
-        // endpoint came between (a burst costs one report)
+        // endpoint came between (a burst costs one report), unless either reports a sensor becoming DETECTED
+        // (a routine's trigger: a re-pulse's NOT_DETECTED, DETECTED must not fold into "DETECTED")
         List<AlexaEventOutbox.Staging> run = new ArrayList<>();
         Map<String, Integer> lastOfEndpoint = new HashMap<>();
         for (DeviceEvent event : events) {
             staging(event, devicesSeen).ifPresent(s -> {
                 Integer last = lastOfEndpoint.get(s.endpointId());
                 if (last != null && AlexaEventMessages.CHANGE_REPORT.equals(s.kind())
-                        && AlexaEventMessages.CHANGE_REPORT.equals(run.get(last).kind())) {
+                        && AlexaEventMessages.CHANGE_REPORT.equals(run.get(last).kind())
+                        && !s.detectionEdge() && !run.get(last).detectionEdge()) {
                     run.set(last, run.get(last).fold(s));
                 } else {
                     lastOfEndpoint.put(s.endpointId(), run.size());

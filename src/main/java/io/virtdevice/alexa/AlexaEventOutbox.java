@@ -32,7 +32,8 @@ class AlexaEventOutbox {
     // caller). Per endpoint: messages the endpoint's newest row has seen already are skipped (the dispatcher
     // re-ran a batch); the first ChangeReport of the run is folded into the endpoint's last pending row if
     // that is a ChangeReport nobody is sending (never sent, or waiting for its retry: coalescing, latest state
-    // and the union of the changed properties); the rest are inserted in order, the first one leased to this
+    // and the union of the changed properties; never when either reports a sensor becoming DETECTED, the edge
+    // a routine fires on); the rest are inserted in order, the first one leased to this
     // process when the endpoint had no pending row (its first attempt is made right after the dispatch
     // commits), the others waiting for the rows before them. The fold re-checks the lease, and whatever it did
     // not fold is inserted. A test fire is always inserted, leased. Returns the inserted rows.
@@ -42,8 +43,9 @@ class AlexaEventOutbox {
                                      cast(:endpoints as text[]), cast(:kinds as text[]), cast(:causes as text[]),
                                      cast(:bodies as text[]), cast(:changeds as text[]), cast(:seqs as bigint[]),
                                      cast(cast(:firsts as text[]) as timestamptz[]),
-                                     cast(cast(:lasts as text[]) as timestamptz[]), cast(:counts as integer[]))
-                    as e(ord, device_id, endpoint_id, kind, cause, body, changed, seq, first_at, last_at, cnt)),
+                                     cast(cast(:lasts as text[]) as timestamptz[]), cast(:counts as integer[]),
+                                     cast(:edges as boolean[]))
+                    as e(ord, device_id, endpoint_id, kind, cause, body, changed, seq, first_at, last_at, cnt, edge)),
             ep as (
                 select x.endpoint_id,
                        (select max(o.last_event_seq) from alexa_event_outbox o
@@ -64,6 +66,11 @@ class AlexaEventOutbox {
                   from fresh f
                  where not :test and f.rn = 1 and f.kind = 'ChangeReport' and o.id = f.last_pending
                    and o.kind = 'ChangeReport' and not o.test and o.status = 'pending' and o.lease_until is null
+                   -- a sensor becoming DETECTED is an edge a routine fires on: never folded either way
+                   and not f.edge
+                   and not exists (select 1 from jsonb_array_elements(o.body) as p
+                                    where p->>'name' = 'detectionState' and p->>'value' = 'DETECTED'
+                                      and (p->>'namespace') || '.detectionState' = any (o.changed))
                 returning f.ord),
             inserted as (
                 insert into alexa_event_outbox (id, tenant_id, user_id, device_id, endpoint_id, kind, cause, body,
@@ -170,6 +177,25 @@ class AlexaEventOutbox {
             this(deviceId, endpointId, kind, cause, body, changed, eventSeq, at, at, 1);
         }
 
+        /**
+         * Whether this ChangeReport reports a sensor becoming DETECTED: the edge a routine fires on. It is never
+         * folded with another report (a pulse's DETECTED → NOT_DETECTED → DETECTED must reach Alexa as edges,
+         * not as "DETECTED, latest state"), while other changes still coalesce.
+         */
+        boolean detectionEdge() {
+            if (!AlexaEventMessages.CHANGE_REPORT.equals(kind) || body == null) {
+                return false;
+            }
+            for (JsonNode p : body) {
+                if ("detectionState".equals(p.path("name").asString())
+                        && "DETECTED".equals(p.path("value").asString())
+                        && changed.contains(p.path("namespace").asString() + ".detectionState")) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         /** This ChangeReport with a later one of the same endpoint folded in. */
         Staging fold(Staging later) {
             Set<String> union = new LinkedHashSet<>(changed);
@@ -205,6 +231,7 @@ class AlexaEventOutbox {
                 .param("firsts", run.stream().map(s -> s.firstAt().toString()).toArray(String[]::new))
                 .param("lasts", run.stream().map(s -> s.at().toString()).toArray(String[]::new))
                 .param("counts", run.stream().map(Staging::count).toArray(Integer[]::new))
+                .param("edges", run.stream().map(Staging::detectionEdge).toArray(Boolean[]::new))
                 .param("test", test)
                 .param("lease", lease.toMillis() + " milliseconds")
                 .param("owner", leaseOwner, Types.INTEGER)

@@ -112,6 +112,12 @@ public class DeviceManagement {
         return devices.findByAlexaEndpointId(endpointId);
     }
 
+    /** The context user's device IFTTT knows by this id, if any (another user's is not found). */
+    @Transactional(readOnly = true)
+    public Optional<Device> findByIftttDeviceId(String iftttDeviceId) {
+        return devices.findByIftttDeviceId(iftttDeviceId);
+    }
+
     /** The device, or {@link DeviceNotFound}. */
     @Transactional(readOnly = true)
     public Device get(UUID id) {
@@ -476,9 +482,10 @@ public class DeviceManagement {
             List<Change> changes, ChangeSource source, boolean event, Instant pulseResetAt) {
         Device current = locked.device();
         Kind kind = event ? Kind.DOORBELL_PRESSED : Kind.PROPERTY_CHANGED;
-        // a change Alexa asked for is logged as the Alexa command it was (one entry, same statement)
+        // a change Alexa or IFTTT asked for is logged as the command it was (one entry, same statement)
         ActivityAction action = event ? ActivityAction.DOORBELL_PRESSED
-                : source == ChangeSource.ALEXA ? ActivityAction.ALEXA_COMMAND : ActivityAction.PROPERTY_CHANGED;
+                : source == ChangeSource.ALEXA ? ActivityAction.ALEXA_COMMAND
+                : source == ChangeSource.IFTTT ? ActivityAction.IFTTT_ACTION : ActivityAction.PROPERTY_CHANGED;
         ActivityLog.Entry entry = activity.entry(action, source.code(), current.id(),
                 Map.of("name", current.name(), "changes", changes));
         DeviceRepository.Applied applied =

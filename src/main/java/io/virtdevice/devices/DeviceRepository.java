@@ -55,7 +55,7 @@ class DeviceRepository {
 
     private static final String FIND_DEVICES = """
             select id, name, friendly_name, device_type, description, alexa_endpoint_id, ifttt_device_id,
-                   is_online, version, created_at, updated_at, last_state_change
+                   is_online, momentary, pulse_seconds, pulse_reset_at, version, created_at, updated_at, last_state_change
               from devices
              where id = any (cast(cast(:ids as text[]) as uuid[]))
             """;
@@ -67,6 +67,15 @@ class DeviceRepository {
                    last_state_change
               from devices
              where alexa_endpoint_id = :endpointId
+            """;
+
+    // RLS makes another user's IFTTT device id indistinguishable from an unknown one.
+    private static final String FIND_BY_IFTTT_DEVICE = """
+            select id, name, friendly_name, device_type, description, alexa_endpoint_id, ifttt_device_id,
+                   is_online, momentary, pulse_seconds, pulse_reset_at, version, created_at, updated_at,
+                   last_state_change
+              from devices
+             where ifttt_device_id = :iftttDeviceId
             """;
 
     // user_id repeats what RLS enforces so the planner can use devices_user_list_idx (D-16).
@@ -218,6 +227,11 @@ class DeviceRepository {
 
     Optional<Device> findByAlexaEndpointId(String endpointId) {
         return jdbc.sql(FIND_BY_ALEXA_ENDPOINT).param("endpointId", endpointId).query(this::deviceRow).optional()
+                .map(row -> assemble(List.of(row)).get(0));
+    }
+
+    Optional<Device> findByIftttDeviceId(String iftttDeviceId) {
+        return jdbc.sql(FIND_BY_IFTTT_DEVICE).param("iftttDeviceId", iftttDeviceId).query(this::deviceRow).optional()
                 .map(row -> assemble(List.of(row)).get(0));
     }
 

@@ -46,6 +46,21 @@ class DeviceEventReader {
              order by device_version, seq
             """;
 
+    // Newest first on device_events_user_device_seq_idx, scanned backwards, so the jsonpath filter only sees
+    // that device's rows. The ORDER BY names the index's columns (user and device are fixed by the WHERE, so
+    // the order is the same as by seq alone): ordered by seq only, a generic plan may walk the user's whole
+    // history on (user_id, seq) looking for a device with fewer matches than the limit.
+    private static final String NEWEST_OF_DEVICE = COLUMNS + """
+             where user_id = :user and device_id = :device and kind = any(:kinds)
+             order by user_id desc, device_id desc, seq desc limit :limit
+            """;
+
+    private static final String NEWEST_OF_DEVICE_MATCHING = COLUMNS + """
+             where user_id = :user and device_id = :device and kind = any(:kinds)
+               and jsonb_path_exists(changes, cast(:path as jsonpath), cast(:vars as jsonb))
+             order by user_id desc, device_id desc, seq desc limit :limit
+            """;
+
     private static final String RECENT_OF_DEVICE = COLUMNS + """
              where user_id = :user and device_id = :device order by seq desc limit :limit
             """;
@@ -85,6 +100,22 @@ class DeviceEventReader {
                 .param("device", deviceId)
                 .param("from", from)
                 .param("to", to)
+                .query(this::event)
+                .list();
+    }
+
+    /**
+     * The device's newest events of the given kinds whose changes match the jsonpath (null: all), newest first.
+     */
+    List<DeviceEvent> newestOfDevice(UUID userId, UUID deviceId, Collection<String> kinds, String path, String vars,
+            int limit) {
+        return jdbc.sql(path == null ? NEWEST_OF_DEVICE : NEWEST_OF_DEVICE_MATCHING)
+                .param("user", userId)
+                .param("device", deviceId)
+                .param("kinds", kinds.toArray(String[]::new))
+                .param("path", path)
+                .param("vars", vars)
+                .param("limit", limit)
                 .query(this::event)
                 .list();
     }

@@ -3,13 +3,19 @@ package io.virtdevice.oauth;
 import io.virtdevice.accounts.PasswordChanged;
 import io.virtdevice.activity.ActivityAction;
 import io.virtdevice.activity.ActivityLog;
+import io.virtdevice.platform.crypto.Tokens;
 import io.virtdevice.platform.security.CurrentUser;
+import io.virtdevice.platform.tenancy.TenantContext;
+import io.virtdevice.platform.tenancy.TenantScope;
 import io.virtdevice.platform.web.ApiProblem;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.springframework.context.event.EventListener;
 import org.springframework.security.oauth2.server.authorization.client.RegisteredClient;
@@ -33,9 +39,11 @@ public class OAuthManagement {
     private final OAuthClientRepository clients;
     private final OAuthAccessTokenAuthenticator authenticator;
     private final ActivityLog activity;
+    private final OAuthClients configuredClients;
 
     OAuthManagement(AuthorizationRepository repository, OAuthClientRepository clients,
-            OAuthAccessTokenAuthenticator authenticator, ActivityLog activity) {
+            OAuthAccessTokenAuthenticator authenticator, ActivityLog activity, OAuthClients configuredClients) {
+        this.configuredClients = configuredClients;
         this.repository = repository;
         this.clients = clients;
         this.authenticator = authenticator;
@@ -103,6 +111,34 @@ public class OAuthManagement {
     @EventListener
     void on(PasswordChanged event) {
         revokeGrants(event.userId(), EnumSet.of(OAuthClientType.WEB, OAuthClientType.MOBILE));
+    }
+
+    /**
+     * Issues an access token (no refresh token) of a configured client to the context user without the
+     * browser flow: IFTTT's {@code test/setup} hands its endpoint tests a token of a real test user. The
+     * grant shows among the user's connected apps and can be disconnected like any other.
+     *
+     * @return the token; empty when the client is not configured
+     */
+    @Transactional
+    public Optional<String> issueAccessToken(String clientId, Duration lifetime) {
+        RegisteredClient client = clients.findByClientId(clientId);
+        if (client == null) {
+            return Optional.empty();
+        }
+        TenantContext owner = TenantScope.current()
+                .orElseThrow(() -> new IllegalStateException("issuing a token needs a tenant context"));
+        OAuthClientType type = configuredClients.find(clientId).map(OAuthClients.Definition::type)
+                .orElseThrow(() -> new IllegalStateException("no client definition for " + clientId));
+        UUID grant = UUID.randomUUID();
+        UUID clientUuid = UUID.fromString(client.getId());
+        Set<String> scopes = Set.copyOf(client.getScopes());
+        repository.insert(new AuthorizationRepository.NewAuthorization(grant, owner.tenantId(), owner.userId(),
+                clientUuid, type, null, scopes, scopes, null, null, null, null, null, null, null));
+        String token = Tokens.generate(OpaqueTokenGenerator.ACCESS_PREFIX);
+        repository.insert(new AuthorizationRepository.NewTokens(grant, null, owner.tenantId(), owner.userId(),
+                clientUuid, Tokens.sha256(token), Instant.now().plus(lifetime), null, null, scopes));
+        return Optional.of(token);
     }
 
     /** Resolves an access token presented outside the Authorization header (Alexa directives). */

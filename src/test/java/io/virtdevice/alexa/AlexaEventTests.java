@@ -114,6 +114,26 @@ class AlexaEventTests {
     }
 
     @Test
+    void aSecondPulseWhileStillDetectedReachesAlexaAsAFreshEdge() {
+        Api.Response created = api.post("/api/v1/devices",
+                Map.of("name", "porch motion", "type", "motion_sensor", "momentary", true, "pulseSeconds", 3600));
+        assertThat(created.status()).as(created.toString()).isEqualTo(201);
+        String endpoint = created.json().path("alexaEndpointId").asString();
+        String id = created.json().path("id").asString();
+        gateway.await(r -> endpoint.equals(r.endpointId()) && "AddOrUpdateReport".equals(r.name()) && r.accepted(), 1);
+
+        assertThat(api.post("/api/v1/devices/" + id + "/pulse", Map.of()).status()).isLessThan(300);
+        changeReports(endpoint, 1);
+        // still DETECTED (the reset is an hour away): the pulse ends the current one and starts a new one in one
+        // transaction; the two changes must not fold into "DETECTED", which Alexa would not fire on again
+        assertThat(api.post("/api/v1/devices/" + id + "/pulse", Map.of()).status()).isLessThan(300);
+
+        List<Received> reports = changeReports(endpoint, 3);
+        assertThat(reports).extracting(r -> changed(r).path("value").asString())
+                .containsExactly("DETECTED", "NOT_DETECTED", "DETECTED");
+    }
+
+    @Test
     void aDimmersChangeReportsWhatChangedAndTheRestAsContext() {
         String endpoint = created("desk lamp", "dimmer");
         set(endpoint, "brightness", 40);

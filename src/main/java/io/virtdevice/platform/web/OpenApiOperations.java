@@ -93,6 +93,8 @@ class OpenApiOperations implements GlobalOperationCustomizer, GlobalOpenApiCusto
             doc("EventFailureController#retry", "retryEventFailure",
                     "Hand a dead-lettered event to its reaction again", 202),
             doc("WebhookController#create", "createWebhook", "Create a webhook (its secret is shown only now)", 201),
+            doc("IftttConnectionController#overview", "getIftttConnection",
+                    "IFTTT: connected or not, and the active trigger identities (count, last poll, last realtime notice)", 200),
             doc("WebhookController#list", "listWebhooks", "List webhooks", 200),
             doc("WebhookController#get", "getWebhook", "Get a webhook", 200),
             doc("WebhookController#update", "updateWebhook", "Change a webhook", 200),

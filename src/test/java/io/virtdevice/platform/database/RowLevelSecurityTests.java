@@ -62,6 +62,9 @@ class RowLevelSecurityTests {
             Map.entry("ifttt_trigger_subscriptions", """
                     insert into ifttt_trigger_subscriptions (tenant_id, user_id, trigger_type, trigger_identity)
                     values (:t, :u, 'device_turned_on', 'forged-' || gen_random_uuid())"""),
+            Map.entry("ifttt_realtime_notices", """
+                    insert into ifttt_realtime_notices (tenant_id, user_id, subscription_id, trigger_identity, due_at)
+                    values (:t, :u, gen_random_uuid(), 'forged', now())"""),
             Map.entry("alexa_lwa_tokens", """
                     insert into alexa_lwa_tokens (tenant_id, user_id, access_token_enc, refresh_token_enc,
                                                   access_token_expires_at, region)
@@ -93,7 +96,7 @@ class RowLevelSecurityTests {
     static final Set<String> INSERTABLE = Set.of("devices", "device_properties", "device_events",
             "api_keys", "url_triggers", "activity_logs", "webhooks", "ifttt_trigger_subscriptions", "alexa_lwa_tokens",
             "oauth_tokens", "oauth_authorizations", "oauth_consents", "webhook_deliveries", "event_failures",
-            "alexa_event_outbox");
+            "alexa_event_outbox", "ifttt_realtime_notices");
 
     @Autowired
     ApplicationContext context;

@@ -17,7 +17,7 @@ record TenantRows(TestUser user, UUID deviceId) {
     static final List<String> TABLES = List.of("devices", "device_properties", "device_events", "api_keys",
             "url_triggers", "activity_logs", "users", "tenants", "subscriptions", "webhooks",
             "ifttt_trigger_subscriptions", "alexa_lwa_tokens", "oauth_tokens", "oauth_authorizations", "oauth_consents",
-            "webhook_deliveries", "event_failures", "alexa_event_outbox");
+            "webhook_deliveries", "event_failures", "alexa_event_outbox", "ifttt_realtime_notices");
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -78,6 +78,11 @@ record TenantRows(TestUser user, UUID deviceId) {
         statement(superuser, user, device, """
                 insert into ifttt_trigger_subscriptions (tenant_id, user_id, trigger_type, trigger_identity)
                 values (:t, :u, 'device_turned_on', 'identity-' || :d)
+                """);
+        statement(superuser, user, device, """
+                insert into ifttt_realtime_notices (tenant_id, user_id, subscription_id, trigger_identity, due_at)
+                select :t, :u, s.id, s.trigger_identity, now() + interval '1 day'
+                  from ifttt_trigger_subscriptions s where s.user_id = :u and s.trigger_identity = 'identity-' || :d
                 """);
         statement(superuser, user, device, """
                 insert into alexa_lwa_tokens (tenant_id, user_id, access_token_enc, refresh_token_enc, access_token_expires_at)

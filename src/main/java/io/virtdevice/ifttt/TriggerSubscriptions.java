@@ -1,0 +1,182 @@
+package io.virtdevice.ifttt;
+
+import io.virtdevice.platform.tenancy.TenantContext;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/**
+ * IFTTT's trigger identities ({@code ifttt_trigger_subscriptions}: one per user, trigger and field values)
+ * and the realtime notices staged for them ({@code ifttt_realtime_notices}). Everything runs under the
+ * owner's tenant context.
+ */
+@Repository
+class TriggerSubscriptions {
+
+    /** A stored trigger identity. */
+    record Subscription(UUID id, String identity, String trigger, String fields, boolean enabled,
+            Instant lastPolledAt, Instant lastNotifiedAt, Instant lastLoggedAt, Instant createdAt) {}
+
+    /** The user's identities at a glance (the dashboard). */
+    record Summary(int count, Instant lastPolledAt, Instant lastNotifiedAt) {}
+
+    /** How long a poll's time may lag in {@code last_polled_at}: polls within it do not write. */
+    static final Duration POLL_PRECISION = Duration.ofSeconds(10);
+
+    /** At most one activity entry per identity in this time. */
+    static final Duration LOG_EVERY = Duration.ofMinutes(15);
+
+    private static final String COLUMNS = """
+            id, trigger_identity, trigger_type, trigger_fields::text as trigger_fields, enabled, last_polled_at,
+            last_notified_at, last_logged_at, created_at
+            """;
+
+    private static final String FIND = "select " + COLUMNS
+            + " from ifttt_trigger_subscriptions where user_id = :user and trigger_identity = :identity";
+
+    private static final String UPSERT = """
+            insert into ifttt_trigger_subscriptions (tenant_id, user_id, trigger_type, trigger_fields, trigger_identity,
+                                                     ifttt_source, last_polled_at)
+            values (:tenant, :user, :trigger, cast(:fields as jsonb), :identity, cast(:source as jsonb), now())
+            on conflict (user_id, trigger_identity) do update
+               set trigger_type = excluded.trigger_type, trigger_fields = excluded.trigger_fields,
+                   ifttt_source = coalesce(excluded.ifttt_source, ifttt_trigger_subscriptions.ifttt_source),
+                   enabled = true, last_polled_at = now()
+            """;
+
+    private static final String TOUCH = """
+            update ifttt_trigger_subscriptions set last_polled_at = now()
+             where id = :id and (last_polled_at is null or last_polled_at < now() - interval '10 seconds')
+            """;
+
+    private static final String MARK_LOGGED = """
+            update ifttt_trigger_subscriptions set last_logged_at = now()
+             where user_id = :user and trigger_identity = :identity
+               and (last_logged_at is null or last_logged_at < now() - interval '15 minutes')
+            """;
+
+    private static final String DELETE = """
+            delete from ifttt_trigger_subscriptions
+             where user_id = :user and trigger_identity = :identity and trigger_type = :trigger
+            """;
+
+    private static final String DELETE_ALL = "delete from ifttt_trigger_subscriptions where user_id = :user";
+
+    private static final String OF_DEVICE = "select " + COLUMNS + """
+             from ifttt_trigger_subscriptions
+            where user_id = :user and (trigger_fields ->> 'device') = :device and enabled
+            """;
+
+    private static final String DISABLE_DEVICE = """
+            update ifttt_trigger_subscriptions set enabled = false
+             where user_id = :user and (trigger_fields ->> 'device') = :device and enabled
+            """;
+
+    private static final String LIST = "select " + COLUMNS
+            + " from ifttt_trigger_subscriptions where user_id = :user order by created_at desc, id limit :limit";
+
+    private static final String SUMMARY = """
+            select count(*) filter (where enabled), max(last_polled_at), max(last_notified_at)
+              from ifttt_trigger_subscriptions where user_id = :user
+            """;
+
+    // one pending notice per identity: a change while one waits adds nothing (coalescing)
+    private static final String STAGE_NOTICE = """
+            insert into ifttt_realtime_notices (tenant_id, user_id, subscription_id, trigger_identity, due_at)
+            values (:tenant, :user, :subscription, :identity, now() + cast(:debounce as interval))
+            on conflict (subscription_id) do nothing
+            """;
+
+    private final JdbcClient jdbc;
+
+    TriggerSubscriptions(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    Optional<Subscription> find(UUID userId, String identity) {
+        return jdbc.sql(FIND).param("user", userId).param("identity", identity).query(TriggerSubscriptions::row)
+                .optional();
+    }
+
+    void upsert(TenantContext owner, String identity, String trigger, String fieldsJson, String sourceJson) {
+        jdbc.sql(UPSERT)
+                .param("tenant", owner.tenantId())
+                .param("user", owner.userId())
+                .param("trigger", trigger)
+                .param("fields", fieldsJson)
+                .param("identity", identity)
+                .param("source", sourceJson)
+                .update();
+    }
+
+    void touchPolled(UUID id) {
+        jdbc.sql(TOUCH).param("id", id).update();
+    }
+
+    /** True when this poll should go to the activity log (the identity's first in 15 minutes). */
+    boolean markLogged(UUID userId, String identity) {
+        return jdbc.sql(MARK_LOGGED).param("user", userId).param("identity", identity).update() == 1;
+    }
+
+    boolean delete(UUID userId, String trigger, String identity) {
+        return jdbc.sql(DELETE).param("user", userId).param("trigger", trigger).param("identity", identity)
+                .update() == 1;
+    }
+
+    int deleteAll(UUID userId) {
+        return jdbc.sql(DELETE_ALL).param("user", userId).update();
+    }
+
+    List<Subscription> ofDevice(UUID userId, String iftttDeviceId) {
+        return jdbc.sql(OF_DEVICE).param("user", userId).param("device", iftttDeviceId)
+                .query(TriggerSubscriptions::row).list();
+    }
+
+    int disableDevice(UUID userId, String iftttDeviceId) {
+        return jdbc.sql(DISABLE_DEVICE).param("user", userId).param("device", iftttDeviceId).update();
+    }
+
+    List<Subscription> list(UUID userId, int limit) {
+        return jdbc.sql(LIST).param("user", userId).param("limit", limit).query(TriggerSubscriptions::row).list();
+    }
+
+    Summary summary(UUID userId) {
+        return jdbc.sql(SUMMARY).param("user", userId)
+                .query((rs, i) -> new Summary(rs.getInt(1), instant(rs, 2), instant(rs, 3)))
+                .single();
+    }
+
+    void stageNotice(TenantContext owner, Subscription subscription, String debounce) {
+        jdbc.sql(STAGE_NOTICE)
+                .param("tenant", owner.tenantId())
+                .param("user", owner.userId())
+                .param("subscription", subscription.id())
+                .param("identity", subscription.identity())
+                .param("debounce", debounce)
+                .update();
+    }
+
+    private static Subscription row(ResultSet rs, int i) throws SQLException {
+        return new Subscription(rs.getObject("id", UUID.class), rs.getString("trigger_identity"),
+                rs.getString("trigger_type"), rs.getString("trigger_fields"), rs.getBoolean("enabled"),
+                instant(rs, "last_polled_at"), instant(rs, "last_notified_at"), instant(rs, "last_logged_at"),
+                instant(rs, "created_at"));
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
+    }
+
+    private static Instant instant(ResultSet rs, int column) throws SQLException {
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
+    }
+}
