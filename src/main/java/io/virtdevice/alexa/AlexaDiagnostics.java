@@ -28,7 +28,7 @@ import tools.jackson.databind.node.ArrayNode;
  * now and returns the gateway's answer. Runs in the caller's tenant context.
  */
 @Service
-class AlexaDiagnostics {
+public class AlexaDiagnostics {
 
     static final Duration WINDOW = Duration.ofHours(24);
     private static final DateTimeFormatter MINUTES =
@@ -58,7 +58,7 @@ class AlexaDiagnostics {
     }
 
     /** The link as the dashboard shows it (never a token). */
-    Map<String, Object> link(TenantContext owner) {
+    public Map<String, Object> link(TenantContext owner) {
         AlexaLinks linked = links.getIfAvailable();
         Optional<AlexaLinkState> state = linked == null ? Optional.empty() : linked.state(owner);
         Map<String, Object> body = new LinkedHashMap<>();
@@ -76,7 +76,7 @@ class AlexaDiagnostics {
     }
 
     /** The last events sent (or still to send) for one of the caller's devices, newest first. */
-    Map<String, Object> events(TenantContext owner, UUID deviceId) {
+    public Map<String, Object> events(TenantContext owner, UUID deviceId) {
         Device device = devices.get(deviceId);
         List<AlexaEventOutbox.Sent> items = readTx.execute(
                 s -> outbox.history(owner.userId(), device.alexaEndpointId(), settings.historyPerEndpoint()));
@@ -88,7 +88,7 @@ class AlexaDiagnostics {
     }
 
     /** Counts of the last 24 h, the latest failure and one sentence saying what is wrong, if anything. */
-    Map<String, Object> health(TenantContext owner) {
+    public Map<String, Object> health(TenantContext owner) {
         Map<String, Object> link = link(owner);
         AlexaEventOutbox.Counts counts = readTx.execute(s -> outbox.counts(owner.userId(), WINDOW));
         Optional<AlexaEventOutbox.Failure> last = readTx.execute(s -> outbox.lastFailure(owner.userId()));
@@ -124,6 +124,7 @@ class AlexaDiagnostics {
             default -> {
                 if (failed == 0) {
                     text.append(counts.sent() == 0 ? "No events sent in the last 24 h."
+                            : counts.sent() == 1 ? "The one event of the last 24 h was accepted by Amazon."
                             : "All " + counts.sent() + " events of the last 24 h were accepted by Amazon.");
                 }
             }
@@ -149,14 +150,14 @@ class AlexaDiagnostics {
     }
 
     /** What a test fire returns: the event sent and Amazon's answer. */
-    record TestFire(UUID id, String kind, String status, String region, String messageId, Integer gatewayStatus,
+    public record TestFire(UUID id, String kind, String status, String region, String messageId, Integer gatewayStatus,
             String gatewayCode, String error, Long latencyMs) {}
 
     /**
      * Sends a real event now, synchronously: a ChangeReport of the device's current state (a DoorbellPress for
      * a doorbell). Recorded in the device's history like any other event, flagged {@code test}.
      */
-    TestFire testFire(TenantContext owner, UUID deviceId) {
+    public TestFire testFire(TenantContext owner, UUID deviceId) {
         Device device = devices.get(deviceId);
         AlexaLinks linked = links.getIfAvailable();
         if (linked == null || linked.token(owner).isEmpty()) {

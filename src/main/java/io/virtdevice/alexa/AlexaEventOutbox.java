@@ -328,7 +328,7 @@ class AlexaEventOutbox {
     }
 
     /** One row of an endpoint's history, as the diagnostics show it. */
-    record Sent(UUID id, String kind, String cause, String status, int attempts, int coalesced, Instant firstChangeAt,
+    public record Sent(UUID id, String kind, String cause, String status, int attempts, int coalesced, Instant firstChangeAt,
             Instant lastChangeAt, String region, String messageId, Integer gatewayStatus, String gatewayCode,
             String error, Integer latencyMs, boolean test, Instant createdAt, Instant finishedAt,
             Instant nextAttemptAt, List<String> changed) {}
@@ -359,7 +359,7 @@ class AlexaEventOutbox {
     }
 
     /** Counts over a window, for the health summary. */
-    record Counts(long sent, long failed, long expired, long pending) {}
+    public record Counts(long sent, long failed, long expired, long pending) {}
 
     Counts counts(UUID userId, Duration window) {
         long pending = jdbc.sql(PENDING).param("user", userId).query(Long.class).single();
@@ -369,7 +369,7 @@ class AlexaEventOutbox {
     }
 
     /** The latest failed or expired event. */
-    record Failure(String endpointId, String kind, Integer httpStatus, String code, String error, Instant at) {}
+    public record Failure(String endpointId, String kind, Integer httpStatus, String code, String error, Instant at) {}
 
     Optional<Failure> lastFailure(UUID userId) {
         return jdbc.sql(LAST_FAILURE).param("user", userId)

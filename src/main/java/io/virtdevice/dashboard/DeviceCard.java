@@ -10,6 +10,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import io.virtdevice.platform.web.DisplayTimes;
 import tools.jackson.databind.JsonNode;
@@ -21,8 +22,8 @@ import tools.jackson.databind.JsonNode;
  * @param version the device's version; the page never replaces a card by an older one
  * @param values every property's typed value (Boolean, Long, Double or String; an event's last time)
  */
-public record DeviceCard(UUID id, String name, DeviceType type, long version, boolean online, Map<String, Object> values,
-        Instant changedAt, String changedBy) {
+public record DeviceCard(UUID id, String name, DeviceType type, long version, boolean online, boolean momentary,
+        Map<String, Object> values, Instant changedAt, String changedBy) {
 
     static DeviceCard of(Device device) {
         DeviceProperty last = device.properties().values().stream()
@@ -30,20 +31,45 @@ public record DeviceCard(UUID id, String name, DeviceType type, long version, bo
                 .max(Comparator.comparing(DeviceProperty::lastChangedAt))
                 .orElse(null);
         return new DeviceCard(device.id(), device.name(), device.type(), device.version(), device.online(),
-                device.snapshot(), last == null ? device.createdAt() : last.lastChangedAt(),
+                device.momentary(), device.snapshot(), last == null ? device.createdAt() : last.lastChangedAt(),
                 last == null ? null : last.lastChangedBy());
     }
 
-    static DeviceCard of(DeviceEvent event) {
+    /**
+     * The card at the event's version. An event carries the property values, not the device's flags: whether
+     * it is online comes from the event's own change of {@code online} if it has one, else from the device as
+     * it is now ({@code current}, empty if unknown or gone: online, not momentary).
+     */
+    static DeviceCard of(DeviceEvent event, Optional<Device> current) {
         Map<String, Object> values = new LinkedHashMap<>();
         JsonNode snapshot = event.snapshot();
         if (snapshot != null) {
             snapshot.properties().forEach(e -> values.put(e.getKey(), typed(e.getValue())));
         }
         DeviceType type = DeviceType.fromCode(event.deviceType()).orElse(DeviceType.SWITCH);
-        boolean online = !(values.get("online") instanceof Boolean b) || b;
+        boolean online = changed(event, "online").map(JsonNode::asBoolean)
+                .orElseGet(() -> current.map(Device::online).orElse(true));
+        boolean momentary = changed(event, "momentary").map(JsonNode::asBoolean)
+                .orElseGet(() -> current.map(Device::momentary).orElse(false));
         return new DeviceCard(event.deviceId(), event.deviceName() == null ? "Device" : event.deviceName(), type,
-                event.version(), online, values, event.occurredAt(), event.source());
+                event.version(), online, momentary, values, event.occurredAt(), event.source());
+    }
+
+    private static Optional<JsonNode> changed(DeviceEvent event, String field) {
+        if (event.changes() == null) {
+            return Optional.empty();
+        }
+        for (JsonNode change : event.changes()) {
+            if (field.equals(change.path("property").asString(null)) && change.has("new")) {
+                return Optional.of(change.get("new"));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Contact and motion sensors can pulse (the card shows the button when the sensor is momentary). */
+    public boolean pulsable() {
+        return type == DeviceType.CONTACT_SENSOR || type == DeviceType.MOTION_SENSOR;
     }
 
     private static Object typed(JsonNode node) {

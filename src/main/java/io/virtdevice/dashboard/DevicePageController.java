@@ -2,6 +2,7 @@ package io.virtdevice.dashboard;
 
 import io.virtdevice.accounts.Account;
 import io.virtdevice.activity.ActivityFeed;
+import io.virtdevice.alexa.AlexaDiagnostics;
 import io.virtdevice.devices.ChangeSource;
 import io.virtdevice.devices.Device;
 import io.virtdevice.devices.DeviceEdit;
@@ -44,13 +45,15 @@ class DevicePageController {
     private final UrlTriggerManagement triggers;
     private final ActivityFeed activity;
     private final LiveStreams live;
+    private final AlexaDiagnostics alexa;
 
     DevicePageController(DeviceManagement devices, UrlTriggerManagement triggers, ActivityFeed activity,
-            LiveStreams live) {
+            LiveStreams live, AlexaDiagnostics alexa) {
         this.devices = devices;
         this.triggers = triggers;
         this.activity = activity;
         this.live = live;
+        this.alexa = alexa;
     }
 
     @ModelAttribute("section")
@@ -104,6 +107,9 @@ class DevicePageController {
         model.addAttribute("triggers", triggers.list(id));
         model.addAttribute("chart", StateChart.of(device.type(), live.recent(user.userId(), id, CHART_EVENTS)));
         model.addAttribute("activity", activity.page(id, null, null, null, ACTIVITY_ITEMS, null).items());
+        model.addAttribute("deviceId", id);
+        model.addAttribute("health", alexa.health(user.context()));
+        model.addAttribute("events", alexa.events(user.context(), id));
         return "devices/detail";
     }
 
@@ -126,6 +132,41 @@ class DevicePageController {
     @PostMapping("/devices/{id}/press")
     String press(@PathVariable UUID id, Model model) {
         return card(model, devices.press(id, ChangeSource.WEB));
+    }
+
+    /** A pulse of a contact or motion sensor: detected now, back to idle after its reset delay. */
+    @PostMapping("/devices/{id}/pulse")
+    String pulse(@PathVariable UUID id, Model model) {
+        return card(model, devices.pulse(id, ChangeSource.WEB));
+    }
+
+    /** Marks the device offline (Alexa reports it unreachable) or online again. */
+    @PostMapping("/devices/{id}/online")
+    String online(@PathVariable UUID id, @RequestParam boolean online, RedirectAttributes redirect) {
+        devices.edit(id, DeviceEdit.online(online), null, ChangeSource.WEB);
+        redirect.addFlashAttribute("notice", online ? "Marked online." : "Marked offline: Alexa now reports it unreachable.");
+        return "redirect:/devices/" + id;
+    }
+
+    /** A contact or motion sensor's momentary option and reset delay. */
+    @PostMapping("/devices/{id}/momentary")
+    String momentary(@PathVariable UUID id, @RequestParam(defaultValue = "false") boolean momentary,
+            @RequestParam String pulseSeconds, RedirectAttributes redirect) {
+        int seconds;
+        try {
+            seconds = Integer.parseInt(pulseSeconds.strip());
+        } catch (NumberFormatException e) {
+            redirect.addFlashAttribute("error", "The reset delay must be a whole number of seconds, 1 to 3600.");
+            return "redirect:/devices/" + id;
+        }
+        try {
+            devices.edit(id, new DeviceEdit(null, null, null, null, momentary, seconds), null, ChangeSource.WEB);
+            redirect.addFlashAttribute("notice", momentary
+                    ? "Momentary: each detection resets after " + seconds + " s." : "Saved: not momentary.");
+        } catch (ApiProblem e) {
+            redirect.addFlashAttribute("error", e.getBody().getDetail());
+        }
+        return "redirect:/devices/" + id;
     }
 
     @PostMapping("/devices/{id}/rename")

@@ -1,5 +1,10 @@
 package io.virtdevice.dashboard;
 
+import io.virtdevice.devices.Device;
+import io.virtdevice.devices.DeviceManagement;
+import io.virtdevice.platform.tenancy.TenantScope;
+import java.util.Optional;
+
 import io.virtdevice.events.DeviceEvent;
 import io.virtdevice.events.LiveFormat;
 import io.virtdevice.events.LiveStreams;
@@ -36,10 +41,12 @@ class LiveUpdates implements LiveFormat {
 
     private final LiveStreams streams;
     private final ITemplateEngine templates;
+    private final DeviceManagement devices;
 
-    LiveUpdates(LiveStreams streams, ITemplateEngine templates) {
+    LiveUpdates(LiveStreams streams, ITemplateEngine templates, DeviceManagement devices) {
         this.streams = streams;
         this.templates = templates;
+        this.devices = devices;
     }
 
     @GetMapping(path = "/live", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
@@ -63,16 +70,21 @@ class LiveUpdates implements LiveFormat {
                 fragment = "removed";
             }
             case "device.created" -> {
-                variables.put("card", DeviceCard.of(event));
+                variables.put("card", DeviceCard.of(event, current(event)));
                 fragment = "added";
             }
             default -> {
-                variables.put("card", DeviceCard.of(event));
+                variables.put("card", DeviceCard.of(event, current(event)));
                 variables.put("oob", "true");
                 fragment = "card";
             }
         }
         return new LiveEvent(EVENT, render(fragment, variables));
+    }
+
+    /** The device's flags (online, momentary) as they are now, read in the event owner's tenant scope. */
+    private Optional<Device> current(DeviceEvent event) {
+        return TenantScope.call(event.owner(), () -> devices.find(event.deviceId()));
     }
 
     @Override

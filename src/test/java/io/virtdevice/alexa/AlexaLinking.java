@@ -11,9 +11,9 @@ import io.virtdevice.testing.fakes.FakeLoginWithAmazon;
  * the fake Event Gateway accepts, in that region, every access token LWA issues for this grant (refreshed ones
  * too), as Amazon does.
  */
-record AlexaLinking(String alexaToken, FakeLoginWithAmazon.Grant grant, AlexaRegion region) {
+public record AlexaLinking(String alexaToken, FakeLoginWithAmazon.Grant grant, AlexaRegion region) {
 
-    static AlexaLinking link(int port, FakeLoginWithAmazon lwa, Fixtures.TestUser user, AlexaRegion region) {
+    public static AlexaLinking link(int port, FakeLoginWithAmazon lwa, Fixtures.TestUser user, AlexaRegion region) {
         String alexaToken = new OAuthFlow(port).link(OAuthFlow.ALEXA, "read write", user.email()).accessToken();
         return linkAgain(port, lwa, alexaToken, region);
     }
@@ -27,12 +27,12 @@ record AlexaLinking(String alexaToken, FakeLoginWithAmazon.Grant grant, AlexaReg
     }
 
     /** The LWA access token the events carry now. */
-    String lwaToken() {
+    public String lwaToken() {
         return grant.accessToken();
     }
 
     /** Whether a token is one LWA issued for this link. */
-    boolean issued(String token) {
+    public boolean issued(String token) {
         return grant.accessTokens().contains(token);
     }
 }

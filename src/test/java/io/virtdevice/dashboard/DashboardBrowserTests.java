@@ -3,12 +3,16 @@ package io.virtdevice.dashboard;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.virtdevice.alexa.AlexaLinking;
+import io.virtdevice.alexa.AlexaRegion;
 import io.virtdevice.platform.crypto.PasswordHasher;
 import io.virtdevice.testing.Api;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.IntegrationTest;
 import io.virtdevice.testing.MailSink;
 import io.virtdevice.testing.WebhookReceiver;
+import io.virtdevice.testing.fakes.FakeEventGateway;
+import io.virtdevice.testing.fakes.FakeLoginWithAmazon;
 import java.time.Duration;
 import java.util.Map;
 import javax.sql.DataSource;
@@ -42,6 +46,9 @@ class DashboardBrowserTests {
 
     @Autowired
     PasswordHasher hasher;
+
+    @Autowired
+    FakeLoginWithAmazon lwa;
 
     @BeforeAll
     static void startMail() {
@@ -218,6 +225,100 @@ class DashboardBrowserTests {
         assertThat(member.get("/team").status()).isEqualTo(403);
         assertThat(member.post("/api/v1/team/invitations", Map.of("email", "x@example.com", "role", "member"))
                 .status()).isEqualTo(403);
+    }
+
+    @Test
+    void aLinkedUserTestFiresADeviceAndSeesAmazonsAnswerAndTheEvent() {
+        Fixtures.TestUser owner = new Fixtures(dataSource, hasher).owner();
+        AlexaLinking link = AlexaLinking.link(port, lwa, owner, AlexaRegion.EU);
+        Api api = new Api(port).bearer(owner.apiKey());
+        String id = createDevice(api, "Front door", "contact_sensor");
+
+        signIn(owner.email());
+        browser.open("/devices/" + id);
+        browser.awaitText("#alexa-diagnostics", "Routines can fire.");
+        assertThat(browser.find("#alexa-health").getText()).contains("active").contains("EU");
+        browser.find("#alexa-test-fire-" + id).click();
+        browser.awaitText("#alexa-fire-" + id, "Amazon answered 202");
+        assertThat(browser.find("#alexa-fire-" + id).getText()).containsPattern("in \\d+ ms").contains("EU");
+        WebElement events = browser.find("#alexa-events-" + id);
+        assertThat(events.getText()).contains("ChangeReport").contains("test").contains("sent");
+        FakeEventGateway.Received received = FakeEventGateway.shared().received().stream()
+                .filter(r -> link.issued(r.token()) && "ChangeReport".equals(r.name())).findFirst().orElseThrow();
+        assertThat(received.accepted()).isTrue();
+        browser.awaitLive();
+        browser.check("device-alexa");
+
+        browser.open("/integrations/alexa");
+        browser.awaitText("#alexa-health", "Routines can fire.");
+        browser.find("details.device-events summary").click();
+        browser.awaitText("#alexa-events-" + id, "ChangeReport");
+        browser.check("alexa-linked");
+
+        // a user who never linked sees why, in place, when pressing Test fire
+        Fixtures.TestUser other = new Fixtures(dataSource, hasher).owner();
+        String otherId = createDevice(new Api(port).bearer(other.apiKey()), "Hall motion", "motion_sensor");
+        browser.driver.manage().deleteAllCookies();
+        signIn(other.email());
+        browser.open("/devices/" + otherId);
+        browser.awaitText("#alexa-summary", "Alexa is not linked");
+        browser.find("#alexa-test-fire-" + otherId).click();
+        browser.awaitText("#alexa-fire-" + otherId, "link your account first");
+        browser.check("device-alexa-unlinked");
+    }
+
+    @Test
+    void aMomentarySensorPulsesFromItsCardAndAnOfflineDeviceShowsItLive() {
+        Fixtures.TestUser owner = new Fixtures(dataSource, hasher).owner();
+        Api api = new Api(port).bearer(owner.apiKey());
+        String id = createDevice(api, "Porch motion", "motion_sensor");
+
+        signIn(owner.email());
+        browser.open("/devices/" + id);
+        assertThat(browser.all("#device-" + id + "-pulse")).isEmpty();
+        browser.find("#momentary").click();
+        WebElement seconds = browser.find("#pulse-seconds");
+        seconds.clear();
+        seconds.sendKeys("2");
+        browser.find("#save-momentary").click();
+        browser.awaitText(".notice", "resets after 2 s");
+        Api.Response saved = api.get("/api/v1/devices/" + id);
+        assertThat(saved.json().path("momentary").asBoolean()).isTrue();
+        assertThat(saved.json().path("pulseSeconds").asInt()).isEqualTo(2);
+
+        // Pulse: detected now, back to no motion by itself (the system's reset reaches the page live)
+        browser.awaitLive();
+        browser.find("#device-" + id + "-pulse").click();
+        browser.awaitText("#device-" + id + "-state", "Motion detected");
+        browser.awaitText("#device-" + id + "-state", "No motion");
+
+        // offline from the page; online again through the API, seen live on the grid
+        browser.find("#toggle-online").click();
+        browser.awaitText(".notice", "Marked offline");
+        assertThat(api.get("/api/v1/devices/" + id).json().path("online").asBoolean()).isFalse();
+        assertThat(browser.find("#device-" + id).getText()).contains("Offline");
+        assertThat(browser.find("#toggle-online").getText()).isEqualTo("Mark online");
+        browser.awaitLive();
+        browser.check("device-momentary-offline");
+
+        browser.open("/devices");
+        browser.awaitLive();
+        assertThat(browser.find("#device-" + id).getText()).contains("Offline");
+        // a property change keeps the badge (the live card reads the device's flags)
+        api.put("/api/v1/devices/" + id + "/properties", Map.of("motion", "detected"));
+        browser.awaitText("#device-" + id + "-state", "Motion detected");
+        assertThat(browser.find("#device-" + id).getText()).contains("Offline");
+        Api.Response online = api.patch("/api/v1/devices/" + id, Map.of("online", true));
+        assertThat(online.status()).as(online.toString()).isEqualTo(200);
+        browser.waiting().withMessage("the Offline badge gone live")
+                .until(d -> !d.findElement(By.id("device-" + id)).getText().contains("Offline"));
+        browser.check("devices-momentary");
+    }
+
+    private static String createDevice(Api api, String name, String type) {
+        Api.Response created = api.post("/api/v1/devices", Map.of("name", name, "type", type));
+        assertThat(created.status()).as(created.toString()).isEqualTo(201);
+        return created.json().path("id").asString();
     }
 
     private void signIn(String email) {

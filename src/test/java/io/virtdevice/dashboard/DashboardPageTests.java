@@ -80,6 +80,43 @@ class DashboardPageTests {
     }
 
     @Test
+    void answersHostileInputToPulseOfflineMomentaryAndTestFireWithoutAChange() {
+        Fixtures.TestUser owner = new Fixtures(dataSource, hasher).owner(3);
+        Api api = signedIn(owner.email());
+        String lamp = api.post("/api/v1/devices", Map.of("name", "Lamp", "type", "dimmer")).json().path("id").asString();
+        String door = api.post("/api/v1/devices", Map.of("name", "Door", "type", "contact_sensor")).json().path("id")
+                .asString();
+        Fixtures.TestUser stranger = new Fixtures(dataSource, hasher).owner();
+        String theirs = signedIn(stranger.email()).post("/api/v1/devices", Map.of("name", "Theirs", "type",
+                "motion_sensor")).json().path("id").asString();
+
+        assertThat(api.send("POST", "/devices/" + lamp + "/pulse", "", FORM).status()).isEqualTo(400);
+        assertThat(api.send("POST", "/devices/" + theirs + "/pulse", "", FORM).status()).isEqualTo(404);
+        assertThat(api.send("POST", "/devices/" + theirs + "/alexa/test-fire", "", FORM).status()).isEqualTo(404);
+        assertThat(api.send("POST", "/devices/" + door + "/online", "online=maybe", FORM).status()).isEqualTo(400);
+        for (String form : new String[] {"momentary=true&pulseSeconds=abc", "momentary=true&pulseSeconds=0",
+                "momentary=true&pulseSeconds=99999999999"}) {
+            Api.Response answer = api.send("POST", "/devices/" + door + "/momentary", form, FORM);
+            assertThat(answer.status()).as(form).isEqualTo(302);
+        }
+        assertThat(api.send("POST", "/devices/" + lamp + "/momentary", "momentary=true&pulseSeconds=5", FORM)
+                .status()).isEqualTo(302);
+
+        // not linked to Alexa: the test fire says so in place and records nothing
+        Api.Response fire = api.send("POST", "/devices/" + door + "/alexa/test-fire", "",
+                Map.of("Accept", "text/html", "HX-Request", "true", "Content-Type", "application/x-www-form-urlencoded"));
+        assertThat(fire.status()).isEqualTo(200);
+        assertThat(fire.body()).contains("Alexa is not linked").contains("No events sent to Alexa");
+        assertThat(api.get("/api/v1/devices/" + door + "/alexa/events").json().path("items")).isEmpty();
+
+        assertThat(api.get("/api/v1/devices/" + lamp).json().path("version").asLong()).isEqualTo(1);
+        assertThat(api.get("/api/v1/devices/" + door).json().path("version").asLong()).isEqualTo(1);
+        assertThat(api.get("/api/v1/devices/" + door).json().path("momentary").asBoolean()).isFalse();
+        assertThat(signedIn(stranger.email()).get("/api/v1/devices/" + theirs).json().path("version").asLong())
+                .isEqualTo(1);
+    }
+
+    @Test
     void refusesAFormWithoutItsCsrfToken() {
         Fixtures.TestUser owner = new Fixtures(dataSource, hasher).owner();
         Api api = signedIn(owner.email());
