@@ -52,8 +52,9 @@ class IftttActionTests extends IftttTestSupport {
         assertThat(value(linked, thermo[0], "temperature")).isEqualTo("-3.5");
 
         JsonNode activity = linked.rest().get("/api/v1/activity?action=ifttt_action&limit=50").json();
-        // every change but the press (logged as the doorbell_pressed it is, with source ifttt)
-        assertThat(activity.path("items")).hasSize(7);
+        // every change but the press (logged as the doorbell_pressed it is, with source ifttt), the two pulses'
+        // DETECTED included (the re-pulse's end of the running pulse is the system's, not IFTTT's)
+        assertThat(activity.path("items")).hasSize(9);
         assertThat(activity.toString()).contains("\"source\":\"ifttt\"");
         JsonNode presses = linked.rest().get("/api/v1/activity?action=doorbell_pressed").json().path("items");
         assertThat(presses).hasSize(1);
