@@ -8,6 +8,7 @@ import io.virtdevice.events.DeviceEventConsumer;
 import io.virtdevice.platform.jobs.LeaseOwner;
 import io.virtdevice.platform.tenancy.TenantContext;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.HashMap;
@@ -94,8 +95,19 @@ class AlexaEventConsumer implements DeviceEventConsumer {
         // (a routine's trigger: a re-pulse's NOT_DETECTED, DETECTED must not fold into "DETECTED")
         List<AlexaEventOutbox.Staging> run = new ArrayList<>();
         Map<String, Integer> lastOfEndpoint = new HashMap<>();
+        // each report of an endpoint gets a timeOfSample after the previous one's (Alexa compares them at
+        // millisecond resolution): a re-pulse's NOT_DETECTED and DETECTED share their transaction's time
+        Map<String, Instant> sampledAt = new HashMap<>();
         for (DeviceEvent event : events) {
-            staging(event, devicesSeen).ifPresent(s -> {
+            Instant at = event.occurredAt().truncatedTo(ChronoUnit.MILLIS);
+            if (event.alexaEndpointId() != null) {
+                Instant previous = sampledAt.get(event.alexaEndpointId());
+                if (previous != null && !at.isAfter(previous)) {
+                    at = previous.plusMillis(1);
+                }
+                sampledAt.put(event.alexaEndpointId(), at);
+            }
+            staging(event, at, devicesSeen).ifPresent(s -> {
                 Integer last = lastOfEndpoint.get(s.endpointId());
                 if (last != null && AlexaEventMessages.CHANGE_REPORT.equals(s.kind())
                         && AlexaEventMessages.CHANGE_REPORT.equals(run.get(last).kind())
@@ -123,7 +135,8 @@ class AlexaEventConsumer implements DeviceEventConsumer {
     }
 
     /** What to send for an event, if anything. */
-    private Optional<AlexaEventOutbox.Staging> staging(DeviceEvent event, Map<UUID, Optional<Device>> devicesSeen) {
+    private Optional<AlexaEventOutbox.Staging> staging(DeviceEvent event, Instant sampledAt,
+            Map<UUID, Optional<Device>> devicesSeen) {
         String endpointId = event.alexaEndpointId();
         if (endpointId == null) {
             return Optional.empty(); // stored before V004: no way to name it to Alexa
@@ -148,13 +161,13 @@ class AlexaEventConsumer implements DeviceEventConsumer {
                     : Optional.empty();
             case "property.changed" -> ChangeSource.ALEXA.code().equals(event.source())
                     ? Optional.empty()
-                    : changeReport(event, endpointId, cause, devicesSeen);
+                    : changeReport(event, sampledAt, endpointId, cause, devicesSeen);
             default -> Optional.empty();
         };
     }
 
-    private Optional<AlexaEventOutbox.Staging> changeReport(DeviceEvent event, String endpointId, String cause,
-            Map<UUID, Optional<Device>> devicesSeen) {
+    private Optional<AlexaEventOutbox.Staging> changeReport(DeviceEvent event, Instant sampledAt, String endpointId,
+            String cause, Map<UUID, Optional<Device>> devicesSeen) {
         Optional<Device> current = device(event, devicesSeen);
         if (current.isEmpty()) {
             return Optional.empty(); // deleted since: its DeleteReport follows
@@ -164,8 +177,7 @@ class AlexaEventConsumer implements DeviceEventConsumer {
         if (keys.isEmpty()) {
             return Optional.empty();
         }
-        Device atChange = AlexaEventMessages.atChange(current.get(), event.snapshot(), changedProperties,
-                event.occurredAt());
+        Device atChange = AlexaEventMessages.atChange(current.get(), event.snapshot(), changedProperties, sampledAt);
         return Optional.of(new AlexaEventOutbox.Staging(event.deviceId(), endpointId, AlexaEventMessages.CHANGE_REPORT,
                 cause, AlexaEventMessages.state(atChange, Instant.now()), keys, event.seq(), event.occurredAt()));
     }

@@ -11,6 +11,7 @@ import io.virtdevice.testing.fakes.FakeEventGateway.Answer;
 import io.virtdevice.testing.fakes.FakeEventGateway.Received;
 import io.virtdevice.testing.fakes.FakeLoginWithAmazon;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -131,6 +132,11 @@ class AlexaEventTests {
         List<Received> reports = changeReports(endpoint, 3);
         assertThat(reports).extracting(r -> changed(r).path("value").asString())
                 .containsExactly("DETECTED", "NOT_DETECTED", "DETECTED");
+        // one transaction's two changes, yet each sample is later than the one before (millisecond resolution)
+        List<Instant> samples = reports.stream()
+                .map(r -> Instant.parse(changed(r).path("timeOfSample").asString())).toList();
+        assertThat(samples.get(2)).isAfter(samples.get(1));
+        assertThat(samples.get(1)).isAfter(samples.get(0));
     }
 
     @Test
