@@ -57,6 +57,6 @@ time_page() {
           page, t[int(n * 0.5) + (n * 0.5 > int(n * 0.5))], t[int(n * 0.9) + (n * 0.9 > int(n * 0.9))], t[n], n, bad }'
 }
 echo "# $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-for page in /devices /devices/$FIRST /activity /webhooks /api-keys /settings /team /connected-apps /; do
+for page in /devices /devices/$FIRST /activity /webhooks /api-keys /settings /team /connected-apps /integrations/alexa /; do
   time_page "$page"
 done

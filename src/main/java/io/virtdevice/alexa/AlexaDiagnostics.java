@@ -87,6 +87,25 @@ public class AlexaDiagnostics {
         return body;
     }
 
+    /**
+     * {@link #events(TenantContext, UUID)} for a page of the caller's devices, read in one statement: device id →
+     * the same body.
+     */
+    public Map<UUID, Map<String, Object>> events(TenantContext owner, List<Device> page) {
+        List<String> endpoints = page.stream().map(Device::alexaEndpointId).toList();
+        Map<String, List<AlexaEventOutbox.Sent>> histories = readTx.execute(
+                s -> outbox.histories(owner.userId(), endpoints, settings.historyPerEndpoint()));
+        Map<UUID, Map<String, Object>> result = new LinkedHashMap<>();
+        page.forEach(device -> {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("deviceId", device.id());
+            body.put("endpointId", device.alexaEndpointId());
+            body.put("items", histories.getOrDefault(device.alexaEndpointId(), List.of()));
+            result.put(device.id(), body);
+        });
+        return result;
+    }
+
     /** Counts of the last 24 h, the latest failure and one sentence saying what is wrong, if anything. */
     public Map<String, Object> health(TenantContext owner) {
         Map<String, Object> link = link(owner);

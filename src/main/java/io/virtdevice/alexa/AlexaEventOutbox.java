@@ -11,6 +11,9 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -335,7 +338,37 @@ class AlexaEventOutbox {
 
     List<Sent> history(UUID userId, String endpointId, int limit) {
         return jdbc.sql(HISTORY).param("user", userId).param("endpoint", endpointId).param("limit", limit)
-                .query((rs, i) -> new Sent(
+                .query((rs, i) -> sent(rs)).list();
+    }
+
+    // the same per endpoint for several endpoints in one statement (a dashboard page of devices)
+    private static final String HISTORIES = """
+            select e.endpoint_id, o.*
+              from unnest(cast(:endpoints as text[])) as e(endpoint_id)
+             cross join lateral (
+                   select id, kind, cause, status, attempts, event_count, first_change_at, last_change_at, region,
+                          message_id, http_status, gateway_code, error, latency_ms, test, created_at, finished_at,
+                          next_attempt_at, changed
+                     from alexa_event_outbox
+                    where user_id = :user and endpoint_id = e.endpoint_id
+                    order by seq desc
+                    limit :limit) as o
+            """;
+
+    /** {@link #history} of several endpoints at once: endpoint id → its rows, newest first. */
+    Map<String, List<Sent>> histories(UUID userId, List<String> endpointIds, int limit) {
+        Map<String, List<Sent>> byEndpoint = new LinkedHashMap<>();
+        endpointIds.forEach(e -> byEndpoint.put(e, new ArrayList<>()));
+        jdbc.sql(HISTORIES).param("user", userId).param("endpoints", endpointIds.toArray(String[]::new))
+                .param("limit", limit)
+                .query((rs, i) -> Map.entry(rs.getString("endpoint_id"), sent(rs)))
+                .list()
+                .forEach(row -> byEndpoint.computeIfAbsent(row.getKey(), k -> new ArrayList<>()).add(row.getValue()));
+        return byEndpoint;
+    }
+
+    private static Sent sent(java.sql.ResultSet rs) throws java.sql.SQLException {
+        return new Sent(
                         rs.getObject("id", UUID.class),
                         rs.getString("kind"),
                         rs.getString("cause"),
@@ -354,8 +387,7 @@ class AlexaEventOutbox {
                         instant(rs, "created_at"),
                         instant(rs, "finished_at"),
                         "pending".equals(rs.getString("status")) ? instant(rs, "next_attempt_at") : null,
-                        List.of((String[]) rs.getArray("changed").getArray())))
-                .list();
+                        List.of((String[]) rs.getArray("changed").getArray()));
     }
 
     /** Counts over a window, for the health summary. */
