@@ -45,44 +45,36 @@ class DeviceRepository {
                     :alexaInterface, :alexaPropertyName, :source)
             """;
 
-    private static final String FIND_DEVICE = """
-            select id, name, friendly_name, device_type, description, alexa_endpoint_id, ifttt_device_id,
-                   is_online, momentary, pulse_seconds, pulse_reset_at, version, created_at, updated_at,
-                   last_state_change
+    // The columns the row mapper (deviceRow) reads, in one place: every query mapped by it selects them (two
+    // queries that listed them apart from each other lost the momentary-sensor columns in a merge).
+    private static final String DEVICE_COLUMNS = """
+            id, name, friendly_name, device_type, description, alexa_endpoint_id, ifttt_device_id, is_online, \
+            momentary, pulse_seconds, pulse_reset_at, version, created_at, updated_at, last_state_change""";
+
+    private static final String FIND_DEVICE = "select " + DEVICE_COLUMNS + """
               from devices
              where id = :id
             """;
 
-    private static final String FIND_DEVICES = """
-            select id, name, friendly_name, device_type, description, alexa_endpoint_id, ifttt_device_id,
-                   is_online, momentary, pulse_seconds, pulse_reset_at, version, created_at, updated_at, last_state_change
+    private static final String FIND_DEVICES = "select " + DEVICE_COLUMNS + """
               from devices
              where id = any (cast(cast(:ids as text[]) as uuid[]))
             """;
 
     // RLS makes another user's endpoint id indistinguishable from an unknown one.
-    private static final String FIND_BY_ALEXA_ENDPOINT = """
-            select id, name, friendly_name, device_type, description, alexa_endpoint_id, ifttt_device_id,
-                   is_online, momentary, pulse_seconds, pulse_reset_at, version, created_at, updated_at,
-                   last_state_change
+    private static final String FIND_BY_ALEXA_ENDPOINT = "select " + DEVICE_COLUMNS + """
               from devices
              where alexa_endpoint_id = :endpointId
             """;
 
     // RLS makes another user's IFTTT device id indistinguishable from an unknown one.
-    private static final String FIND_BY_IFTTT_DEVICE = """
-            select id, name, friendly_name, device_type, description, alexa_endpoint_id, ifttt_device_id,
-                   is_online, momentary, pulse_seconds, pulse_reset_at, version, created_at, updated_at,
-                   last_state_change
+    private static final String FIND_BY_IFTTT_DEVICE = "select " + DEVICE_COLUMNS + """
               from devices
              where ifttt_device_id = :iftttDeviceId
             """;
 
     // user_id repeats what RLS enforces so the planner can use devices_user_list_idx (D-16).
-    private static final String PAGE = """
-            select id, name, friendly_name, device_type, description, alexa_endpoint_id, ifttt_device_id,
-                   is_online, momentary, pulse_seconds, pulse_reset_at, version, created_at, updated_at,
-                   last_state_change
+    private static final String PAGE = "select " + DEVICE_COLUMNS + """
               from devices
              where user_id = :user
                and (cast(:type as text) is null or device_type = cast(:type as text))
