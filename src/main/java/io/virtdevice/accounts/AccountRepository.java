@@ -21,12 +21,12 @@ class AccountRepository {
     private static final String ACCOUNT = """
             select u.id, u.email, u.name, u.role::text as role, u.email_verified,
                    t.id as tenant_id, t.name as tenant_name, t.slug,
-                   s.tier::text as tier, s.status,
-                   case when l.mode = 'instance' then l.max_devices else s.max_devices end as max_devices
+                   p.tier, p.status, p.max_devices
               from users u
               join tenants t on t.id = u.tenant_id
-              left join subscriptions s on s.user_id = u.id
-              cross join app.instance_limits l
+              -- the plan in effect for the tenant (its owner's subscription after grace periods), or the
+              -- instance limit without billing
+              cross join lateral app.tenant_plan() p
              where u.id = :user
             """;
     private static final String RENAME = "update users set name = :name where id = :user";

@@ -545,20 +545,12 @@ public class DeviceManagement {
     private static RuntimeException translate(DataAccessException e, String name) {
         Optional<DatabaseErrors> error = DatabaseErrors.of(e);
         if (error.isPresent() && "VD001".equals(error.get().sqlState())) {
-            return new DeviceLimitReached(parseLimit(error.get().detail()));
+            return DeviceLimitReached.fromDetail(error.get().detail());
         }
         if (DatabaseErrors.violates(e, "devices_user_name_key")) {
             return new DeviceNameTaken(name);
         }
         return e;
-    }
-
-    private static int parseLimit(String detail) {
-        try {
-            return Integer.parseInt(detail.strip());
-        } catch (RuntimeException e) {
-            return 0;
-        }
     }
 
     private static TenantContext context() {

@@ -2,6 +2,7 @@ package io.virtdevice.testing;
 
 import io.virtdevice.testing.fakes.FakeEventGateway;
 import io.virtdevice.testing.fakes.FakeLoginWithAmazon;
+import io.virtdevice.testing.fakes.FakeStripe;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
@@ -54,7 +55,7 @@ import org.springframework.context.annotation.Import;
             "virtdevice.alexa.event-gateway.timeout=3s"
         })
 @Import({MailSink.Registration.class, FailingConsumer.class, SurfaceProbe.class, FakeLoginWithAmazon.Registration.class,
-    FakeEventGateway.Registration.class})
+    FakeEventGateway.Registration.class, FakeStripe.Registration.class})
 public @interface IntegrationTest {
 
     /** The OAuth clients' secrets in the test configuration (clients of every type are configured). */

@@ -1,5 +1,6 @@
 package io.virtdevice.platform.security;
 
+import io.virtdevice.platform.web.ContentSecurityPolicy;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -41,9 +42,7 @@ class SecurityConfiguration {
 
     static final String[] PUBLIC_API = {"/api/v1/auth/**"};
 
-    static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; "
-            + "img-src 'self' data:; connect-src 'self'; base-uri 'self'; frame-ancestors 'none'; "
-            + "form-action 'self'; object-src 'none'";
+    static final String CONTENT_SECURITY_POLICY = ContentSecurityPolicy.DEFAULT;
 
     @Bean
     SecurityContextRepository securityContextRepository() {
@@ -103,8 +102,27 @@ class SecurityConfiguration {
     @Bean
     @Order(9)
     SecurityFilterChain alexaDirectiveChain(HttpSecurity http) throws Exception {
+        return signedPostOnly(http, "/alexa/v3/directives");
+    }
+
+    /**
+     * Stripe's webhook ({@code POST /billing/stripe/webhook}): no session, no CSRF token (Stripe cannot send
+     * one); the controller verifies the {@code Stripe-Signature} over the raw body instead, and the database
+     * checks it again before it changes anything (security.md §5, §6).
+     */
+    @Bean
+    @Order(8)
+    SecurityFilterChain stripeWebhookChain(HttpSecurity http) throws Exception {
+        return signedPostOnly(http, "/billing/stripe/webhook");
+    }
+
+    /**
+     * One POST route whose body carries its own proof (Alexa's bearer token in the directive, Stripe's
+     * signature): stateless, no CSRF token, no session; the controller authenticates the request.
+     */
+    private static SecurityFilterChain signedPostOnly(HttpSecurity http, String path) throws Exception {
         http.securityMatcher(request -> HttpMethod.POST.matches(request.getMethod())
-                        && "/alexa/v3/directives".equals(request.getRequestURI()))
+                        && path.equals(request.getRequestURI()))
                 .securityContext(c -> c.securityContextRepository(new RequestAttributeSecurityContextRepository()))
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .csrf(c -> c.disable())
