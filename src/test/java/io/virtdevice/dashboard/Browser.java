@@ -84,6 +84,15 @@ final class Browser implements AutoCloseable {
         });
     }
 
+    /** Signs in through the login form and waits until the browser has left it. */
+    void signIn(String email, String password) {
+        open("/login");
+        find("input[name=username]").sendKeys(email);
+        find("input[name=password]").sendKeys(password);
+        find("form.stacked button[type=submit]").click();
+        waiting().until(d -> !d.getCurrentUrl().contains("/login"));
+    }
+
     void awaitLive() {
         waiting().withMessage("the live stream to open")
                 .until(d -> "open".equals(d.findElement(By.id("live-status")).getAttribute("data-state")));

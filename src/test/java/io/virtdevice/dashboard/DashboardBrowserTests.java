@@ -322,11 +322,7 @@ class DashboardBrowserTests {
     }
 
     private void signIn(String email) {
-        browser.open("/login");
-        browser.find("input[name=username]").sendKeys(email);
-        browser.find("input[name=password]").sendKeys(Fixtures.PASSWORD);
-        browser.find("form.stacked button[type=submit]").click();
-        browser.waiting().until(d -> !d.getCurrentUrl().contains("/login"));
+        browser.signIn(email, Fixtures.PASSWORD);
     }
 
     private Api signedInApi(String email) {

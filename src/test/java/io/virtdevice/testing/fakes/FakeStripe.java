@@ -70,6 +70,7 @@ public final class FakeStripe implements AutoCloseable {
     private final List<String> portalCustomers = new CopyOnWriteArrayList<>();
     private final List<Refusal> refusals = new CopyOnWriteArrayList<>();
     private final AtomicInteger subscriptionFetches = new AtomicInteger();
+    private volatile String appOrigin;
 
     private FakeStripe() {
         try {
@@ -88,6 +89,14 @@ public final class FakeStripe implements AutoCloseable {
 
     public String baseUrl() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /**
+     * Where the hosted pages send the browser back to: the test app's real origin (its public base URL is
+     * configured before its random port is known), keeping the path and query Stripe was given.
+     */
+    public void appOrigin(String origin) {
+        this.appOrigin = origin;
     }
 
     public List<CheckoutSession> checkouts() {
@@ -308,12 +317,16 @@ public final class FakeStripe implements AutoCloseable {
         return body.toString();
     }
 
-    private static void redirect(HttpExchange exchange, String location) throws IOException {
+    private void redirect(HttpExchange exchange, String location) throws IOException {
         if (location == null) {
             send(exchange, 404, error("invalid_request_error", "unknown session", null));
             return;
         }
-        exchange.getResponseHeaders().add("Location", location);
+        URI target = URI.create(location);
+        String origin = appOrigin;
+        String back = origin == null ? location
+                : origin + target.getRawPath() + (target.getRawQuery() == null ? "" : "?" + target.getRawQuery());
+        exchange.getResponseHeaders().add("Location", back);
         exchange.sendResponseHeaders(303, -1);
     }
 
