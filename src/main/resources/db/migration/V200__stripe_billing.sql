@@ -111,7 +111,10 @@ CREATE FUNCTION app.tenant_plan()
            CASE WHEN cfg.mode = 'instance' THEN coalesce(p.tier::text, 'free')
                 WHEN p.entitled THEN p.tier::text ELSE 'free' END,
            CASE WHEN cfg.mode = 'instance' THEN cfg.instance_max
-                WHEN p.entitled THEN p.max_devices ELSE cfg.free_max_devices END,
+                WHEN p.entitled AND p.tier <> 'free' THEN p.max_devices
+                -- a free row's stored limit is an individual allowance: never below the configured free limit
+                WHEN p.entitled THEN greatest(p.max_devices, cfg.free_max_devices)
+                ELSE cfg.free_max_devices END,
            coalesce(p.status, 'active'),
            coalesce(p.tier::text, 'free'),
            coalesce(p.max_devices, cfg.free_max_devices),

@@ -91,6 +91,11 @@ public class BillingManagement {
         }
     }
 
+    /** Plans are sold through Stripe here (a self-hosted instance: false). */
+    public boolean stripeEnabled() {
+        return settings.stripeEnabled();
+    }
+
     /** Origins the billing page's forms may be redirected to (Checkout, portal). */
     public List<String> redirectOrigins() {
         return settings.stripe().redirectOrigins();

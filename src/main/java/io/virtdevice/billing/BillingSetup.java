@@ -1,9 +1,9 @@
 package io.virtdevice.billing;
 
+import io.virtdevice.platform.database.AfterMigrate;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import org.flywaydb.core.api.callback.Callback;
 import org.flywaydb.core.api.callback.Context;
 import org.flywaydb.core.api.callback.Event;
 import org.springframework.stereotype.Component;
@@ -16,7 +16,7 @@ import org.springframework.stereotype.Component;
  * limit; {@code app.apply_stripe_event()} and {@code app.tenant_plan()} read it as the definer role.
  */
 @Component
-class BillingSetup implements Callback {
+class BillingSetup implements AfterMigrate {
 
     private static final String SETTINGS = """
             update app.billing_settings
@@ -30,16 +30,6 @@ class BillingSetup implements Callback {
 
     BillingSetup(BillingSettings settings) {
         this.settings = settings;
-    }
-
-    @Override
-    public boolean supports(Event event, Context context) {
-        return event == Event.AFTER_MIGRATE;
-    }
-
-    @Override
-    public boolean canHandleInTransaction(Event event, Context context) {
-        return true;
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.virtdevice.dashboard;
 import io.virtdevice.accounts.Account;
 import io.virtdevice.activity.ActivityFeed;
 import io.virtdevice.alexa.AlexaDiagnostics;
+import io.virtdevice.billing.BillingManagement;
 import io.virtdevice.devices.ChangeSource;
 import io.virtdevice.devices.Device;
 import io.virtdevice.devices.DeviceEdit;
@@ -46,14 +47,16 @@ class DevicePageController {
     private final ActivityFeed activity;
     private final LiveStreams live;
     private final AlexaDiagnostics alexa;
+    private final BillingManagement billing;
 
     DevicePageController(DeviceManagement devices, UrlTriggerManagement triggers, ActivityFeed activity,
-            LiveStreams live, AlexaDiagnostics alexa) {
+            LiveStreams live, AlexaDiagnostics alexa, BillingManagement billing) {
         this.devices = devices;
         this.triggers = triggers;
         this.activity = activity;
         this.live = live;
         this.alexa = alexa;
+        this.billing = billing;
     }
 
     @ModelAttribute("section")
@@ -68,6 +71,7 @@ class DevicePageController {
         int count = devices.count();
         model.addAttribute("count", count);
         model.addAttribute("remaining", account == null ? 0 : Math.max(0, account.plan().maxDevices() - count));
+        model.addAttribute("billing", billing.stripeEnabled());
         model.addAttribute("types", Arrays.asList(DeviceType.values()));
         return "devices/list";
     }

@@ -68,7 +68,8 @@ class DeviceLimitTests {
         }
         assertThat(refusals).hasSize(18).allSatisfy(refusal -> {
             assertThat(refusal.sqlState()).isEqualTo("VD001");
-            assertThat(refusal.detail()).isEqualTo("2");
+            // DETAIL: limit, the user's device count, billing mode (V200)
+            assertThat(refusal.detail()).isEqualTo("2,2,plans");
         });
         assertThat(db.superuser().sql("select count(*) from devices where user_id = :u").param("u", user.userId())
                 .query(Long.class).single()).isEqualTo(2);
@@ -88,6 +89,6 @@ class DeviceLimitTests {
                 .param("t", user.tenantId()).param("u", user.userId()).param("name", "Device 3").update()));
 
         assertThat(fourth.sqlState()).isEqualTo("VD001");
-        assertThat(fourth.detail()).isEqualTo("3");
+        assertThat(fourth.detail()).isEqualTo("3,3,plans");
     }
 }
