@@ -11,7 +11,7 @@ import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
-/** The tenant's plan and the one write path, {@code app.apply_stripe_event()} (V200). */
+/** The tenant's plan and the one write path, {@code app.apply_stripe_event()} (V012). */
 @Repository
 class BillingRepository {
 

@@ -68,7 +68,7 @@ class DeviceLimitTests {
         }
         assertThat(refusals).hasSize(18).allSatisfy(refusal -> {
             assertThat(refusal.sqlState()).isEqualTo("VD001");
-            // DETAIL: limit, the user's device count, billing mode (V200)
+            // DETAIL: limit, the user's device count, billing mode (V012)
             assertThat(refusal.detail()).isEqualTo("2,2,plans");
         });
         assertThat(db.superuser().sql("select count(*) from devices where user_id = :u").param("u", user.userId())
