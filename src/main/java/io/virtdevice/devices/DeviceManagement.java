@@ -118,6 +118,16 @@ public class DeviceManagement {
         return devices.findByIftttDeviceId(iftttDeviceId);
     }
 
+    /**
+     * The context user's devices among these IFTTT device ids, identity only (no properties), in no particular
+     * order; unknown, deleted and other users' devices are left out. One statement: an IFTTT trigger poll
+     * checks its device with it, the dashboard names a page of trigger identities' devices.
+     */
+    @Transactional(readOnly = true)
+    public List<DeviceRef> refsByIftttDeviceId(java.util.Collection<String> iftttDeviceIds) {
+        return devices.refsByIftttDeviceId(iftttDeviceIds);
+    }
+
     /** The device, or {@link DeviceNotFound}. */
     @Transactional(readOnly = true)
     public Device get(UUID id) {

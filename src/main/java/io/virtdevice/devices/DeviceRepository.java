@@ -73,6 +73,13 @@ class DeviceRepository {
              where ifttt_device_id = :iftttDeviceId
             """;
 
+    // identity only, no properties: one statement (an IFTTT trigger poll checks its device with it)
+    private static final String REFS_BY_IFTTT_DEVICE = """
+            select id, name, device_type, ifttt_device_id
+              from devices
+             where ifttt_device_id = any (cast(:iftttDeviceIds as text[]))
+            """;
+
     // user_id repeats what RLS enforces so the planner can use devices_user_list_idx (D-16).
     private static final String PAGE = "select " + DEVICE_COLUMNS + """
               from devices
@@ -225,6 +232,17 @@ class DeviceRepository {
     Optional<Device> findByIftttDeviceId(String iftttDeviceId) {
         return jdbc.sql(FIND_BY_IFTTT_DEVICE).param("iftttDeviceId", iftttDeviceId).query(this::deviceRow).optional()
                 .map(row -> assemble(List.of(row)).get(0));
+    }
+
+    List<DeviceRef> refsByIftttDeviceId(java.util.Collection<String> iftttDeviceIds) {
+        if (iftttDeviceIds.isEmpty()) {
+            return List.of();
+        }
+        return jdbc.sql(REFS_BY_IFTTT_DEVICE)
+                .param("iftttDeviceIds", iftttDeviceIds.toArray(String[]::new))
+                .query((rs, i) -> new DeviceRef(rs.getObject("id", UUID.class), rs.getString("name"),
+                        DeviceType.fromCode(rs.getString("device_type")).orElseThrow(), rs.getString("ifttt_device_id")))
+                .list();
     }
 
     /** The devices after the cursor in creation order, at most {@code limit}; optionally of one type. */
