@@ -3,12 +3,12 @@
 -- under row-level security: the floor the SQL alone sets for bench/ifttt.sh's poll at the same concurrency.
 -- bench/ifttt.sh passes :tenant and :user with -D and fills bench.ifttt_switches (n -> the switch's IFTTT id,
 -- the same numbering as bench/ifttt-poll.lua, identity 'poll-n'). The path variables are built with
--- jsonb_build_object because pgbench would take the colons of a JSON literal for variables.
+-- jsonb_build_object because pgbench would take the colons of a JSON literal for variables. (Before the device
+-- check became one statement, a poll also read the device's full row and then its properties: one more round trip.)
 \set n random(1, 300)
 BEGIN;
 SELECT set_config('app.current_tenant_id', :tenant, true), set_config('app.current_user_id', :user, true);
-SELECT id, name, friendly_name, device_type, description, alexa_endpoint_id, ifttt_device_id, is_online,
-       momentary, pulse_seconds, pulse_reset_at, version, created_at, updated_at, last_state_change
+SELECT id, name, device_type, ifttt_device_id
   FROM devices WHERE ifttt_device_id = (SELECT ifttt_id FROM bench.ifttt_switches WHERE n = :n);
 SELECT id, trigger_identity, trigger_type, trigger_fields::text AS trigger_fields, enabled, last_polled_at,
        last_notified_at, last_logged_at, created_at

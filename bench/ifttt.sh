@@ -14,7 +14,9 @@
 #             the same change on the same dimmers, 16 connections each, one after the other in this run
 #   realtime: RATE (default 200) power changes/s through the REST API; time from sending a change to the first
 #             realtime notification naming that switch's identity that arrived after it committed
-# POLL_ONLY=1 stops after poll, baseline and sql; EXPLAIN=1 prints EXPLAIN (ANALYZE, BUFFERS) of the poll's history
+# COMPARE_JAR=other.jar (implies POLL_ONLY=1) starts that build as a second app on the same database and data, then
+# measures poll and baseline on each app in turn, ROUNDS (default 3) times, so a before/after comparison shares its
+# time window and machine load. POLL_ONLY=1 stops after poll, baseline and sql; EXPLAIN=1 prints EXPLAIN (ANALYZE, BUFFERS) of the poll's history
 # query for one switch, as the app role under its tenant context. JFR=1 records a CPU profile of the app during the
 # measured poll run into target/bench-ifttt-poll.jfr (jfr print --events jdk.ExecutionSample ...).
 # Needs wrk (apt-get install -y wrk), psql and pgbench. Not part of `./mvnw verify`.
@@ -120,6 +122,48 @@ sql_run() { # SECONDS: pgbench replay of the poll's statements, p50/p99 from its
 p99() { echo "$1" | sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p'; }
 tps() { echo "$1" | sed -n 's/.*tps=\([0-9.]*\).*/\1/p'; }
 
+if [ -n "${COMPARE_JAR:-}" ]; then
+  APP_PORT2=$((APP_PORT + 2))
+  pw() { awk -F: -v r="$1" '$4 == r { print $5 }' "$PGPASSFILE"; }
+  "$JAVA_HOME/bin/java" -jar "$COMPARE_JAR" --server.port=$APP_PORT2 --LOG_FORMAT= --logging.level.root=WARN \
+    --spring.datasource.url=jdbc:postgresql://127.0.0.1:$PG_PORT/virtdevice --spring.datasource.username=virtdevice_app \
+    --spring.datasource.password="$(pw virtdevice_app)" --spring.flyway.url=jdbc:postgresql://127.0.0.1:$PG_PORT/virtdevice \
+    --spring.flyway.user=virtdevice_owner --spring.flyway.password="$(pw virtdevice_owner)" \
+    --virtdevice.database.embedded.enabled=false \
+    --virtdevice.crypto.secret-key-file=target/bench-ifttt-secret.key --virtdevice.ifttt.service-key=$SERVICE_KEY \
+    --virtdevice.ifttt.realtime-url=http://127.0.0.1:$RT_PORT/v1/notifications \
+    --virtdevice.oauth.clients.ifttt.service-id=virtdevice_bench --virtdevice.oauth.clients.ifttt.client-secret=$CLIENT_SECRET \
+    --virtdevice.devices.max-per-user=400 --spring.datasource.hikari.maximum-pool-size=40 > target/bench-ifttt-app2.log 2>&1 &
+  APP2=$!
+  trap 'kill $APP $APP2 2>/dev/null; wait $APP $APP2 2>/dev/null || true' EXIT
+  for i in $(seq 1 400); do
+    curl -sf "http://127.0.0.1:$APP_PORT2/actuator/health/readiness" >/dev/null && break
+    sleep 1
+  done
+  curl -sf "http://127.0.0.1:$APP_PORT2/actuator/health/readiness" >/dev/null || { echo "app 2 did not start"; tail -50 target/bench-ifttt-app2.log; exit 1; }
+  MAIN_PORT=$APP_PORT
+  label() { if [ "$APP_PORT" = "$MAIN_PORT" ]; then echo "${JAR##*/}"; else echo "${COMPARE_JAR##*/}"; fi; }
+  for port in $MAIN_PORT $APP_PORT2; do # JIT warm-up of both
+    APP_PORT=$port; poll_run $((JIT_WARMUP / 2)) >/dev/null; baseline_run $((JIT_WARMUP / 2)) >/dev/null
+  done
+  for round in $(seq 1 "${ROUNDS:-3}"); do
+    for port in $MAIN_PORT $APP_PORT2; do
+      APP_PORT=$port
+      echo "# round $round $(label) $(date -u +%T) load average $(cut -d" " -f1-3 /proc/loadavg)"
+      poll_run $WARMUP >/dev/null
+      POLL=$(poll_run $SECONDS_PER_RUN | wrk_line)
+      BASE=$(baseline_run $SECONDS_PER_RUN | wrk_line)
+      echo "poll     c=16 $POLL ($(label))"
+      echo "baseline c=16 $BASE ($(label))"
+      awk -v pp="$(p99 "$POLL")" -v bp="$(p99 "$BASE")" -v pt="$(tps "$POLL")" -v bt="$(tps "$BASE")" -v l="$(label)" \
+        'BEGIN { printf "ratio poll/baseline p99=%.2f tps=%.2f (%s)\n", pp / bp, pt / bt, l }'
+    done
+  done
+  APP_PORT=$MAIN_PORT
+  sql_run $WARMUP >/dev/null
+  echo "sql      c=16 $(sql_run $SECONDS_PER_RUN) (pgbench replay of the poll's statements: bench/ifttt-poll.sql) load average $(cut -d" " -f1-3 /proc/loadavg)"
+  exit 0
+fi
 if [ "$JIT_WARMUP" -gt 0 ] && [ "${POLL_ONLY:-}" = 1 ]; then
   poll_run $((JIT_WARMUP / 2)) >/dev/null
   baseline_run $((JIT_WARMUP / 2)) >/dev/null

@@ -73,7 +73,14 @@ class DeviceRepository {
              where ifttt_device_id = :iftttDeviceId
             """;
 
-    // identity only, no properties: one statement (an IFTTT trigger poll checks its device with it)
+    // identity only, no properties: one statement (an IFTTT trigger poll checks its device with it). "=", not
+    // "= any": the generic plan of "= any ($1)" guesses 10 rows and scans a small table with its RLS filter
+    private static final String REF_BY_IFTTT_DEVICE = """
+            select id, name, device_type, ifttt_device_id
+              from devices
+             where ifttt_device_id = :iftttDeviceId
+            """;
+
     private static final String REFS_BY_IFTTT_DEVICE = """
             select id, name, device_type, ifttt_device_id
               from devices
@@ -234,15 +241,22 @@ class DeviceRepository {
                 .map(row -> assemble(List.of(row)).get(0));
     }
 
+    Optional<DeviceRef> refByIftttDeviceId(String iftttDeviceId) {
+        return jdbc.sql(REF_BY_IFTTT_DEVICE).param("iftttDeviceId", iftttDeviceId).query(DeviceRepository::ref)
+                .optional();
+    }
+
     List<DeviceRef> refsByIftttDeviceId(java.util.Collection<String> iftttDeviceIds) {
         if (iftttDeviceIds.isEmpty()) {
             return List.of();
         }
-        return jdbc.sql(REFS_BY_IFTTT_DEVICE)
-                .param("iftttDeviceIds", iftttDeviceIds.toArray(String[]::new))
-                .query((rs, i) -> new DeviceRef(rs.getObject("id", UUID.class), rs.getString("name"),
-                        DeviceType.fromCode(rs.getString("device_type")).orElseThrow(), rs.getString("ifttt_device_id")))
-                .list();
+        return jdbc.sql(REFS_BY_IFTTT_DEVICE).param("iftttDeviceIds", iftttDeviceIds.toArray(String[]::new))
+                .query(DeviceRepository::ref).list();
+    }
+
+    private static DeviceRef ref(ResultSet rs, int i) throws SQLException {
+        return new DeviceRef(rs.getObject("id", UUID.class), rs.getString("name"),
+                DeviceType.fromCode(rs.getString("device_type")).orElseThrow(), rs.getString("ifttt_device_id"));
     }
 
     /** The devices after the cursor in creation order, at most {@code limit}; optionally of one type. */

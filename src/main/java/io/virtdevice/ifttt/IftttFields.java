@@ -136,9 +136,7 @@ class IftttFields {
         if (iftttDeviceId.length() > 64) {
             return Optional.empty();
         }
-        return devices.refsByIftttDeviceId(List.of(iftttDeviceId)).stream()
-                .filter(d -> field.deviceTypes().contains(d.type()))
-                .findFirst();
+        return devices.refByIftttDeviceId(iftttDeviceId).filter(d -> field.deviceTypes().contains(d.type()));
     }
 
     String wrongType(Field field, DeviceType type) {
