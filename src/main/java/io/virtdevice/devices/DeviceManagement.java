@@ -118,6 +118,25 @@ public class DeviceManagement {
         return devices.findByIftttDeviceId(iftttDeviceId);
     }
 
+    /**
+     * The context user's device IFTTT knows by this id, identity only (no properties), in one statement: what
+     * an IFTTT trigger poll checks its device with. Another user's device is not found.
+     */
+    @Transactional(readOnly = true)
+    public Optional<DeviceRef> refByIftttDeviceId(String iftttDeviceId) {
+        return devices.refByIftttDeviceId(iftttDeviceId);
+    }
+
+    /**
+     * The context user's devices among these IFTTT device ids, identity only (no properties), in no particular
+     * order; unknown, deleted and other users' devices are left out. One statement: the dashboard names a
+     * page of trigger identities' devices with it.
+     */
+    @Transactional(readOnly = true)
+    public List<DeviceRef> refsByIftttDeviceId(java.util.Collection<String> iftttDeviceIds) {
+        return devices.refsByIftttDeviceId(iftttDeviceIds);
+    }
+
     /** The device, or {@link DeviceNotFound}. */
     @Transactional(readOnly = true)
     public Device get(UUID id) {

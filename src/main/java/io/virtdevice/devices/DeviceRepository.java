@@ -73,6 +73,20 @@ class DeviceRepository {
              where ifttt_device_id = :iftttDeviceId
             """;
 
+    // identity only, no properties: one statement (an IFTTT trigger poll checks its device with it). "=", not
+    // "= any": the generic plan of "= any ($1)" guesses 10 rows and scans a small table with its RLS filter
+    private static final String REF_BY_IFTTT_DEVICE = """
+            select id, name, device_type, ifttt_device_id
+              from devices
+             where ifttt_device_id = :iftttDeviceId
+            """;
+
+    private static final String REFS_BY_IFTTT_DEVICE = """
+            select id, name, device_type, ifttt_device_id
+              from devices
+             where ifttt_device_id = any (cast(:iftttDeviceIds as text[]))
+            """;
+
     // user_id repeats what RLS enforces so the planner can use devices_user_list_idx (D-16).
     private static final String PAGE = "select " + DEVICE_COLUMNS + """
               from devices
@@ -225,6 +239,24 @@ class DeviceRepository {
     Optional<Device> findByIftttDeviceId(String iftttDeviceId) {
         return jdbc.sql(FIND_BY_IFTTT_DEVICE).param("iftttDeviceId", iftttDeviceId).query(this::deviceRow).optional()
                 .map(row -> assemble(List.of(row)).get(0));
+    }
+
+    Optional<DeviceRef> refByIftttDeviceId(String iftttDeviceId) {
+        return jdbc.sql(REF_BY_IFTTT_DEVICE).param("iftttDeviceId", iftttDeviceId).query(DeviceRepository::ref)
+                .optional();
+    }
+
+    List<DeviceRef> refsByIftttDeviceId(java.util.Collection<String> iftttDeviceIds) {
+        if (iftttDeviceIds.isEmpty()) {
+            return List.of();
+        }
+        return jdbc.sql(REFS_BY_IFTTT_DEVICE).param("iftttDeviceIds", iftttDeviceIds.toArray(String[]::new))
+                .query(DeviceRepository::ref).list();
+    }
+
+    private static DeviceRef ref(ResultSet rs, int i) throws SQLException {
+        return new DeviceRef(rs.getObject("id", UUID.class), rs.getString("name"),
+                DeviceType.fromCode(rs.getString("device_type")).orElseThrow(), rs.getString("ifttt_device_id"));
     }
 
     /** The devices after the cursor in creation order, at most {@code limit}; optionally of one type. */

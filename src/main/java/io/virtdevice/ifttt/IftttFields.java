@@ -3,6 +3,7 @@ package io.virtdevice.ifttt;
 import io.virtdevice.devices.Device;
 import io.virtdevice.devices.DeviceManagement;
 import io.virtdevice.devices.DevicePage;
+import io.virtdevice.devices.DeviceRef;
 import io.virtdevice.devices.DeviceType;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -125,6 +126,17 @@ class IftttFields {
             return new DeviceChoice(Optional.empty(), wrongType(field, device.get().type()));
         }
         return new DeviceChoice(device, null);
+    }
+
+    /**
+     * The device a trigger poll reads, if it is the context user's and of a type the field takes: its identity
+     * only, in one statement (a poll needs no properties).
+     */
+    Optional<DeviceRef> pollable(Field field, String iftttDeviceId) {
+        if (iftttDeviceId.length() > 64) {
+            return Optional.empty();
+        }
+        return devices.refByIftttDeviceId(iftttDeviceId).filter(d -> field.deviceTypes().contains(d.type()));
     }
 
     String wrongType(Field field, DeviceType type) {

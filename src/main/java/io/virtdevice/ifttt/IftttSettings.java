@@ -21,6 +21,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param realtimeTimeout the most one notification request may take
  * @param realtimeBatchSize trigger identities per request (IFTTT allows at most 1000)
  * @param testTokenLifetime how long the access token {@code /test/setup} returns stays valid
+ * @param pollTimePrecision how far a trigger identity's recorded last poll may lag: a poll writes it only when
+ *     the recorded one is older (bookkeeping for the dashboard; a write on every poll would cost each poll a
+ *     WAL flush)
  */
 @ConfigurationProperties("virtdevice.ifttt")
 public record IftttSettings(
@@ -31,7 +34,8 @@ public record IftttSettings(
         @DefaultValue({"1s", "5s", "30s", "2m", "10m", "30m"}) List<Duration> realtimeRetryDelays,
         @DefaultValue("10s") Duration realtimeTimeout,
         @DefaultValue("1000") int realtimeBatchSize,
-        @DefaultValue("1h") Duration testTokenLifetime) {
+        @DefaultValue("1h") Duration testTokenLifetime,
+        @DefaultValue("1m") Duration pollTimePrecision) {
 
     public IftttSettings {
         serviceKey = serviceKey == null ? "" : serviceKey.strip();
@@ -45,6 +49,9 @@ public record IftttSettings(
         if (realtimeDebounce.isNegative() || realtimePollInterval.isNegative() || realtimePollInterval.isZero()
                 || realtimeTimeout.isNegative() || realtimeTimeout.isZero()) {
             throw new IllegalArgumentException("virtdevice.ifttt realtime durations must be positive");
+        }
+        if (pollTimePrecision.isNegative()) {
+            throw new IllegalArgumentException("virtdevice.ifttt.poll-time-precision must not be negative");
         }
         if (!"https".equals(realtimeUrl.getScheme()) && !"http".equals(realtimeUrl.getScheme())) {
             throw new IllegalArgumentException("virtdevice.ifttt.realtime-url must be an http(s) URL");

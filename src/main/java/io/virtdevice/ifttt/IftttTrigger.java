@@ -12,26 +12,62 @@ import tools.jackson.databind.node.JsonNodeFactory;
  * ({@link IftttFields}); {@link #rule} only reads them.
  */
 enum IftttTrigger implements FieldOwner {
-    DEVICE_TURNED_ON("device_turned_on", Field.device(DeviceType.SWITCH, DeviceType.DIMMER)),
-    DEVICE_TURNED_OFF("device_turned_off", Field.device(DeviceType.SWITCH, DeviceType.DIMMER)),
-    PROPERTY_CHANGED("property_changed", Field.device(DeviceType.values()),
+    DEVICE_TURNED_ON("device_turned_on", "Device turned on", Field.device(DeviceType.SWITCH, DeviceType.DIMMER)),
+    DEVICE_TURNED_OFF("device_turned_off", "Device turned off", Field.device(DeviceType.SWITCH, DeviceType.DIMMER)),
+    PROPERTY_CHANGED("property_changed", "Property changed", Field.device(DeviceType.values()),
             Field.optional("property", Field.Kind.PROPERTY)),
-    SENSOR_STATE_CHANGED("sensor_state_changed", Field.device(DeviceType.CONTACT_SENSOR, DeviceType.MOTION_SENSOR),
-            Field.optional("state", Field.Kind.STATE)),
-    DOORBELL_PRESSED("doorbell_pressed", Field.device(DeviceType.DOORBELL)),
-    TEMPERATURE_ABOVE("temperature_above", Field.device(DeviceType.TEMPERATURE_SENSOR),
+    SENSOR_STATE_CHANGED("sensor_state_changed", "Sensor state changed",
+            Field.device(DeviceType.CONTACT_SENSOR, DeviceType.MOTION_SENSOR), Field.optional("state", Field.Kind.STATE)),
+    DOORBELL_PRESSED("doorbell_pressed", "Doorbell pressed", Field.device(DeviceType.DOORBELL)),
+    TEMPERATURE_ABOVE("temperature_above", "Temperature above threshold", Field.device(DeviceType.TEMPERATURE_SENSOR),
             Field.required("threshold", Field.Kind.THRESHOLD)),
-    TEMPERATURE_BELOW("temperature_below", Field.device(DeviceType.TEMPERATURE_SENSOR),
+    TEMPERATURE_BELOW("temperature_below", "Temperature below threshold", Field.device(DeviceType.TEMPERATURE_SENSOR),
             Field.required("threshold", Field.Kind.THRESHOLD));
 
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
     private final String slug;
+    private final String title;
     private final List<Field> fields;
 
-    IftttTrigger(String slug, Field... fields) {
+    IftttTrigger(String slug, String title, Field... fields) {
         this.slug = slug;
+        this.title = title;
         this.fields = List.of(fields);
+    }
+
+    /** The trigger's name as the IFTTT platform lists it. */
+    String title() {
+        return title;
+    }
+
+    /**
+     * When the trigger fires, in words, for stored field values ({@code device} already replaced by the
+     * device's name): "Lamp turns on", "Front door opens", "Hall temperature rises above 25".
+     */
+    String describe(String device, java.util.Map<String, String> values) {
+        String property = blankToNull(values.get("property"));
+        String state = blankToNull(values.get("state"));
+        return switch (this) {
+            case DEVICE_TURNED_ON -> device + " turns on";
+            case DEVICE_TURNED_OFF -> device + " turns off";
+            case PROPERTY_CHANGED -> property == null ? "any property of " + device + " changes"
+                    : device + "’s " + property.replace('_', ' ') + " changes";
+            case SENSOR_STATE_CHANGED -> state == null ? device + " changes state" : switch (state) {
+                case "open" -> device + " opens";
+                case "closed" -> device + " closes";
+                case "detected" -> device + " detects motion";
+                case "not_detected" -> device + " stops detecting motion";
+                default -> device + " becomes " + state.replace('_', ' ');
+            };
+            case DOORBELL_PRESSED -> device + " is pressed";
+            case TEMPERATURE_ABOVE -> device + " rises above " + values.getOrDefault("threshold", "?") + "°";
+            case TEMPERATURE_BELOW -> device + " falls below " + values.getOrDefault("threshold", "?") + "°";
+        };
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value;
     }
 
     @Override

@@ -2,10 +2,11 @@ package io.virtdevice.ifttt;
 
 import io.virtdevice.activity.ActivityAction;
 import io.virtdevice.activity.ActivityLog;
-import io.virtdevice.devices.Device;
+import io.virtdevice.devices.DeviceRef;
 import io.virtdevice.events.DeviceEvent;
 import io.virtdevice.events.DeviceEventHistory;
 import io.virtdevice.platform.security.CurrentUser;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
@@ -32,6 +33,11 @@ class IftttTriggers {
     static final int MAX_IDENTITY_LENGTH = 255;
     static final Set<String> KINDS = Set.of("property.changed", "doorbell.pressed");
 
+    /** The region ids {@link #zone} accepts (IANA names known to this JVM). */
+    private static final Set<String> REGION_IDS = Set.copyOf(ZoneId.getAvailableZoneIds());
+    private static final java.util.regex.Pattern OFFSET_LIKE =
+            java.util.regex.Pattern.compile("(?:Z|(?:UTC|GMT|UT)?[+-][0-9:]{1,8}|UTC|GMT|UT)");
+
     /** W3C date-time with an offset, as IFTTT's "Date with time" ingredients want it. */
     static final DateTimeFormatter DATE_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssxxx");
 
@@ -40,14 +46,16 @@ class IftttTriggers {
     private final TriggerSubscriptions subscriptions;
     private final ActivityLog activity;
     private final JsonMapper json;
+    private final IftttSettings settings;
 
     IftttTriggers(IftttFields fields, DeviceEventHistory history, TriggerSubscriptions subscriptions,
-            ActivityLog activity, JsonMapper json) {
+            ActivityLog activity, JsonMapper json, IftttSettings settings) {
         this.fields = fields;
         this.history = history;
         this.subscriptions = subscriptions;
         this.activity = activity;
         this.json = json;
+        this.settings = settings;
     }
 
     @Transactional
@@ -57,7 +65,7 @@ class IftttTriggers {
         int limit = limit(body.get("limit"));
         String identity = identity(body.get("trigger_identity"));
         ChangeRule rule = trigger.rule(values);
-        Optional<Device> device = fields.device(trigger.field("device").orElseThrow(), values.get("device")).device();
+        Optional<DeviceRef> device = fields.pollable(trigger.field("device").orElseThrow(), values.get("device"));
         boolean log = identity != null && remember(user, trigger, identity, values, body.get("ifttt_source"));
         List<DeviceEvent> events = device.isEmpty() || limit == 0
                 ? List.of()
@@ -66,18 +74,10 @@ class IftttTriggers {
         ZoneId zone = zone(body.path("user").path("timezone"));
         List<Map<String, Object>> items = events.stream().map(e -> item(e, rule, zone)).toList();
         if (log && subscriptions.markLogged(user.userId(), identity)) {
-            activity.record(ActivityAction.IFTTT_TRIGGER, "ifttt", device.map(Device::id).orElse(null),
+            activity.record(ActivityAction.IFTTT_TRIGGER, "ifttt", device.map(DeviceRef::id).orElse(null),
                     Map.of("trigger", trigger.slug(), "triggerIdentity", identity, "events", items.size()));
         }
         return items;
-    }
-
-    /** The user's trigger identities: the summary and the most recent {@code limit}. */
-    record Overview(TriggerSubscriptions.Summary summary, List<TriggerSubscriptions.Subscription> items) {}
-
-    @Transactional(readOnly = true)
-    public Overview overview(CurrentUser user, int limit) {
-        return new Overview(subscriptions.summary(user.userId()), subscriptions.list(user.userId(), limit));
     }
 
     /** Forgets a trigger identity no applet uses any more; unknown identities are fine (idempotent). */
@@ -88,7 +88,7 @@ class IftttTriggers {
 
     /**
      * Stores or refreshes the identity, writing only what changed (a poll of a known identity writes its
-     * poll time at most every {@link TriggerSubscriptions#POLL_PRECISION}).
+     * poll time at most every {@link IftttSettings#pollTimePrecision()}, one minute by default).
      *
      * @return whether this poll is due for the activity log
      */
@@ -101,10 +101,13 @@ class IftttTriggers {
         Instant now = Instant.now();
         if (same) {
             TriggerSubscriptions.Subscription s = known.get();
-            if (s.lastPolledAt() == null || s.lastPolledAt().isBefore(now.minus(TriggerSubscriptions.POLL_PRECISION))) {
-                subscriptions.touchPolled(s.id());
+            boolean logDue = s.lastLoggedAt() == null || s.lastLoggedAt().isBefore(now.minus(TriggerSubscriptions.LOG_EVERY));
+            Duration precision = settings.pollTimePrecision();
+            if (s.lastPolledAt() == null || s.lastPolledAt().isBefore(now.minus(precision))) {
+                // only bookkeeping, unless the activity entry follows in this transaction
+                subscriptions.touchPolled(s.id(), precision, logDue);
             }
-            return s.lastLoggedAt() == null || s.lastLoggedAt().isBefore(now.minus(TriggerSubscriptions.LOG_EVERY));
+            return logDue;
         }
         String sourceJson = source != null && source.isObject() && source.toString().length() <= 2048
                 ? source.toString()
@@ -169,17 +172,29 @@ class IftttTriggers {
         return node.stringValue();
     }
 
-    /** The user's time zone when IFTTT sends an IANA name; UTC otherwise (the name is opaque, §4.4). */
+    /**
+     * The user's time zone when IFTTT sends an IANA name; UTC otherwise (the name is opaque, §4.4). IFTTT
+     * usually sends a Rails name ("Pacific Time (US & Canada)"): it is recognised as no region id by a set
+     * lookup, not by {@link ZoneId#of} throwing (an exception with its stack trace on every poll).
+     */
     static ZoneId zone(JsonNode timezone) {
-        if (timezone != null && timezone.isString() && timezone.stringValue().length() <= 64) {
+        if (timezone == null || !timezone.isString() || timezone.stringValue().length() > 64) {
+            return ZoneOffset.UTC;
+        }
+        String name = timezone.stringValue();
+        if (REGION_IDS.contains(name)) {
+            return ZoneId.of(name);
+        }
+        if (OFFSET_LIKE.matcher(name).matches()) {
             try {
-                return ZoneId.of(timezone.stringValue());
+                return ZoneId.of(name); // "+02:00", "UTC+1", "GMT-05:30"
             } catch (RuntimeException e) {
-                // "Pacific Time (US & Canada)" and the like: keep UTC
+                // not an offset after all: keep UTC
             }
         }
         return ZoneOffset.UTC;
     }
+
 
     static String dateTime(Instant instant, ZoneId zone) {
         return DATE_TIME.format(instant.atZone(zone));

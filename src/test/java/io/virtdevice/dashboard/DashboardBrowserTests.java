@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.virtdevice.alexa.AlexaLinking;
 import io.virtdevice.alexa.AlexaRegion;
+import io.virtdevice.oauth.OAuthFlow;
 import io.virtdevice.platform.crypto.PasswordHasher;
 import io.virtdevice.testing.Api;
 import io.virtdevice.testing.Fixtures;
@@ -313,6 +314,41 @@ class DashboardBrowserTests {
         browser.waiting().withMessage("the Offline badge gone live")
                 .until(d -> !d.findElement(By.id("device-" + id)).getText().contains("Offline"));
         browser.check("devices-momentary");
+    }
+
+    @Test
+    void aUserConnectsIftttAndSeesTheAppletsTriggerInWordsWithItsLastPoll() {
+        Fixtures.TestUser owner = new Fixtures(dataSource, hasher).owner();
+        Api api = new Api(port).bearer(owner.apiKey());
+        String id = createDevice(api, "Porch light", "switch");
+        String iftttId = api.get("/api/v1/devices/" + id).json().path("iftttDeviceId").asString();
+
+        signIn(owner.email());
+        browser.open("/integrations/ifttt");
+        browser.awaitText("#ifttt-connection", "Not connected");
+        assertThat(browser.find("#ifttt-how-to-connect").getText()).contains("search for the VirtDevice service");
+        assertThat(browser.find("#ifttt-count").getText()).isEqualTo("0 triggers");
+        assertThat(browser.find("nav a[aria-current=page]").getText()).isEqualTo("IFTTT");
+        browser.check("ifttt-not-connected");
+
+        // IFTTT connects through the real authorization-code flow and polls the applet's trigger over HTTP
+        OAuthFlow.Tokens tokens = new OAuthFlow(port).link(OAuthFlow.IFTTT, "ifttt", owner.email());
+        assertThat(api.put("/api/v1/devices/" + id + "/properties", Map.of("power", true)).status()).isEqualTo(200);
+        Api.Response polled = new Api(port).bearer(tokens.accessToken()).post("/ifttt/v1/triggers/device_turned_on",
+                Map.of("trigger_identity", "porch-applet", "triggerFields", Map.of("device", iftttId), "limit", 5));
+        assertThat(polled.status()).as(polled.toString()).isEqualTo(200);
+        assertThat(polled.json().path("data")).hasSize(1);
+
+        browser.open("/integrations/ifttt");
+        browser.awaitText("#ifttt-connection", "Connected since");
+        assertThat(browser.find("#ifttt-count").getText()).isEqualTo("1 trigger");
+        String lastPoll = browser.find("#ifttt-last-poll").getText();
+        assertThat(lastPoll).matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC");
+        WebElement row = browser.find("#ifttt-identity-porch-applet");
+        assertThat(row.getText()).contains("Device turned on").contains("Porch light turns on").contains(lastPoll)
+                .doesNotContain(iftttId);
+        assertThat(browser.find("#ifttt-last-notice").getText()).isEqualTo("never");
+        browser.check("ifttt-connected");
     }
 
     private static String createDevice(Api api, String name, String type) {

@@ -1,12 +1,16 @@
 package io.virtdevice.dashboard;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import io.virtdevice.oauth.OAuthFlow;
 import io.virtdevice.platform.crypto.PasswordHasher;
 import io.virtdevice.testing.Api;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.IntegrationTest;
 import io.virtdevice.testing.MailSink;
+import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -149,5 +153,56 @@ class DashboardPageTests {
         assertThat(member.send("POST", "/team/name", "name=Mine", FORM).status()).isEqualTo(403);
         assertThat(ownerApi.get("/api/v1/team/invitations").json().path("invitations")).isEmpty();
         assertThat(ownerApi.get("/api/v1/team/members").json().path("members")).hasSize(2);
+    }
+
+    @Test
+    void iftttPageShowsTheConnectionAndEachTriggerInWordsToItsOwnerOnly() {
+        Fixtures.TestUser owner = new Fixtures(dataSource, hasher).owner(5);
+        Api api = signedIn(owner.email());
+        Api.Response before = api.send("GET", "/integrations/ifttt", null, HTML);
+        assertThat(before.status()).isEqualTo(200);
+        assertThat(before.body()).contains("Not connected").contains("search for the VirtDevice service")
+                .contains("No applet uses a VirtDevice trigger yet").contains("aria-current=\"page\">IFTTT<");
+
+        Api rest = new Api(port).bearer(owner.apiKey());
+        Api.Response lamp = rest.post("/api/v1/devices", Map.of("name", "Lamp <b>", "type", "switch"));
+        Api.Response door = rest.post("/api/v1/devices", Map.of("name", "Front door", "type", "contact_sensor"));
+        Api.Response heat = rest.post("/api/v1/devices", Map.of("name", "Attic", "type", "temperature_sensor"));
+        assertThat(lamp.status()).as(lamp.toString()).isEqualTo(201);
+        String lampIfttt = lamp.json().path("iftttDeviceId").asString();
+        Api ifttt = new Api(port).bearer(new OAuthFlow(port).link(OAuthFlow.IFTTT, "ifttt", owner.email()).accessToken());
+        poll(ifttt, "device_turned_on", "identity-lamp", Map.of("device", lampIfttt));
+        poll(ifttt, "sensor_state_changed", "identity-door",
+                Map.of("device", door.json().path("iftttDeviceId").asString(), "state", "open"));
+        poll(ifttt, "temperature_above", "identity-attic",
+                Map.of("device", heat.json().path("iftttDeviceId").asString(), "threshold", "25.5"));
+
+        String page = api.send("GET", "/integrations/ifttt", null, HTML).body();
+        assertThat(page).contains("Connected").contains("3 triggers").doesNotContain("Not connected")
+                .contains("Device turned on").contains("Lamp &lt;b&gt; turns on").doesNotContain("Lamp <b>")
+                .contains("Sensor state changed").contains("Front door opens")
+                .contains("Temperature above threshold").contains("Attic rises above 25.5°")
+                .doesNotContain(lampIfttt).doesNotContain("stopped: device deleted");
+        assertThat(page.replaceAll("(?s).*id=\"ifttt-last-poll\">([^<]*)<.*", "$1")).endsWith("UTC");
+
+        // a deleted device's trigger stops and no longer counts; another user sees none of it
+        assertThat(rest.delete("/api/v1/devices/" + lamp.json().path("id").asString()).status()).isEqualTo(204);
+        // the identity is switched off by the ifttt module's change-event consumer, after the commit
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(
+                api.send("GET", "/integrations/ifttt", null, HTML).body()).contains("2 triggers")
+                .contains("stopped: device deleted").contains("a deleted device turns on"));
+        Fixtures.TestUser stranger = new Fixtures(dataSource, hasher).owner();
+        String theirs = signedIn(stranger.email()).send("GET", "/integrations/ifttt", null, HTML).body();
+        assertThat(theirs).contains("Not connected").contains("0 triggers").doesNotContain("Front door")
+                .doesNotContain("Attic");
+        assertThat(new Api(port).send("GET", "/integrations/ifttt", null, HTML).status()).isIn(302, 401);
+    }
+
+    private static void poll(Api ifttt, String trigger, String identity, Map<String, String> fields) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("trigger_identity", identity);
+        body.put("triggerFields", fields);
+        Api.Response polled = ifttt.post("/ifttt/v1/triggers/" + trigger, body);
+        assertThat(polled.status()).as(polled.toString()).isEqualTo(200);
     }
 }
