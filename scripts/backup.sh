@@ -64,6 +64,7 @@ EOF
 chmod +x "$STAGE/copy-files.sh" "$STAGE/copy-wal.sh"
 
 psql -X -q -v ON_ERROR_STOP=1 <<EOF
+\o /dev/null
 select 1 from pg_create_physical_replication_slot('virtdevice_backup_' || pg_backend_pid(), true, true);
 select 1 from pg_backup_start('virtdevice $(date -u +%FT%TZ)', true);
 \! "$STAGE/copy-files.sh"
