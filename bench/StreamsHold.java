@@ -15,9 +15,10 @@ import java.util.Iterator;
  * ({@code :connected}) arrived. Afterwards it keeps reading (heartbeats) and keeps every stream open
  * until it is killed or HOLD_SECONDS have passed. Used by bench/footprint.sh.
  *
- * Usage: java StreamsHold.java HOST PORT API_KEY COUNT HOLD_SECONDS [WINDOW]
- * Prints "opened=N failed=M seconds=S" when every connection is either open or failed, then "closed" at the
- * end; a stream the server ends while held is counted in "dropped=" on the last line.
+ * Usage: java StreamsHold.java HOST PORT API_KEY COUNT HOLD_SECONDS [WINDOW] [OPEN_SECONDS]
+ * Prints "opened=N failed=M seconds=S" when every connection is either open or failed (those still being
+ * set up after OPEN_SECONDS, default 300, count as failed: a server that ran out of heap stops answering),
+ * then "closed" at the end; a stream the server ends while held is counted in "dropped=" on the last line.
  */
 public class StreamsHold {
 
@@ -38,6 +39,7 @@ public class StreamsHold {
         int count = Integer.parseInt(args[3]);
         long holdMillis = Long.parseLong(args[4]) * 1000;
         int window = args.length > 5 ? Integer.parseInt(args[5]) : 100;
+        long openDeadline = System.nanoTime() + (args.length > 6 ? Long.parseLong(args[6]) : 300) * 1_000_000_000L;
         byte[] request = ("GET /api/v1/events/stream HTTP/1.1\r\nHost: " + host + ":" + port
                         + "\r\nAuthorization: Bearer " + key + "\r\nAccept: text/event-stream\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII);
@@ -61,6 +63,10 @@ public class StreamsHold {
                 channel.register(selector, SelectionKey.OP_CONNECT, new Stream(ByteBuffer.wrap(request)));
                 started++;
                 pending++;
+            }
+            if (!reported && opened + failed < count && System.nanoTime() > openDeadline) {
+                failed = count - opened; // still connecting or waiting for an answer
+                started = count;
             }
             if (!reported && opened + failed == count) {
                 System.out.printf("opened=%d failed=%d seconds=%.1f%n", opened, failed,
