@@ -61,7 +61,7 @@ COMMON=(--server.port=$APP_PORT --LOG_FORMAT= --logging.level.root=WARN
   --virtdevice.database.embedded.data-directory=$DATA_DIR --virtdevice.database.embedded.port=$PG_PORT
   --virtdevice.devices.max-per-user=$DEVICES
   --virtdevice.events.max-streams=$((STREAMS + 100)) --virtdevice.events.max-streams-per-user=$((STREAMS + 100)))
-SERVER_JVM=(-XX:+UseSerialGC -Xms64m -Xmx1g -Xss512k -XX:ReservedCodeCacheSize=64m -XX:MaxMetaspaceSize=192m
+SERVER_JVM=(-XX:+UseSerialGC -Xms64m -Xmx1536m -Xss512k -XX:ReservedCodeCacheSize=64m -XX:MaxMetaspaceSize=192m
   -XX:AOTCache=$WORK/app.aot)
 SMALL_JVM=(-XX:+UseSerialGC -Xms32m -Xmx256m -Xss512k -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=32m
   -XX:MaxMetaspaceSize=160m -XX:AOTCache=$WORK/app-small.aot)
