@@ -31,7 +31,8 @@ public final class AppProcess {
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
-        long end = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        // a fresh data directory (initdb, every migration) on a busy 2-core machine can take minutes
+        long end = System.nanoTime() + Duration.ofSeconds(240).toNanos();
         Api probe = new Api(port);
         while (System.nanoTime() < end) {
             if (!process.isAlive()) {

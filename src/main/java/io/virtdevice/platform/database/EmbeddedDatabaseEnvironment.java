@@ -89,7 +89,11 @@ public class EmbeddedDatabaseEnvironment implements EnvironmentPostProcessor, Or
                     .normalize();
             int port = environment.getProperty("virtdevice.database.embedded.port", Integer.class, 0);
             boolean fresh = environment.getProperty("virtdevice.database.embedded.fresh", Boolean.class, false);
-            EmbeddedPostgres postgres = RUNNING.computeIfAbsent(dataDirectory, dir -> start(dir, port, fresh));
+            ServerMemory memory = new ServerMemory(
+                    environment.getProperty("virtdevice.database.embedded.shared-buffers", "256MB"),
+                    environment.getProperty("virtdevice.database.embedded.max-connections", "200"));
+            EmbeddedPostgres postgres =
+                    RUNNING.computeIfAbsent(dataDirectory, dir -> start(dir, port, fresh, memory));
             log.info("Embedded PostgreSQL 16 on port " + postgres.getPort() + ", data in " + dataDirectory);
             String url = "jdbc:postgresql://localhost:" + postgres.getPort() + "/" + DATABASE;
             props.put("spring.datasource.url", url);
@@ -131,7 +135,14 @@ public class EmbeddedDatabaseEnvironment implements EnvironmentPostProcessor, Or
         }
     }
 
-    private EmbeddedPostgres start(Path dataDirectory, int port, boolean fresh) {
+    /**
+     * The server's memory settings: {@code shared_buffers} (its page cache, taken as it is touched) and
+     * {@code max_connections} (each slot reserves shared memory); smaller on a small machine, see
+     * docs/raspberry-pi.md.
+     */
+    private record ServerMemory(String sharedBuffers, String maxConnections) {}
+
+    private EmbeddedPostgres start(Path dataDirectory, int port, boolean fresh, ServerMemory memory) {
         try {
             // a server a killed run left behind holds the directory: stopped first (also before deleting it)
             LeftBehindPostmaster.stop(dataDirectory, LEFT_BEHIND_WAIT, log::warn);
@@ -149,8 +160,8 @@ public class EmbeddedDatabaseEnvironment implements EnvironmentPostProcessor, Or
                     .setServerConfig("fsync", "on")
                     .setServerConfig("synchronous_commit", "on")
                     .setServerConfig("full_page_writes", "on")
-                    .setServerConfig("max_connections", "200")
-                    .setServerConfig("shared_buffers", "256MB")
+                    .setServerConfig("max_connections", memory.maxConnections())
+                    .setServerConfig("shared_buffers", memory.sharedBuffers())
                     .setServerConfig("timezone", "UTC")
                     // zonky's own JVM hook would stop the server while Spring's hook is still closing the
                     // application (in-flight requests, the scheduler and the LISTEN connection lose it)
