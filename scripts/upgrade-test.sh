@@ -41,16 +41,16 @@ start() { # jar log
   (cd "$data" && exec "$java" -Xmx512m -jar "$1" --server.port="$port" --LOG_FORMAT= \
       --virtdevice.web.secure-cookies=false --virtdevice.web.public-base-url="$base") >"$2" 2>&1 &
   app_pid=$!
-  for _ in $(seq 1 300); do
+  for _ in $(seq 1 600); do
     curl -fs -m 5 "$base/actuator/health/readiness" >/dev/null 2>&1 && return 0
     kill -0 "$app_pid" 2>/dev/null || { tail -40 "$2"; echo "the application exited" >&2; exit 1; }
     sleep 1
   done
-  tail -40 "$2"; echo "not ready after 300 s" >&2; exit 1
+  tail -40 "$2"; echo "not ready after 600 s" >&2; exit 1
 }
 stop() { kill -TERM "$app_pid"; wait "$app_pid" || true; app_pid=""; }
 xsrf() { awk '$6 == "XSRF-TOKEN" { print $7 }' "$data/jar"; }
-json() { curl -fsS -m 10 -c "$data/jar" -b "$data/jar" -H "X-XSRF-TOKEN: $(xsrf)" -H 'Content-Type: application/json' "$@"; }
+json() { curl -fsS -m 60 -c "$data/jar" -b "$data/jar" -H "X-XSRF-TOKEN: $(xsrf)" -H 'Content-Type: application/json' "$@"; }
 fail() { echo "UPGRADE TEST FAILED: $*" >&2; exit 1; }
 
 step "previous release: $old"
@@ -63,7 +63,7 @@ curl -fsS -c "$data/jar" -b "$data/jar" "$base/api/v1/auth/csrf" >/dev/null
 json -d "{\"tenantName\":\"Home\",\"email\":\"$email\",\"password\":\"$password\"}" "$base/api/v1/auth/signup" >/dev/null
 json -d "{\"email\":\"$email\",\"password\":\"$password\"}" "$base/api/v1/auth/login" >/dev/null
 key=$(json -d '{"name":"upgrade","scopes":["read","write"]}' "$base/api/v1/api-keys" | jq -r .key)
-auth=(-H "Authorization: Bearer $key" -H 'Content-Type: application/json')
+auth=(-m 60 -H "Authorization: Bearer $key" -H 'Content-Type: application/json')
 device=$(curl -fsS "${auth[@]}" -d '{"name":"Movie Mode","type":"switch"}' "$base/api/v1/devices" | jq -r .id)
 curl -fsS -X PUT "${auth[@]}" -d '{"power":true}' "$base/api/v1/devices/$device/properties" >/dev/null
 link=$(curl -fsS "${auth[@]}" -d '{"name":"phone shortcut"}' "$base/api/v1/devices/$device/triggers" | jq -r .url)
@@ -81,7 +81,7 @@ json -d "{\"email\":\"$email\",\"password\":\"$password\"}" "$base/api/v1/auth/l
 after=$(curl -fsS "${auth[@]}" "$base/api/v1/devices/$device") || fail "the API key or the device"
 [ "$(jq -r .name <<<"$after")" = "Movie Mode" ] || fail "device name: $after"
 [ "$(jq -c .properties <<<"$after")" = "$(jq -c .properties <<<"$before")" ] || fail "properties: $before -> $after"
-curl -fsS -m 10 -X POST "$link" >/dev/null || fail "the trigger link"
+curl -fsS -m 60 -X POST "$link" >/dev/null || fail "the trigger link"
 curl -fsS "${auth[@]}" -d '{"name":"After upgrade","type":"switch"}' "$base/api/v1/devices" >/dev/null || fail "new device"
 grep -q ' ERROR ' "$data/new.log" && fail "errors in the new release's log: $(grep ' ERROR ' "$data/new.log" | head -3)"
 stop
