@@ -83,6 +83,9 @@ public class EmbeddedDatabaseEnvironment implements EnvironmentPostProcessor, Or
         boolean external = props.containsKey("spring.datasource.url") || environment.containsProperty("spring.datasource.url");
         String mode = environment.getProperty("virtdevice.database.embedded.enabled", "auto");
         if (!external && !"false".equalsIgnoreCase(mode)) {
+            // before zonky: on a platform without binaries it fails with a stack trace instead of advice
+            EmbeddedPostgresPlatform platform = EmbeddedPostgresPlatform.require(System.getProperty("os.name"),
+                    System.getProperty("os.arch"), EmbeddedDatabaseEnvironment.class.getClassLoader());
             Path dataDirectory = Path.of(environment.getProperty(
                             "virtdevice.database.embedded.data-directory", "data/postgres"))
                     .toAbsolutePath()
@@ -94,7 +97,8 @@ public class EmbeddedDatabaseEnvironment implements EnvironmentPostProcessor, Or
                     environment.getProperty("virtdevice.database.embedded.max-connections", "200"));
             EmbeddedPostgres postgres =
                     RUNNING.computeIfAbsent(dataDirectory, dir -> start(dir, port, fresh, memory));
-            log.info("Embedded PostgreSQL 16 on port " + postgres.getPort() + ", data in " + dataDirectory);
+            log.info("Embedded PostgreSQL 16 (" + platform.label() + ") on port " + postgres.getPort() + ", data in "
+                    + dataDirectory);
             String url = "jdbc:postgresql://localhost:" + postgres.getPort() + "/" + DATABASE;
             props.put("spring.datasource.url", url);
             EmbeddedCredentials credentials = EmbeddedCredentials.read(dataDirectory).orElseThrow();
