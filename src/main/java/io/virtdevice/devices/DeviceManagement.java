@@ -20,11 +20,15 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.dao.DataAccessException;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 
@@ -70,15 +74,27 @@ public class DeviceManagement {
     private final ApplicationEventPublisher publisher;
     private final PulseResets pulses;
     private final DeviceStates states;
+    // the locked path of a property change: its first statement (the locked read) binds the tenant context
+    private final TransactionTemplate lockedChange;
+    private final Counter oneStatement;
+    private final Counter guessedWrong;
 
     DeviceManagement(DeviceRepository devices, DeviceEventRepository events, ActivityLog activity,
-            ApplicationEventPublisher publisher, PulseResets pulses, DeviceStates states) {
+            ApplicationEventPublisher publisher, PulseResets pulses, DeviceStates states,
+            PlatformTransactionManager transactions, MeterRegistry meters) {
         this.devices = devices;
         this.events = events;
         this.activity = activity;
         this.publisher = publisher;
         this.pulses = pulses;
         this.states = states;
+        this.lockedChange = TenantScopedTransactionManager.contextInFirstStatement(transactions);
+        this.oneStatement = Counter.builder("virtdevice.device.changes.one.statement")
+                .description("property changes written in one statement from the device's remembered state")
+                .register(meters);
+        this.guessedWrong = Counter.builder("virtdevice.device.changes.stale.guess")
+                .description("one-statement changes that wrote nothing (the device had changed) and took the locked path")
+                .register(meters);
     }
 
     /**
@@ -284,8 +300,7 @@ public class DeviceManagement {
      *
      * @throws InvalidPropertyValue for an unknown property or a value its rules refuse
      */
-    @Transactional(label = TenantScopedTransactionManager.CONTEXT_IN_FIRST_STATEMENT)
-    public Device setProperties(UUID id, Map<String, JsonNode> values, Long expectedVersion, ChangeSource source) {
+        public Device setProperties(UUID id, Map<String, JsonNode> values, Long expectedVersion, ChangeSource source) {
         return apply(id, expectedVersion, source, device -> Request.of(values));
     }
 
@@ -293,8 +308,7 @@ public class DeviceManagement {
      * Read-modify-write under the device's row lock: {@code change} sees the current device and returns the
      * values to set, so toggles and relative adjustments (Alexa's AdjustBrightness) cannot lose updates.
      */
-    @Transactional(label = TenantScopedTransactionManager.CONTEXT_IN_FIRST_STATEMENT)
-    public Device changeProperties(UUID id, ChangeSource source, Function<Device, Map<String, JsonNode>> change) {
+        public Device changeProperties(UUID id, ChangeSource source, Function<Device, Map<String, JsonNode>> change) {
         return apply(id, null, source, device -> Request.of(change.apply(device)));
     }
 
@@ -303,22 +317,22 @@ public class DeviceManagement {
      * endpoint id instead of a look-up followed by the change, so a directive costs the same round trips as
      * a REST change. Another user's endpoint id is {@link DeviceNotFound}, like an unknown one.
      */
-    @Transactional(label = TenantScopedTransactionManager.CONTEXT_IN_FIRST_STATEMENT)
-    public Device changePropertiesByAlexaEndpointId(String endpointId, ChangeSource source,
+        public Device changePropertiesByAlexaEndpointId(String endpointId, ChangeSource source,
             Function<Device, Map<String, JsonNode>> change) {
         Optional<Device> done = states.byAlexaEndpointId(context().userId(), endpointId)
                 .flatMap(known -> applyAtVersion(known, source, device -> Request.of(change.apply(device))));
         if (done.isPresent()) {
             return done.get();
         }
-        DeviceRepository.Locked locked =
-                devices.lockAndFindByAlexaEndpointId(endpointId).orElseThrow(DeviceNotFound::new);
-        return apply(locked, source, Request.of(change.apply(locked.device())));
+        return lockedChange.execute(status -> {
+            DeviceRepository.Locked locked =
+                    devices.lockAndFindByAlexaEndpointId(endpointId).orElseThrow(DeviceNotFound::new);
+            return apply(locked, source, Request.of(change.apply(locked.device())));
+        });
     }
 
     /** {@link #changeProperties} for callers in this module that may ask for a pulse. */
-    @Transactional(label = TenantScopedTransactionManager.CONTEXT_IN_FIRST_STATEMENT)
-    Device change(UUID id, ChangeSource source, Function<Device, Request> change) {
+        Device change(UUID id, ChangeSource source, Function<Device, Request> change) {
         return apply(id, null, source, change);
     }
 
@@ -375,8 +389,7 @@ public class DeviceManagement {
      * Sets one property from text (a form field), read as the property's type ({@code on}/{@code off},
      * numbers, one of the allowed strings) under the device's row lock; otherwise as {@link #setProperties}.
      */
-    @Transactional(label = TenantScopedTransactionManager.CONTEXT_IN_FIRST_STATEMENT)
-    public Device setFromText(UUID id, String property, String text, Long expectedVersion, ChangeSource source) {
+        public Device setFromText(UUID id, String property, String text, Long expectedVersion, ChangeSource source) {
         return apply(id, expectedVersion, source, device -> {
             DeviceProperty rules = device.properties().get(property);
             if (rules == null) {
@@ -400,8 +413,7 @@ public class DeviceManagement {
     }
 
     /** Flips a boolean property (a switch's or dimmer's {@code power}). */
-    @Transactional(label = TenantScopedTransactionManager.CONTEXT_IN_FIRST_STATEMENT)
-    public Device toggle(UUID id, String property, ChangeSource source) {
+        public Device toggle(UUID id, String property, ChangeSource source) {
         return apply(id, null, source, device -> {
             DeviceProperty p = device.properties().get(property);
             if (p == null) {
@@ -422,13 +434,15 @@ public class DeviceManagement {
         if (done.isPresent()) {
             return done.get();
         }
-        DeviceRepository.Locked locked = lockAndGet(id, expectedVersion);
-        return apply(locked, source, change.apply(locked.device()));
+        return lockedChange.execute(status -> {
+            DeviceRepository.Locked locked = lockAndGet(id, expectedVersion);
+            return apply(locked, source, change.apply(locked.device()));
+        });
     }
 
     /**
      * The change computed from the device's last known state and written in one statement if the device is
-     * still at that version (docs/decisions.md, "The write path in two round trips"). Empty, with nothing
+     * still at that version (docs/decisions.md, "The write path in one round trip"). Empty, with nothing
      * written, when the guess cannot be used: the device changed meanwhile or is gone; the change would
      * change nothing, or is refused, on the remembered state (the locked path decides, on the current one);
      * the device is a contact or motion sensor (pulses) or the change sets an event (its value is the
@@ -451,8 +465,13 @@ public class DeviceManagement {
         ActivityLog.Entry entry = activityEntry(known, source, plan.changes(), false);
         Optional<DeviceRepository.Applied> applied = devices.applyStateChangeAtVersion(owner, known, plan.stored(),
                 source, Kind.PROPERTY_CHANGED, plan.changes(), entry, known.pulseResetAt());
-        applied.ifPresentOrElse(a -> published(owner, a, Kind.PROPERTY_CHANGED, source, plan.changes()),
-                () -> states.forget(owner.userId(), known.id()));
+        applied.ifPresentOrElse(a -> {
+            oneStatement.increment();
+            published(owner, a, Kind.PROPERTY_CHANGED, source, plan.changes());
+        }, () -> {
+            guessedWrong.increment();
+            states.forget(owner.userId(), known.id());
+        });
         return applied.map(DeviceRepository.Applied::device);
     }
 

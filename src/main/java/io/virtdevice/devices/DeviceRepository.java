@@ -26,6 +26,7 @@ import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcOperations;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Devices and their property rows. Row-level security limits every statement to the context user's rows. */
@@ -147,7 +148,8 @@ class DeviceRepository {
     // The same change in one statement without a locked read before it (DeviceStates): the device row is
     // locked by the version bump, and only if the version is still the one the change was computed from;
     // otherwise nothing is written (no row comes back) and the caller takes the locked path. Every other
-    // write is joined to that bump, so it happens exactly when the bump does.
+    // write is joined to that bump, so it happens exactly when the bump does. Sent right after the context
+    // statement, in one round trip; without a caller's transaction the two are the whole transaction.
     private static final String APPLY_STATE_CHANGE_AT_VERSION = """
             with bumped as (
                 update devices set version = version + 1, last_state_change = now(),
@@ -394,12 +396,19 @@ class DeviceRepository {
 
     /**
      * Runs {@code sql} as the statement after {@link TenantScopedTransactionManager#CONTEXT_STATEMENT}: both go
-     * to the database in one round trip, and PostgreSQL runs them in order.
+     * to the database in one round trip (one Sync), and PostgreSQL runs them in order. Outside a transaction
+     * (auto-commit) the two are one implicit transaction, committed at the end of that round trip: the
+     * context is set for it alone, and a failure of the second statement rolls back both.
      */
     private <T> List<T> afterContext(String sql, Map<String, Object> params, RowMapper<T> rows) {
         Map<String, Object> all = new HashMap<>(params);
         all.putAll(TenantScopedTransactionManager.contextParams());
+        boolean inTransaction = TransactionSynchronizationManager.isActualTransactionActive();
         return named.execute(TenantScopedTransactionManager.CONTEXT_STATEMENT + sql, all, ps -> {
+            if (!inTransaction && !ps.getConnection().getAutoCommit()) {
+                // would leave the change uncommitted on a pooled connection
+                throw new IllegalStateException("a change outside a transaction needs an auto-commit connection");
+            }
             ps.execute(); // the context statement's one row
             if (!ps.getMoreResults()) {
                 throw new IllegalStateException("the statement after the context returned no rows");

@@ -45,21 +45,27 @@ class DeviceStates {
     }
 
     /**
-     * Forgets the device now and remembers {@code device} once the current transaction commits (nothing if
-     * it rolls back). Outside a transaction it only forgets.
+     * Remembers {@code device} as committed: at once outside a transaction (the change was a transaction of its
+     * own and has committed), else once the current transaction commits (forgotten until then, and for good if
+     * it rolls back).
      */
     void changed(UUID userId, Device device) {
-        forget(userId, device.id());
-        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+        if (!TransactionSynchronizationManager.isActualTransactionActive()) {
+            remember(userId, device);
             return;
         }
+        forget(userId, device.id());
         TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
             @Override
             public void afterCommit() {
-                devices.put(new Key(userId, device.id()), device);
-                endpoints.put(new EndpointKey(userId, device.alexaEndpointId()), device.id());
+                remember(userId, device);
             }
         });
+    }
+
+    private void remember(UUID userId, Device device) {
+        devices.put(new Key(userId, device.id()), device);
+        endpoints.put(new EndpointKey(userId, device.alexaEndpointId()), device.id());
     }
 
     void forget(UUID userId, UUID deviceId) {

@@ -20,7 +20,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  *
  * <p>A transaction labelled {@link #CONTEXT_IN_FIRST_STATEMENT} ({@code @Transactional(label = ...)}) skips that
  * statement: its first statement binds the context itself, sent in the same round trip as the statement it
- * precedes ({@link #CONTEXT_STATEMENT}, see docs/decisions.md "The write path in two round trips"). A labelled
+ * precedes ({@link #CONTEXT_STATEMENT}, see docs/decisions.md "The write path in one round trip"). A labelled
  * transaction that forgot to do so sees no tenant row at all (the settings are unset: fail closed).
  */
 public class TenantScopedTransactionManager extends JdbcTransactionManager {
@@ -59,6 +59,22 @@ public class TenantScopedTransactionManager extends JdbcTransactionManager {
         return new AsynchronousCommitTemplate(transactionManager);
     }
 
+    /**
+     * Transactions of this template are labelled {@link #CONTEXT_IN_FIRST_STATEMENT}: their first statement must
+     * start with {@link #CONTEXT_STATEMENT}.
+     */
+    public static TransactionTemplate contextInFirstStatement(PlatformTransactionManager transactionManager) {
+        return new ContextInFirstStatementTemplate(transactionManager);
+    }
+
+    private static final class ContextInFirstStatementTemplate extends TransactionTemplate {
+        private static final long serialVersionUID = 1L;
+
+        ContextInFirstStatementTemplate(PlatformTransactionManager transactionManager) {
+            super(transactionManager);
+        }
+    }
+
     private static final class AsynchronousCommitTemplate extends TransactionTemplate {
         private static final long serialVersionUID = 1L;
 
@@ -75,8 +91,9 @@ public class TenantScopedTransactionManager extends JdbcTransactionManager {
     protected void prepareTransactionalConnection(Connection con, TransactionDefinition definition)
             throws SQLException {
         super.prepareTransactionalConnection(con, definition);
-        if (definition instanceof TransactionAttribute attribute
-                && attribute.getLabels().contains(CONTEXT_IN_FIRST_STATEMENT)) {
+        if (definition instanceof ContextInFirstStatementTemplate
+                || definition instanceof TransactionAttribute attribute
+                        && attribute.getLabels().contains(CONTEXT_IN_FIRST_STATEMENT)) {
             return;
         }
         apply(con, TenantScope.current().orElse(null), definition instanceof AsynchronousCommitTemplate);

@@ -1,15 +1,16 @@
 -- pgbench replay of the database work of one REST property update since issue 14 (PUT
--- /api/v1/devices/{id}/properties of a device this instance changed before), as the application sends it:
--- one round trip with BEGIN, the statement that binds the tenant context and the one statement that checks the
--- version and writes the properties, the version bump, the device_events row and the activity entry; then
--- COMMIT. bench/rest-transaction.sql is the replay of the code before (six statements), kept as the baseline.
--- bench/run.sh passes :tenant and :user with -D, sets every bench device to the version it passes as :v before each run, and counts the events written afterwards: each client owns one device and bumps its version once per
--- transaction, so :v is the version the change was computed from (a mismatch would write nothing, and the
+-- /api/v1/devices/{id}/properties of a device this instance changed before), as the application sends it: one
+-- round trip of two statements and one Sync, no BEGIN and no COMMIT. The first binds the tenant context, the
+-- second checks the version and writes the properties, the version bump, the device_events row and the
+-- activity entry; PostgreSQL runs the two as one implicit transaction, committed at the Sync. The replay of the
+-- code before (six statements) is bench/rest-transaction.sql, kept as the baseline.
+-- bench/run.sh passes :tenant and :user with -D, sets every bench device to the version it passes as :v before
+-- each run, and counts the events written afterwards: each client owns one device and bumps its version once
+-- per transaction, so :v is the version the change was computed from (a mismatch would write nothing, and the
 -- count would show it). The JSON is built with functions because pgbench would take the colons of a JSON
 -- literal for variables.
 \set on random(0, 1)
 \startpipeline
-BEGIN;
 SELECT set_config('app.current_tenant_id', :tenant, true), set_config('app.current_user_id', :user, true);
 WITH bumped AS (
     UPDATE devices SET version = version + 1, last_state_change = now(), pulse_reset_at = NULL
@@ -40,5 +41,4 @@ WITH bumped AS (
 SELECT b.version, b.updated_at, b.tx_now, e.id AS event_id, e.occurred_at, e.seq, e.changes, e.snapshot
   FROM bumped b, event e;
 \endpipeline
-COMMIT;
 \set v :v + 1
