@@ -38,13 +38,13 @@ rm -rf "$DATA_DIR"
   --spring.datasource.hikari.maximum-pool-size=64 > target/bench-app.log 2>&1 &
 APP=$!
 trap 'kill $APP 2>/dev/null; wait $APP 2>/dev/null || true' EXIT
-for i in $(seq 1 120); do
+for i in $(seq 1 "${START_TIMEOUT:-120}"); do
   curl -sf "http://127.0.0.1:$APP_PORT/actuator/health/readiness" >/dev/null && break
   sleep 1
 done
 curl -sf "http://127.0.0.1:$APP_PORT/actuator/health/readiness" >/dev/null || { echo "app did not start"; tail -50 target/bench-app.log; exit 1; }
 # the embedded PostgreSQL asks every role for its password, kept in the data directory as a pgpass file
-export PGPASSFILE="$PWD/$DATA_DIR/virtdevice.pgpass"
+export PGPASSFILE="$(cd "$DATA_DIR" && pwd)/virtdevice.pgpass"
 
 PSQL="psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $PG_PORT -d virtdevice"
 KEY="vdk_bench$(head -c 24 /dev/urandom | base64 | tr -d '/+=' )"
