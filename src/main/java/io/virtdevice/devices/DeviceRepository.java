@@ -118,8 +118,23 @@ class DeviceRepository {
     private static final String FIND_BY_ALEXA_ENDPOINT_FOR_UPDATE =
             LOCK_AND_FIND.formatted("d.alexa_endpoint_id = :endpointId");
 
+    // The end of both state-change statements below, after their CTE "bumped" (the new version): the change's
+    // device_events row (which is also the outbox entry) and its activity entry (the activity module's SQL, %s).
+    private static final String EVENT_AND_ACTIVITY = "\n" + """
+            ), event as (
+                insert into device_events (tenant_id, user_id, device_id, device_name, device_type, alexa_endpoint_id,
+                                           ifttt_device_id, kind, source, device_version, changes, snapshot)
+                select :tenant, :user, :device, :name, :type, :alexaEndpointId, :iftttDeviceId, :kind, :source,
+                       b.version, cast(:changes as jsonb), cast(:snapshot as jsonb)
+                  from bumped b
+                returning id, occurred_at, seq, changes::text as changes, snapshot::text as snapshot
+            ), activity as (
+                %s
+            )
+            """;
+
     // One round trip for the whole state change: every property row, the version bump, the change's
-    // device_events row (which is also the outbox entry) and its activity entry (the activity module's SQL).
+    // device_events row and its activity entry.
     private static final String APPLY_STATE_CHANGE = """
             with changed as (
                 update device_properties p
@@ -131,16 +146,7 @@ class DeviceRepository {
                                    pulse_reset_at = cast(:pulseResetAt as timestamptz)
                  where id = :device
                 returning version, updated_at
-            ), event as (
-                insert into device_events (tenant_id, user_id, device_id, device_name, device_type, alexa_endpoint_id,
-                                           ifttt_device_id, kind, source, device_version, changes, snapshot)
-                select :tenant, :user, :device, :name, :type, :alexaEndpointId, :iftttDeviceId, :kind, :source,
-                       b.version, cast(:changes as jsonb), cast(:snapshot as jsonb)
-                  from bumped b
-                returning id, occurred_at, seq, changes::text as changes, snapshot::text as snapshot
-            ), activity as (
-                %s
-            )
+            """ + EVENT_AND_ACTIVITY + """
             select b.version, b.updated_at, e.id as event_id, e.occurred_at, e.seq, e.changes, e.snapshot
               from bumped b, event e
             """;
@@ -161,16 +167,7 @@ class DeviceRepository {
                    set value = v.value, last_changed_by = :source, last_changed_at = now()
                   from bumped, unnest(cast(:names as text[]), cast(:values as text[])) as v (name, value)
                  where p.device_id = :device and p.name = v.name
-            ), event as (
-                insert into device_events (tenant_id, user_id, device_id, device_name, device_type, alexa_endpoint_id,
-                                           ifttt_device_id, kind, source, device_version, changes, snapshot)
-                select :tenant, :user, :device, :name, :type, :alexaEndpointId, :iftttDeviceId, :kind, :source,
-                       b.version, cast(:changes as jsonb), cast(:snapshot as jsonb)
-                  from bumped b
-                returning id, occurred_at, seq, changes::text as changes, snapshot::text as snapshot
-            ), activity as (
-                %s
-            )
+            """ + EVENT_AND_ACTIVITY + """
             select b.version, b.updated_at, b.tx_now, e.id as event_id, e.occurred_at, e.seq, e.changes, e.snapshot
               from bumped b, event e
             """;
