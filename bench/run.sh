@@ -12,7 +12,9 @@
 # about as much CPU as the server). It also prints the HTTP floor: GET /api/v1/device-types (no database,
 # no authentication) under the same load, the most any endpoint of this stack can do on this machine, and
 # the SQL ceiling: pgbench replaying the request's own statements (bench/rest-transaction.sql) as the app
-# role, the most the REST update could do if Java, HTTP and JSON cost nothing.
+# role, the most the REST update could do if Java, HTTP and JSON cost nothing. Two replays: the baseline
+# (bench/rest-transaction.sql, the six statements of the code before issue 14) and the write path since then
+# (bench/rest-transaction-one-round-trip.sql), with their ratio and REST against the new one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${1:-20}
@@ -20,26 +22,29 @@ WARMUP=${WARMUP:-15}
 JIT_WARMUP=${JIT_WARMUP:-90}
 APP_PORT=${APP_PORT:-18080}
 PG_PORT=${PG_PORT:-55432}
-DATA_DIR=target/bench-postgres
+DATA_DIR=${DATA_DIR:-target/bench-postgres}
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 command -v pgbench >/dev/null || { echo "pgbench is needed (apt-get install -y postgresql-contrib or postgresql-client)"; exit 1; }
 command -v wrk >/dev/null || echo "# wrk not found (apt-get install -y wrk): falling back to bench/RestLoad.java"
 
-./mvnw -B -ntp -q -DskipTests package
-JAR=$(ls target/virtdevice-*.jar | grep -v original | head -1)
+# JAR=… runs that jar instead of building one (a build would share target/ with tests running meanwhile)
+if [ -z "${JAR:-}" ]; then
+  ./mvnw -B -ntp -q -DskipTests package
+  JAR=$(ls target/virtdevice-*.jar | grep -v original | head -1)
+fi
 rm -rf "$DATA_DIR"
 "$JAVA_HOME/bin/java" -jar "$JAR" --server.port=$APP_PORT --LOG_FORMAT= --logging.level.root=WARN \
   --virtdevice.database.embedded.data-directory=$DATA_DIR --virtdevice.database.embedded.port=$PG_PORT \
   --spring.datasource.hikari.maximum-pool-size=64 > target/bench-app.log 2>&1 &
 APP=$!
 trap 'kill $APP 2>/dev/null; wait $APP 2>/dev/null || true' EXIT
-for i in $(seq 1 120); do
+for i in $(seq 1 "${START_TIMEOUT:-120}"); do
   curl -sf "http://127.0.0.1:$APP_PORT/actuator/health/readiness" >/dev/null && break
   sleep 1
 done
 curl -sf "http://127.0.0.1:$APP_PORT/actuator/health/readiness" >/dev/null || { echo "app did not start"; tail -50 target/bench-app.log; exit 1; }
 # the embedded PostgreSQL asks every role for its password, kept in the data directory as a pgpass file
-export PGPASSFILE="$PWD/$DATA_DIR/virtdevice.pgpass"
+export PGPASSFILE="$(cd "$DATA_DIR" && pwd)/virtdevice.pgpass"
 
 PSQL="psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $PG_PORT -d virtdevice"
 KEY="vdk_bench$(head -c 24 /dev/urandom | base64 | tr -d '/+=' )"
@@ -88,13 +93,18 @@ floor_run() { # CONCURRENCY SECONDS
 # The SQL ceiling: the same statements the app sends per request, replayed by pgbench as the app role.
 $PSQL -U postgres -c "create table bench.rest_devices (client int primary key, id uuid not null); grant usage on schema bench to virtdevice_app; grant select on bench.rest_devices to virtdevice_app"
 echo "$DEVICES" | head -64 | awk '{ printf "insert into bench.rest_devices values (%d, '\''%s'\'');\n", NR - 1, $1 }' | $PSQL -U postgres
-sql_run() { # CONCURRENCY SECONDS
+sql_run() { # CONCURRENCY SECONDS [SCRIPT]: the baseline replay (bench/rest-transaction.sql) unless SCRIPT is given
+  local script=${3:-bench/rest-transaction.sql} v=1000000 before after out
+  # the two-round-trip replay writes only at the version it expects: every bench device starts at $v
+  $PSQL -U postgres -c "update devices set version = $v where id in (select id from bench.rest_devices)"
   pgbench -h 127.0.0.1 -p $PG_PORT -U virtdevice_app -n -M prepared -c $1 -j 2 -T $WARMUP -D tenant=$TENANT -D user=$USER_ID \
-    -f bench/rest-transaction.sql virtdevice >/dev/null 2>&1
-  local out
+    -D v=$v -f $script virtdevice >/dev/null 2>&1
+  $PSQL -U postgres -c "update devices set version = $v where id in (select id from bench.rest_devices)"
+  before=$($PSQL -U postgres -At -c "select count(*) from device_events")
   out=$(pgbench -h 127.0.0.1 -p $PG_PORT -U virtdevice_app -n -M prepared -c $1 -j 2 -T $2 -D tenant=$TENANT -D user=$USER_ID \
-    -f bench/rest-transaction.sql virtdevice 2>&1)
-  echo "sql c=$1 tps=$(echo "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p') latency_avg_ms=$(echo "$out" | sed -n 's/^latency average = \([0-9.]*\).*/\1/p') failed=$(echo "$out" | sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p') (pgbench replay of the request's SQL: bench/rest-transaction.sql)"
+    -D v=$v -f $script virtdevice 2>&1)
+  after=$($PSQL -U postgres -At -c "select count(*) from device_events")
+  echo "sql c=$1 tps=$(echo "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p') latency_avg_ms=$(echo "$out" | sed -n 's/^latency average = \([0-9.]*\).*/\1/p') failed=$(echo "$out" | sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p') events_written=$((after - before))/$(echo "$out" | sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p') (pgbench replay of the request's SQL: $script)"
 }
 
 # JIT warm-up: on a slow machine C2 needs a minute or two of traffic before the server reaches its steady
@@ -107,6 +117,7 @@ fi
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores; ${SECONDS_PER_RUN}s per run after ${JIT_WARMUP}s of JIT warm-up and ${WARMUP}s warm-up per run; REST load from $(command -v wrk >/dev/null && echo wrk || echo RestLoad.java)"
 for C in 16 64; do
+  echo "# c=$C load average $(cut -d' ' -f1-3 /proc/loadavg) (uptime: $(uptime))"
   REST=$(rest_run $C $SECONDS_PER_RUN)
   echo "$REST"
   pgbench -h 127.0.0.1 -p $PG_PORT -U postgres -n -M prepared -c $C -j 2 -T $WARMUP -f target/bench-update.sql virtdevice >/dev/null 2>&1
@@ -120,6 +131,11 @@ for C in 16 64; do
   echo "$SQL"
   SQL_TPS=$(echo "$SQL" | sed -n 's/.*tps=\([0-9.]*\).*/\1/p')
   awk -v s="$SQL_TPS" -v p="$PG_TPS" -v r="$REST_TPS" -v c="$C" 'BEGIN { printf "ratio c=%d sql/pgbench=%.1f%% rest/sql=%.1f%%\n", c, 100 * s / p, 100 * r / s }'
+  # issue 14: the write path in one round trip, against the baseline replay just measured
+  NEW=$(sql_run $C $SECONDS_PER_RUN bench/rest-transaction-one-round-trip.sql)
+  echo "$NEW"
+  NEW_TPS=$(echo "$NEW" | sed -n 's/.*tps=\([0-9.]*\).*/\1/p')
+  awk -v n="$NEW_TPS" -v s="$SQL_TPS" -v r="$REST_TPS" -v c="$C" 'BEGIN { printf "ratio c=%d new-sql/baseline-sql=%.2fx rest/new-sql=%.1f%%\n", c, n / s, 100 * r / n }'
   FLOOR=$(floor_run $C $SECONDS_PER_RUN)
   if [ -n "$FLOOR" ]; then
     echo "$FLOOR"

@@ -21,13 +21,19 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 public class ActivityLog {
 
-    private static final String INSERT = """
-            insert into activity_logs (tenant_id, user_id, device_id, action, details, source, ip_address, user_agent)
-            values (:tenant, :user, :device, :action, cast(:details as jsonb), :source, cast(:ip as inet), :agent)
-            """;
+    private static final String COLUMNS =
+            "insert into activity_logs (tenant_id, user_id, device_id, action, details, source, ip_address, user_agent)\n";
+
+    private static final String VALUES =
+            ":tenant, :user, :device, :action, cast(:details as jsonb), :source, cast(:ip as inet), :agent";
+
+    private static final String INSERT = COLUMNS + "values (" + VALUES + ")";
 
     // Its parameters prefixed, so writers can fold it into a statement of their own (see entry).
-    private static final String INSERT_FRAGMENT = INSERT.strip().replace(":", ":activity_");
+    private static final String INSERT_FRAGMENT = INSERT.replace(":", ":activity_");
+
+    // The same, inserting one entry per row of a relation the caller names (%s): none if it has no row.
+    private static final String INSERT_FROM_FRAGMENT = (COLUMNS + "select " + VALUES + " from %s").replace(":", ":activity_");
 
     private final JdbcClient jdbc;
     private final JsonMapper json;
@@ -79,7 +85,17 @@ public class ActivityLog {
     }
 
     /** An activity entry to write as part of another statement; see {@link #entry}. */
-    public record Entry(String sql, Map<String, Object> params) {}
+    public record Entry(String sql, Map<String, Object> params) {
+
+        /**
+         * The entry as {@code insert into activity_logs ... select ... from <relation>}: written once per row
+         * of {@code relation} (a CTE of the caller's statement that yields at most one row), so it is written
+         * only if the change it describes was.
+         */
+        public String sqlFrom(String relation) {
+            return INSERT_FROM_FRAGMENT.formatted(relation);
+        }
+    }
 
     /** As {@link #record(ActivityAction, String, UUID, Map)}, for a context bound with {@code rebind}. */
     @Transactional(propagation = Propagation.MANDATORY)

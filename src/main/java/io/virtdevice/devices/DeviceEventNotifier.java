@@ -46,7 +46,8 @@ class DeviceEventNotifier implements SmartLifecycle {
         this.jdbc = jdbc;
     }
 
-    @TransactionalEventListener(phase = TransactionPhase.AFTER_COMMIT)
+    // fallbackExecution: a change that was a transaction of its own is published after it committed
+    @TransactionalEventListener(phase = TransactionPhase.AFTER_COMMIT, fallbackExecution = true)
     void committed(DeviceStateChanged event) {
         String payload = "{\"id\":\"" + event.eventId() + "\",\"tenant_id\":\"" + event.tenantId()
                 + "\",\"user_id\":\"" + event.userId() + "\",\"device_id\":\"" + event.deviceId() + "\"}";

@@ -7,6 +7,7 @@ import io.virtdevice.devices.DeviceStateChanged.Kind;
 import io.virtdevice.devices.InvalidPropertyValue.Reason;
 import io.virtdevice.platform.tenancy.TenantContext;
 import io.virtdevice.platform.tenancy.TenantScope;
+import io.virtdevice.platform.tenancy.TenantScopedTransactionManager;
 import io.virtdevice.platform.web.ApiProblem;
 import io.virtdevice.platform.web.DatabaseErrors;
 import io.virtdevice.platform.web.KeysetCursor;
@@ -18,12 +19,17 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.dao.DataAccessException;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 
@@ -68,14 +74,31 @@ public class DeviceManagement {
     private final ActivityLog activity;
     private final ApplicationEventPublisher publisher;
     private final PulseResets pulses;
+    private final DeviceStates states;
+    // the locked path of a property change: its first statement (the locked read) binds the tenant context
+    private final TransactionTemplate lockedChange;
+    private final Counter oneStatement;
+    private final Counter guessedWrong;
+    // the same counts for this instance's own use (tests), whatever registry the meters went to
+    private final LongAdder oneStatementCount = new LongAdder();
+    private final LongAdder guessedWrongCount = new LongAdder();
 
     DeviceManagement(DeviceRepository devices, DeviceEventRepository events, ActivityLog activity,
-            ApplicationEventPublisher publisher, PulseResets pulses) {
+            ApplicationEventPublisher publisher, PulseResets pulses, DeviceStates states,
+            PlatformTransactionManager transactions, MeterRegistry meters) {
         this.devices = devices;
         this.events = events;
         this.activity = activity;
         this.publisher = publisher;
         this.pulses = pulses;
+        this.states = states;
+        this.lockedChange = TenantScopedTransactionManager.contextInFirstStatement(transactions);
+        this.oneStatement = Counter.builder("virtdevice.device.changes.one.statement")
+                .description("property changes written in one statement from the device's remembered state")
+                .register(meters);
+        this.guessedWrong = Counter.builder("virtdevice.device.changes.stale.guess")
+                .description("one-statement changes that wrote nothing (the device had changed) and took the locked path")
+                .register(meters);
     }
 
     /**
@@ -265,6 +288,7 @@ public class DeviceManagement {
     public void delete(UUID id, Long expectedVersion, ChangeSource source) {
         Device current = lockAndGet(id, expectedVersion).device();
         devices.delete(id);
+        states.forget(context().userId(), id);
         DeviceStateChanged event =
                 store(current, Kind.DELETED, source, current.version() + 1, List.of(), current.snapshot());
         activity.record(ActivityAction.DEVICE_DELETED, source.code(), id,
@@ -299,8 +323,7 @@ public class DeviceManagement {
      *
      * @throws InvalidPropertyValue for an unknown property or a value its rules refuse
      */
-    @Transactional
-    public Device setProperties(UUID id, Map<String, JsonNode> values, Long expectedVersion, ChangeSource source) {
+        public Device setProperties(UUID id, Map<String, JsonNode> values, Long expectedVersion, ChangeSource source) {
         return apply(id, expectedVersion, source, device -> Request.of(values));
     }
 
@@ -308,8 +331,7 @@ public class DeviceManagement {
      * Read-modify-write under the device's row lock: {@code change} sees the current device and returns the
      * values to set, so toggles and relative adjustments (Alexa's AdjustBrightness) cannot lose updates.
      */
-    @Transactional
-    public Device changeProperties(UUID id, ChangeSource source, Function<Device, Map<String, JsonNode>> change) {
+        public Device changeProperties(UUID id, ChangeSource source, Function<Device, Map<String, JsonNode>> change) {
         return apply(id, null, source, device -> Request.of(change.apply(device)));
     }
 
@@ -318,17 +340,22 @@ public class DeviceManagement {
      * endpoint id instead of a look-up followed by the change, so a directive costs the same round trips as
      * a REST change. Another user's endpoint id is {@link DeviceNotFound}, like an unknown one.
      */
-    @Transactional
-    public Device changePropertiesByAlexaEndpointId(String endpointId, ChangeSource source,
+        public Device changePropertiesByAlexaEndpointId(String endpointId, ChangeSource source,
             Function<Device, Map<String, JsonNode>> change) {
-        DeviceRepository.Locked locked =
-                devices.lockAndFindByAlexaEndpointId(endpointId).orElseThrow(DeviceNotFound::new);
-        return apply(locked, source, Request.of(change.apply(locked.device())));
+        Optional<Device> done = states.byAlexaEndpointId(context().userId(), endpointId)
+                .flatMap(known -> applyAtVersion(known, source, device -> Request.of(change.apply(device))));
+        if (done.isPresent()) {
+            return done.get();
+        }
+        return lockedChange.execute(status -> {
+            DeviceRepository.Locked locked =
+                    devices.lockAndFindByAlexaEndpointId(endpointId).orElseThrow(DeviceNotFound::new);
+            return apply(locked, source, Request.of(change.apply(locked.device())));
+        });
     }
 
     /** {@link #changeProperties} for callers in this module that may ask for a pulse. */
-    @Transactional
-    Device change(UUID id, ChangeSource source, Function<Device, Request> change) {
+        Device change(UUID id, ChangeSource source, Function<Device, Request> change) {
         return apply(id, null, source, change);
     }
 
@@ -338,7 +365,7 @@ public class DeviceManagement {
      *
      * @return the device as the pulse left it (DETECTED, {@link Device#pulseResetAt()} set)
      */
-    @Transactional
+    @Transactional(label = TenantScopedTransactionManager.CONTEXT_IN_FIRST_STATEMENT)
     public Device pulse(UUID id, ChangeSource source) {
         return apply(id, null, source, device -> {
             DeviceType.Detection detection = device.type().detection().orElseThrow(() -> ApiProblem.badRequest(
@@ -356,7 +383,7 @@ public class DeviceManagement {
      * @return null when there is nothing more to do, or the time to try again (the database's clock has not
      *     reached {@code due} yet)
      */
-    @Transactional
+    @Transactional(label = TenantScopedTransactionManager.CONTEXT_IN_FIRST_STATEMENT)
     Instant finishPulse(UUID id, Instant due) {
         Optional<DeviceRepository.Locked> found = devices.lockAndFind(id);
         if (found.isEmpty()) {
@@ -385,8 +412,7 @@ public class DeviceManagement {
      * Sets one property from text (a form field), read as the property's type ({@code on}/{@code off},
      * numbers, one of the allowed strings) under the device's row lock; otherwise as {@link #setProperties}.
      */
-    @Transactional
-    public Device setFromText(UUID id, String property, String text, Long expectedVersion, ChangeSource source) {
+        public Device setFromText(UUID id, String property, String text, Long expectedVersion, ChangeSource source) {
         return apply(id, expectedVersion, source, device -> {
             DeviceProperty rules = device.properties().get(property);
             if (rules == null) {
@@ -398,7 +424,7 @@ public class DeviceManagement {
     }
 
     /** Presses a doorbell: its {@code press} event takes the current time. Other types: 400. */
-    @Transactional
+    @Transactional(label = TenantScopedTransactionManager.CONTEXT_IN_FIRST_STATEMENT)
     public Device press(UUID id, ChangeSource source) {
         return apply(id, null, source, device -> {
             if (device.type() != DeviceType.DOORBELL) {
@@ -410,8 +436,7 @@ public class DeviceManagement {
     }
 
     /** Flips a boolean property (a switch's or dimmer's {@code power}). */
-    @Transactional
-    public Device toggle(UUID id, String property, ChangeSource source) {
+        public Device toggle(UUID id, String property, ChangeSource source) {
         return apply(id, null, source, device -> {
             DeviceProperty p = device.properties().get(property);
             if (p == null) {
@@ -426,17 +451,68 @@ public class DeviceManagement {
     }
 
     private Device apply(UUID id, Long expectedVersion, ChangeSource source, Function<Device, Request> change) {
-        DeviceRepository.Locked locked = lockAndGet(id, expectedVersion);
-        return apply(locked, source, change.apply(locked.device()));
+        Optional<Device> done = states.get(context().userId(), id)
+                .filter(known -> expectedVersion == null || expectedVersion == known.version())
+                .flatMap(known -> applyAtVersion(known, source, change));
+        if (done.isPresent()) {
+            return done.get();
+        }
+        return lockedChange.execute(status -> {
+            DeviceRepository.Locked locked = lockAndGet(id, expectedVersion);
+            return apply(locked, source, change.apply(locked.device()));
+        });
     }
 
-    private Device apply(DeviceRepository.Locked locked, ChangeSource source, Request request) {
-        Device current = locked.device();
+    /**
+     * The change computed from the device's last known state and written in one statement if the device is
+     * still at that version (docs/decisions.md, "The write path in one round trip"). Empty, with nothing
+     * written, when the guess cannot be used: the device changed meanwhile or is gone; the change would
+     * change nothing, or is refused, on the remembered state (the locked path decides, on the current one);
+     * the device is a contact or motion sensor (pulses) or the change sets an event (its value is the
+     * transaction's time).
+     */
+    private Optional<Device> applyAtVersion(Device known, ChangeSource source, Function<Device, Request> change) {
+        if (known.type().detection().isPresent()) {
+            return Optional.empty();
+        }
+        Plan plan;
+        try {
+            plan = plan(known, change.apply(known), null);
+        } catch (RuntimeException refused) {
+            return Optional.empty();
+        }
+        if (plan == null || plan.stored().isEmpty() || plan.event()) {
+            return Optional.empty();
+        }
+        TenantContext owner = context();
+        ActivityLog.Entry entry = activityEntry(known, source, plan.changes(), false);
+        Optional<DeviceRepository.Applied> applied = devices.applyStateChangeAtVersion(owner, known, plan.stored(),
+                source, Kind.PROPERTY_CHANGED, plan.changes(), entry, known.pulseResetAt());
+        applied.ifPresentOrElse(a -> {
+            oneStatement.increment();
+            oneStatementCount.increment();
+            published(owner, a, Kind.PROPERTY_CHANGED, source, plan.changes());
+        }, () -> {
+            guessedWrong.increment();
+            guessedWrongCount.increment();
+            states.forget(owner.userId(), known.id());
+        });
+        return applied.map(DeviceRepository.Applied::device);
+    }
+
+    /**
+     * What a request writes: the stored form of each value that changes, and the changes. Every value is
+     * validated before anything is written, so a bad one leaves the device untouched. {@code now} is the
+     * value an event property takes (null: the request must not set one, see applyAtVersion).
+     */
+    private record Plan(Map<String, String> stored, Map<String, Object> requested, List<Change> changes,
+            boolean event) {}
+
+    private static Plan plan(Device current, Request request, Instant now) {
         Map<String, JsonNode> values = request == null ? null : request.values();
         if (values == null || values.isEmpty()) {
             throw ApiProblem.badRequest("Name at least one property to set.");
         }
-        // Validate every value before writing any, so a bad one leaves the device untouched.
         Map<String, String> stored = new LinkedHashMap<>();
         Map<String, Object> requested = new LinkedHashMap<>();
         List<Change> changes = new ArrayList<>();
@@ -449,7 +525,10 @@ public class DeviceManagement {
                         "a " + current.type().code() + " has no such property (it has "
                                 + String.join(", ", current.properties().keySet()) + ").");
             }
-            String value = PropertyValues.toStored(name, rules, entry.getValue(), locked.now());
+            if (now == null && rules.dataType() == PropertyDataType.EVENT) {
+                return null;
+            }
+            String value = PropertyValues.toStored(name, rules, entry.getValue(), now);
             Object typed = PropertyValues.typed(rules.dataType(), value);
             requested.put(name, typed);
             // An event is news every time; other values only when they differ.
@@ -459,6 +538,16 @@ public class DeviceManagement {
                 event |= rules.dataType() == PropertyDataType.EVENT;
             }
         }
+        return new Plan(stored, requested, changes, event);
+    }
+
+    private Device apply(DeviceRepository.Locked locked, ChangeSource source, Request request) {
+        Device current = locked.device();
+        Plan plan = plan(current, request, locked.now());
+        Map<String, String> stored = plan.stored();
+        Map<String, Object> requested = plan.requested();
+        List<Change> changes = plan.changes();
+        boolean event = plan.event();
         // Pulses: setting DETECTED starts one (always on a momentary sensor, else when asked for), setting
         // NOT_DETECTED ends the one under way; anything else leaves a pending reset as it is.
         Instant resetAt = current.pulseResetAt();
@@ -501,17 +590,32 @@ public class DeviceManagement {
             List<Change> changes, ChangeSource source, boolean event, Instant pulseResetAt) {
         Device current = locked.device();
         Kind kind = event ? Kind.DOORBELL_PRESSED : Kind.PROPERTY_CHANGED;
-        // a change Alexa or IFTTT asked for is logged as the command it was (one entry, same statement)
+        ActivityLog.Entry entry = activityEntry(current, source, changes, event);
+        DeviceRepository.Applied applied =
+                devices.applyStateChange(owner, locked, stored, source, kind, changes, entry, pulseResetAt);
+        return published(owner, applied, kind, source, changes);
+    }
+
+    /** A change's activity entry: one Alexa or IFTTT asked for is logged as the command it was. */
+    private ActivityLog.Entry activityEntry(Device current, ChangeSource source, List<Change> changes, boolean event) {
         ActivityAction action = event ? ActivityAction.DOORBELL_PRESSED
                 : source == ChangeSource.ALEXA ? ActivityAction.ALEXA_COMMAND
                 : source == ChangeSource.IFTTT ? ActivityAction.IFTTT_ACTION : ActivityAction.PROPERTY_CHANGED;
-        ActivityLog.Entry entry = activity.entry(action, source.code(), current.id(),
-                Map.of("name", current.name(), "changes", changes));
-        DeviceRepository.Applied applied =
-                devices.applyStateChange(owner, locked, stored, source, kind, changes, entry, pulseResetAt);
+        return activity.entry(action, source.code(), current.id(), Map.of("name", current.name(), "changes", changes));
+    }
+
+    /** Publishes a written change's event and remembers the device's new state once it commits. */
+    private Device published(TenantContext owner, DeviceRepository.Applied applied, Kind kind, ChangeSource source,
+            List<Change> changes) {
         Device device = applied.device();
         publisher.publishEvent(changed(owner, device, kind, source, device.version(), changes, applied.event()));
+        states.changed(owner.userId(), device);
         return device;
+    }
+
+    /** How many changes this instance wrote in one statement, and how many such attempts found the device changed. */
+    long[] oneStatementChanges() {
+        return new long[] {oneStatementCount.sum(), guessedWrongCount.sum()};
     }
 
     /** The pulse options are for contact and motion sensors, and a pulse lasts 1 to 3600 seconds. */

@@ -2,6 +2,7 @@ package io.virtdevice.devices;
 
 import io.virtdevice.activity.ActivityLog;
 import io.virtdevice.platform.tenancy.TenantContext;
+import io.virtdevice.platform.tenancy.TenantScopedTransactionManager;
 import io.virtdevice.platform.web.KeysetCursor;
 import java.sql.Array;
 import java.sql.ResultSet;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +22,11 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Collectors;
+import org.springframework.jdbc.core.RowMapper;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcOperations;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Devices and their property rows. Row-level security limits every statement to the context user's rows. */
@@ -127,8 +132,23 @@ class DeviceRepository {
     private static final String FIND_BY_ALEXA_ENDPOINT_FOR_UPDATE =
             LOCK_AND_FIND.formatted("d.alexa_endpoint_id = :endpointId");
 
+    // The end of both state-change statements below, after their CTE "bumped" (the new version): the change's
+    // device_events row (which is also the outbox entry) and its activity entry (the activity module's SQL, %s).
+    private static final String EVENT_AND_ACTIVITY = "\n" + """
+            ), event as (
+                insert into device_events (tenant_id, user_id, device_id, device_name, device_type, alexa_endpoint_id,
+                                           ifttt_device_id, kind, source, device_version, changes, snapshot)
+                select :tenant, :user, :device, :name, :type, :alexaEndpointId, :iftttDeviceId, :kind, :source,
+                       b.version, cast(:changes as jsonb), cast(:snapshot as jsonb)
+                  from bumped b
+                returning id, occurred_at, seq, changes::text as changes, snapshot::text as snapshot
+            ), activity as (
+                %s
+            )
+            """;
+
     // One round trip for the whole state change: every property row, the version bump, the change's
-    // device_events row (which is also the outbox entry) and its activity entry (the activity module's SQL).
+    // device_events row and its activity entry.
     private static final String APPLY_STATE_CHANGE = """
             with changed as (
                 update device_properties p
@@ -140,17 +160,29 @@ class DeviceRepository {
                                    pulse_reset_at = cast(:pulseResetAt as timestamptz)
                  where id = :device
                 returning version, updated_at
-            ), event as (
-                insert into device_events (tenant_id, user_id, device_id, device_name, device_type, alexa_endpoint_id,
-                                           ifttt_device_id, kind, source, device_version, changes, snapshot)
-                select :tenant, :user, :device, :name, :type, :alexaEndpointId, :iftttDeviceId, :kind, :source,
-                       b.version, cast(:changes as jsonb), cast(:snapshot as jsonb)
-                  from bumped b
-                returning id, occurred_at, seq, changes::text as changes, snapshot::text as snapshot
-            ), activity as (
-                %s
-            )
+            """ + EVENT_AND_ACTIVITY + """
             select b.version, b.updated_at, e.id as event_id, e.occurred_at, e.seq, e.changes, e.snapshot
+              from bumped b, event e
+            """;
+
+    // The same change in one statement without a locked read before it (DeviceStates): the device row is
+    // locked by the version bump, and only if the version is still the one the change was computed from;
+    // otherwise nothing is written (no row comes back) and the caller takes the locked path. Every other
+    // write is joined to that bump, so it happens exactly when the bump does. Sent right after the context
+    // statement, in one round trip; without a caller's transaction the two are the whole transaction.
+    private static final String APPLY_STATE_CHANGE_AT_VERSION = """
+            with bumped as (
+                update devices set version = version + 1, last_state_change = now(),
+                                   pulse_reset_at = cast(:pulseResetAt as timestamptz)
+                 where id = :device and version = :expectedVersion
+                returning version, updated_at, now() as tx_now
+            ), changed as (
+                update device_properties p
+                   set value = v.value, last_changed_by = :source, last_changed_at = now()
+                  from bumped, unnest(cast(:names as text[]), cast(:values as text[])) as v (name, value)
+                 where p.device_id = :device and p.name = v.name
+            """ + EVENT_AND_ACTIVITY + """
+            select b.version, b.updated_at, b.tx_now, e.id as event_id, e.occurred_at, e.seq, e.changes, e.snapshot
               from bumped b, event e
             """;
 
@@ -175,10 +207,12 @@ class DeviceRepository {
             """;
 
     private final JdbcClient jdbc;
+    private final NamedParameterJdbcOperations named;
     private final JsonMapper json;
 
-    DeviceRepository(JdbcClient jdbc, JsonMapper json) {
+    DeviceRepository(JdbcClient jdbc, NamedParameterJdbcOperations named, JsonMapper json) {
         this.jdbc = jdbc;
+        this.named = named;
         this.json = json;
     }
 
@@ -277,26 +311,26 @@ class DeviceRepository {
 
     /** Locks the device row for the rest of the transaction and reads it; empty if it is not the user's. */
     Optional<Locked> lockAndFind(UUID id) {
-        return lockAndFind(jdbc.sql(FIND_DEVICE_FOR_UPDATE).param("id", id));
+        return lockAndFind(FIND_DEVICE_FOR_UPDATE, Map.of("id", id));
     }
 
     /** {@link #lockAndFind(UUID)} by the device's Alexa endpoint id. */
     Optional<Locked> lockAndFindByAlexaEndpointId(String endpointId) {
-        return lockAndFind(jdbc.sql(FIND_BY_ALEXA_ENDPOINT_FOR_UPDATE).param("endpointId", endpointId));
+        return lockAndFind(FIND_BY_ALEXA_ENDPOINT_FOR_UPDATE, Map.of("endpointId", endpointId));
     }
 
-    private Optional<Locked> lockAndFind(JdbcClient.StatementSpec statement) {
+    // The context statement goes first, in the same round trip (a change's transaction is labelled
+    // CONTEXT_IN_FIRST_STATEMENT; in any other transaction it binds the context it already has again).
+    private Optional<Locked> lockAndFind(String sql, Map<String, Object> params) {
         Instant[] now = new Instant[1];
         Row[] device = new Row[1];
-        List<PropertyRow> properties = statement
-                .query((rs, i) -> {
+        List<PropertyRow> properties = afterContext(sql, params, (rs, i) -> {
                     if (i == 0) {
                         now[0] = instant(rs, "tx_now");
                         device[0] = deviceRow(rs, i);
                     }
                     return rs.getObject("device_id") == null ? null : propertyRow(rs, "property_name");
-                })
-                .list();
+                });
         if (device[0] == null) {
             return Optional.empty();
         }
@@ -315,37 +349,107 @@ class DeviceRepository {
     Applied applyStateChange(TenantContext owner, Locked locked, Map<String, String> stored, ChangeSource source,
             DeviceStateChanged.Kind kind, List<DeviceStateChanged.Change> changes, ActivityLog.Entry activity,
             Instant pulseResetAt) {
-        Device current = locked.device();
-        Map<String, DeviceProperty> properties = new LinkedHashMap<>();
-        current.properties().forEach((name, p) -> properties.put(name, stored.containsKey(name)
-                ? new DeviceProperty(PropertyValues.typed(p.dataType(), stored.get(name)), p.dataType(), p.unit(),
-                        p.min(), p.max(), p.allowedValues(), source.code(), locked.now(), p.alexaInterface(),
-                        p.alexaPropertyName())
-                : p));
-        Map<String, DeviceProperty> after = withDisplayUnits(current.type(), properties);
+        Map<String, DeviceProperty> after = after(locked.device(), stored, source, locked.now());
+        Map<String, Object> params = stateChangeParams(owner, locked.device(), after, stored, source, kind, changes,
+                activity, pulseResetAt);
         Object[] result = jdbc.sql(APPLY_STATE_CHANGE.formatted(activity.sql()))
-                .params(activity.params())
-                .param("tenant", owner.tenantId())
-                .param("user", owner.userId())
-                .param("device", current.id())
-                .param("name", current.name())
-                .param("type", current.type().code())
-                .param("alexaEndpointId", current.alexaEndpointId())
-                .param("iftttDeviceId", current.iftttDeviceId())
-                .param("kind", kind.code())
-                .param("names", stored.keySet().toArray(String[]::new))
-                .param("values", stored.values().toArray(String[]::new))
-                .param("source", source.code())
-                .param("changes", json.writeValueAsString(changes))
-                .param("snapshot", json.writeValueAsString(Device.snapshot(after)))
-                .param("pulseResetAt", pulseResetAt == null ? null : OffsetDateTime.ofInstant(pulseResetAt, ZoneOffset.UTC))
+                .params(params)
                 .query((rs, i) -> new Object[] {rs.getLong("version"), instant(rs, "updated_at"),
                         DeviceEventRepository.stored(rs, "event_id")})
                 .single();
+        return applied(locked.device(), after, pulseResetAt, (Long) result[0], (Instant) result[1], locked.now(),
+                (DeviceEventRepository.Stored) result[2]);
+    }
+
+    /**
+     * {@link #applyStateChange} without a locked read: the change was computed from {@code current}, a copy
+     * of the device at its version, and is written in the transaction's first statement (with the context)
+     * only if the device is still at that version. Empty when it is not (changed meanwhile, deleted, or not
+     * the context user's): nothing was written, and the caller locks and reads the device instead.
+     */
+    Optional<Applied> applyStateChangeAtVersion(TenantContext owner, Device current, Map<String, String> stored,
+            ChangeSource source, DeviceStateChanged.Kind kind, List<DeviceStateChanged.Change> changes,
+            ActivityLog.Entry activity, Instant pulseResetAt) {
+        // the stored values as the locked path would return them, the time filled in from the statement
+        Map<String, Object> params = stateChangeParams(owner, current, after(current, stored, source, null), stored,
+                source, kind, changes, activity, pulseResetAt);
+        params.put("expectedVersion", current.version());
+        return afterContext(APPLY_STATE_CHANGE_AT_VERSION.formatted(activity.sqlFrom("bumped")), params, (rs, i) -> {
+            Instant now = instant(rs, "tx_now");
+            return applied(current, after(current, stored, source, now), pulseResetAt, rs.getLong("version"),
+                    instant(rs, "updated_at"), now, DeviceEventRepository.stored(rs, "event_id"));
+        }).stream().findFirst();
+    }
+
+    private Map<String, Object> stateChangeParams(TenantContext owner, Device current, Map<String, DeviceProperty> after,
+            Map<String, String> stored, ChangeSource source, DeviceStateChanged.Kind kind,
+            List<DeviceStateChanged.Change> changes, ActivityLog.Entry activity, Instant pulseResetAt) {
+        Map<String, Object> params = new HashMap<>(activity.params());
+        params.put("tenant", owner.tenantId());
+        params.put("user", owner.userId());
+        params.put("device", current.id());
+        params.put("name", current.name());
+        params.put("type", current.type().code());
+        params.put("alexaEndpointId", current.alexaEndpointId());
+        params.put("iftttDeviceId", current.iftttDeviceId());
+        params.put("kind", kind.code());
+        params.put("names", stored.keySet().toArray(String[]::new));
+        params.put("values", stored.values().toArray(String[]::new));
+        params.put("source", source.code());
+        params.put("changes", json.writeValueAsString(changes));
+        params.put("snapshot", json.writeValueAsString(Device.snapshot(after)));
+        params.put("pulseResetAt", pulseResetAt == null ? null : OffsetDateTime.ofInstant(pulseResetAt, ZoneOffset.UTC));
+        return params;
+    }
+
+    /** The properties after writing {@code stored} (changed at {@code now}), display units applied. */
+    private static Map<String, DeviceProperty> after(Device current, Map<String, String> stored, ChangeSource source,
+            Instant now) {
+        Map<String, DeviceProperty> properties = new LinkedHashMap<>();
+        current.properties().forEach((name, p) -> properties.put(name, stored.containsKey(name)
+                ? new DeviceProperty(PropertyValues.typed(p.dataType(), stored.get(name)), p.dataType(), p.unit(),
+                        p.min(), p.max(), p.allowedValues(), source.code(), now, p.alexaInterface(),
+                        p.alexaPropertyName())
+                : p));
+        return withDisplayUnits(current.type(), properties);
+    }
+
+    private static Applied applied(Device current, Map<String, DeviceProperty> after, Instant pulseResetAt,
+            long version, Instant updatedAt, Instant now, DeviceEventRepository.Stored event) {
         Device device = new Device(current.id(), current.name(), current.friendlyName(), current.type(),
                 current.description(), current.alexaEndpointId(), current.iftttDeviceId(), current.online(),
-                current.momentary(), current.pulseSeconds(), pulseResetAt, (Long) result[0], after, current.createdAt(), (Instant) result[1], locked.now());
-        return new Applied(device, (DeviceEventRepository.Stored) result[2]);
+                current.momentary(), current.pulseSeconds(), pulseResetAt, version, after, current.createdAt(),
+                updatedAt, now);
+        return new Applied(device, event);
+    }
+
+    /**
+     * Runs {@code sql} as the statement after {@link TenantScopedTransactionManager#CONTEXT_STATEMENT}: both go
+     * to the database in one round trip (one Sync), and PostgreSQL runs them in order. Outside a transaction
+     * (auto-commit) the two are one implicit transaction, committed at the end of that round trip: the
+     * context is set for it alone, and a failure of the second statement rolls back both.
+     */
+    private <T> List<T> afterContext(String sql, Map<String, Object> params, RowMapper<T> rows) {
+        Map<String, Object> all = new HashMap<>(params);
+        all.putAll(TenantScopedTransactionManager.contextParams());
+        boolean inTransaction = TransactionSynchronizationManager.isActualTransactionActive();
+        return named.execute(TenantScopedTransactionManager.CONTEXT_STATEMENT + sql, all, ps -> {
+            if (!inTransaction && !ps.getConnection().getAutoCommit()) {
+                // would leave the change uncommitted on a pooled connection
+                throw new IllegalStateException("a change outside a transaction needs an auto-commit connection");
+            }
+            ps.execute(); // the context statement's one row
+            if (!ps.getMoreResults()) {
+                throw new IllegalStateException("the statement after the context returned no rows");
+            }
+            List<T> list = new ArrayList<>();
+            try (ResultSet rs = ps.getResultSet()) {
+                while (rs.next()) {
+                    list.add(rows.mapRow(rs, list.size()));
+                }
+            }
+            return list;
+        });
     }
 
     void updateDetails(UUID id, String name, String friendlyName, String description, boolean online,

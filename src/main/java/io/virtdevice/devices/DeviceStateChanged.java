@@ -8,7 +8,10 @@ import java.util.UUID;
 /**
  * Published once per committed device operation (creation, edit, deletion, property change, doorbell
  * press), inside the operation's transaction: react to it with {@code @TransactionalEventListener} (or
- * Modulith's {@code @ApplicationModuleListener}) so nothing happens for a change that rolled back. The
+ * Modulith's {@code @ApplicationModuleListener}) so nothing happens for a change that rolled back, with
+ * {@code fallbackExecution = true}: a property change that was a transaction of its own (one statement,
+ * auto-committed: docs/decisions.md, "The write path in one round trip") is published after it committed,
+ * outside any transaction, and a listener without it would never hear of it. The
  * durable record of the same change is the {@code device_events} row {@link #eventId}; a listener that
  * runs in another thread must open the tenant scope from {@link #tenantId} and {@link #userId} itself.
  *

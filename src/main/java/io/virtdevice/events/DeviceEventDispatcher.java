@@ -138,7 +138,8 @@ class DeviceEventDispatcher implements SmartLifecycle {
         this.maxFailures = Math.max(1, settings.dispatchMaxFailures());
     }
 
-    @TransactionalEventListener(phase = TransactionPhase.AFTER_COMMIT)
+    // fallbackExecution: a change that was a transaction of its own is published after it committed
+    @TransactionalEventListener(phase = TransactionPhase.AFTER_COMMIT, fallbackExecution = true)
     void committed(DeviceStateChanged event) {
         wake();
     }

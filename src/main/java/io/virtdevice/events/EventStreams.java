@@ -170,7 +170,8 @@ class EventStreams implements RevocationListener {
      * for the bus and reading it back (the notice that follows finds it delivered). Streams elsewhere get
      * it through the bus. Runs in the committing thread, so it only renders and queues.
      */
-    @TransactionalEventListener(phase = TransactionPhase.AFTER_COMMIT)
+    // fallbackExecution: a change that was a transaction of its own is published after it committed
+    @TransactionalEventListener(phase = TransactionPhase.AFTER_COMMIT, fallbackExecution = true)
     void committed(DeviceStateChanged change) {
         Channel channel = channels.get(change.userId());
         if (channel == null || !channel.owner.tenantId().equals(change.tenantId())) {

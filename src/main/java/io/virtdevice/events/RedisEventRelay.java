@@ -87,7 +87,8 @@ class RedisEventRelay {
             this.channel = channel;
         }
 
-        @TransactionalEventListener
+        // fallbackExecution: a change that was a transaction of its own is published after it committed
+        @TransactionalEventListener(fallbackExecution = true)
         void on(DeviceStateChanged event) {
             try {
                 redis.convertAndSend(channel, json.writeValueAsString(Map.of("id", event.eventId(),

@@ -14,7 +14,7 @@ class DeviceEventRecorder {
 
     private final Map<UUID, List<DeviceStateChanged>> events = new ConcurrentHashMap<>();
 
-    @TransactionalEventListener
+    @TransactionalEventListener(fallbackExecution = true)
     void on(DeviceStateChanged event) {
         events.computeIfAbsent(event.deviceId(), id -> new CopyOnWriteArrayList<>()).add(event);
     }

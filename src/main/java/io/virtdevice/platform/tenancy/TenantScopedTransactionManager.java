@@ -5,9 +5,11 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import javax.sql.DataSource;
 import org.springframework.jdbc.datasource.DataSourceUtils;
+import java.util.Map;
 import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.interceptor.TransactionAttribute;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -15,11 +17,35 @@ import org.springframework.transaction.support.TransactionTemplate;
  * {@code set_config('app.current_tenant_id', ?, true), set_config('app.current_user_id', ?, true)}.
  * The settings are transaction-local, so nothing leaks to the next user of a pooled connection; without
  * a scope both are set to '' and the policies match no row (fail closed).
+ *
+ * <p>A transaction labelled {@link #CONTEXT_IN_FIRST_STATEMENT} ({@code @Transactional(label = ...)}) skips that
+ * statement: its first statement binds the context itself, sent in the same round trip as the statement it
+ * precedes ({@link #CONTEXT_STATEMENT}, see docs/decisions.md "The write path in one round trip"). A labelled
+ * transaction that forgot to do so sees no tenant row at all (the settings are unset: fail closed).
  */
 public class TenantScopedTransactionManager extends JdbcTransactionManager {
 
     static final String SET_CONTEXT =
             "select set_config('app.current_tenant_id', ?, true), set_config('app.current_user_id', ?, true)";
+
+    /** The label of transactions whose first statement binds the tenant context itself. */
+    public static final String CONTEXT_IN_FIRST_STATEMENT = "tenant-context-in-first-statement";
+
+    /**
+     * The statement that binds the context, with named parameters {@code :ctx_tenant} and {@code :ctx_user}
+     * ({@link #contextParams}), ending in {@code ;}: put it in front of a transaction's first statement. The
+     * driver sends both in one round trip, and PostgreSQL runs them in order, so every row-level security
+     * check of the second statement sees the context.
+     */
+    public static final String CONTEXT_STATEMENT =
+            "select set_config('app.current_tenant_id', :ctx_tenant, true), set_config('app.current_user_id', :ctx_user, true);\n";
+
+    /** The parameters of {@link #CONTEXT_STATEMENT} for the current scope ('' outside any: fail closed). */
+    public static Map<String, Object> contextParams() {
+        TenantContext context = TenantScope.current().orElse(null);
+        return Map.of("ctx_tenant", context == null ? "" : context.tenantId().toString(),
+                "ctx_user", context == null ? "" : context.userId().toString());
+    }
     static final String SET_CONTEXT_ASYNCHRONOUS_COMMIT = SET_CONTEXT + ", set_config('synchronous_commit', 'off', true)";
 
     /**
@@ -31,6 +57,22 @@ public class TenantScopedTransactionManager extends JdbcTransactionManager {
      */
     public static TransactionTemplate asynchronousCommit(PlatformTransactionManager transactionManager) {
         return new AsynchronousCommitTemplate(transactionManager);
+    }
+
+    /**
+     * Transactions of this template are labelled {@link #CONTEXT_IN_FIRST_STATEMENT}: their first statement must
+     * start with {@link #CONTEXT_STATEMENT}.
+     */
+    public static TransactionTemplate contextInFirstStatement(PlatformTransactionManager transactionManager) {
+        return new ContextInFirstStatementTemplate(transactionManager);
+    }
+
+    private static final class ContextInFirstStatementTemplate extends TransactionTemplate {
+        private static final long serialVersionUID = 1L;
+
+        ContextInFirstStatementTemplate(PlatformTransactionManager transactionManager) {
+            super(transactionManager);
+        }
     }
 
     private static final class AsynchronousCommitTemplate extends TransactionTemplate {
@@ -49,6 +91,11 @@ public class TenantScopedTransactionManager extends JdbcTransactionManager {
     protected void prepareTransactionalConnection(Connection con, TransactionDefinition definition)
             throws SQLException {
         super.prepareTransactionalConnection(con, definition);
+        if (definition instanceof ContextInFirstStatementTemplate
+                || definition instanceof TransactionAttribute attribute
+                        && attribute.getLabels().contains(CONTEXT_IN_FIRST_STATEMENT)) {
+            return;
+        }
         apply(con, TenantScope.current().orElse(null), definition instanceof AsynchronousCommitTemplate);
     }
 
