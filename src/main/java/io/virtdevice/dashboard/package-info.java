@@ -5,7 +5,7 @@
  * the database's row-level security and role checks apply exactly as for the API. Account settings and team
  * pages live in the accounts module (they need its session handling).
  */
-@ApplicationModule(allowedDependencies = {"accounts", "activity", "alexa", "apikeys", "devices", "events", "oauth", "webhooks",
+@ApplicationModule(allowedDependencies = {"accounts", "activity", "alexa", "apikeys", "devices", "events", "limits", "oauth", "webhooks",
         "platform"})
 package io.virtdevice.dashboard;
 
