@@ -3,6 +3,7 @@ package io.virtdevice.accounts;
 import io.virtdevice.limits.PlanSource;
 import io.virtdevice.platform.security.CurrentUser;
 import io.virtdevice.platform.tenancy.TenantContext;
+import io.virtdevice.platform.web.ApiProblem;
 import io.virtdevice.platform.tenancy.TenantScope;
 import java.util.Set;
 import java.util.UUID;
@@ -18,9 +19,14 @@ class AccountPlans implements PlanSource {
         this.accounts = accounts;
     }
 
+    /** The tier, or null for a user that is gone (the DeleteReports of a deleted account still go out). */
     @Override
     public String tier(UUID tenantId, UUID userId) {
         CurrentUser user = new CurrentUser(userId, tenantId, null, CurrentUser.AuthMethod.SESSION, Set.of(), null);
-        return TenantScope.call(new TenantContext(tenantId, userId), () -> accounts.account(user).plan().tier());
+        try {
+            return TenantScope.call(new TenantContext(tenantId, userId), () -> accounts.account(user).plan().tier());
+        } catch (ApiProblem gone) {
+            return null;
+        }
     }
 }

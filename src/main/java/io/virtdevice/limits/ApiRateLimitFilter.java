@@ -12,7 +12,6 @@ import java.util.Map;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
@@ -21,11 +20,13 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The REST API's request limit: every {@code /api/**} request that passed authentication takes one unit from
- * its credential's bucket (an API key or OAuth token; the browser session counts per user; an anonymous
- * request per client address) and its response carries {@code RateLimit-Policy} and {@code RateLimit}
+ * its credential's bucket (an API key or OAuth token; the browser session counts per user) and its
+ * response carries {@code RateLimit-Policy} and {@code RateLimit}
  * (draft-ietf-httpapi-ratelimit-headers-11). A refused request is a 429 problem with {@code Retry-After}.
  * Runs after Spring Security's chain (the principal and tenant scope are bound), so requests refused there
- * (401, 403) are not counted. Nothing else passes this filter: health probes, Alexa's and IFTTT's endpoints
+ * (401, 403) are not counted, and neither are anonymous requests (sign-up, login, password reset: guarded by
+ * the login throttle and the {@code mails} limit; an address-keyed bucket would be one bucket for everybody
+ * behind a proxy). Nothing else passes this filter: health probes, Alexa's and IFTTT's endpoints
  * and URL-trigger links have other paths.
  */
 class ApiRateLimitFilter extends OncePerRequestFilter {
@@ -42,20 +43,16 @@ class ApiRateLimitFilter extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         Authentication auth = SecurityContextHolder.getContext().getAuthentication();
-        Decision decision = auth != null && auth.getPrincipal() instanceof CurrentUser user
-                ? limiter.consume(RateLimit.API_REQUESTS, user.context(), key(user))
-                : limiter.consume(RateLimit.API_REQUESTS, limiter.anonymousPlan(), "address:" + request.getRemoteAddr());
-        if (decision.limited()) {
-            response.setHeader(RateLimitHeaders.POLICY, decision.policyItem());
-            response.setHeader(RateLimitHeaders.STATE, decision.stateItem());
+        if (auth == null || !(auth.getPrincipal() instanceof CurrentUser user)) {
+            chain.doFilter(request, response); // anonymous: docs/decisions.md, "Rate limits"
+            return;
         }
-        if (decision.allowed()) {
+        Decision decision = limiter.consume(RateLimit.API_REQUESTS, user.context(), key(user));
+        if (RateLimitHeaders.announceAndAllow(decision, response)) {
             chain.doFilter(request, response);
             return;
         }
         RateLimited refused = limiter.refusal(decision);
-        response.setStatus(429);
-        response.setHeader(HttpHeaders.RETRY_AFTER, Long.toString(decision.retryAfterSeconds()));
         response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
         response.setCharacterEncoding(StandardCharsets.UTF_8.name());
         Map<String, Object> body = new LinkedHashMap<>();

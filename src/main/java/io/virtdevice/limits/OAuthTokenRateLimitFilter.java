@@ -41,16 +41,10 @@ class OAuthTokenRateLimitFilter extends OncePerRequestFilter {
             return;
         }
         Decision decision = limiter.consume(RateLimit.OAUTH_TOKEN_REQUESTS, limiter.anonymousPlan(), "client:" + client);
-        if (decision.limited()) {
-            response.setHeader(RateLimitHeaders.POLICY, decision.policyItem());
-            response.setHeader(RateLimitHeaders.STATE, decision.stateItem());
-        }
-        if (decision.allowed()) {
+        if (RateLimitHeaders.announceAndAllow(decision, response)) {
             chain.doFilter(request, response);
             return;
         }
-        response.setStatus(429);
-        response.setHeader(HttpHeaders.RETRY_AFTER, Long.toString(decision.retryAfterSeconds()));
         response.setHeader(HttpHeaders.CACHE_CONTROL, "no-store");
         response.setContentType("application/json;charset=UTF-8");
         response.getWriter().write("{\"error\":\"rate_limited\",\"error_description\":\"Too many token requests "
