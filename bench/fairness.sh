@@ -30,23 +30,30 @@ export ALEXA_GATEWAY_PORT ALEXA_TOKEN
 [ "${SKIP_BUILD:-}" = 1 ] || ./mvnw -B -ntp -DskipTests test-compile dependency:build-classpath \
   -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test > target/bench-fairness-build.log
 rm -rf "$DATA_DIR" target/bench-fairness-secret.key
-"$JAVA_HOME/bin/java" -cp "target/classes:target/test-classes:$(cat target/bench-classpath.txt)" \
-  io.virtdevice.VirtDeviceApplication "--virtdevice.test.alexa-links=NA:$ALEXA_TOKEN" \
-  "--virtdevice.alexa.event-gateway.na=http://127.0.0.1:$ALEXA_GATEWAY_PORT/na/v3/events" \
-  --server.port=$APP_PORT --LOG_FORMAT= --logging.level.root=WARN \
-  --virtdevice.database.embedded.data-directory=$DATA_DIR --virtdevice.database.embedded.port=$PG_PORT \
-  --virtdevice.crypto.secret-key-file=target/bench-fairness-secret.key \
-  --virtdevice.webhooks.allowed-cidrs=127.0.0.1/32 \
-  --virtdevice.limits.plans.self-hosted.device-changes.limit=5 --virtdevice.limits.plans.self-hosted.device-changes.window=1s \
-  --virtdevice.limits.plans.self-hosted.user-changes.limit=$NOISY_LIMIT --virtdevice.limits.plans.self-hosted.user-changes.window=1s \
-  --virtdevice.limits.plans.self-hosted.alexa-events.limit=$((2 * RATE)) --virtdevice.limits.plans.self-hosted.alexa-events.window=1s \
-  --spring.datasource.hikari.maximum-pool-size=40 > target/bench-fairness-app.log 2>&1 &
-APP=$!
+APP=
 NOISE=
 trap 'kill $NOISE 2>/dev/null; kill $APP 2>/dev/null; wait $APP 2>/dev/null || true' EXIT
-for _ in $(seq 1 180); do
-  curl -sf "http://127.0.0.1:$APP_PORT/actuator/health/readiness" >/dev/null && break
-  sleep 1
+# three tries: on a busy machine the embedded PostgreSQL may miss its 10 s start-up wait
+for _ in 1 2 3; do
+  "$JAVA_HOME/bin/java" -cp "target/classes:target/test-classes:$(cat target/bench-classpath.txt)" \
+    io.virtdevice.VirtDeviceApplication "--virtdevice.test.alexa-links=NA:$ALEXA_TOKEN" \
+    "--virtdevice.alexa.event-gateway.na=http://127.0.0.1:$ALEXA_GATEWAY_PORT/na/v3/events" \
+    --server.port=$APP_PORT --LOG_FORMAT= --logging.level.root=WARN \
+    --virtdevice.database.embedded.data-directory=$DATA_DIR --virtdevice.database.embedded.port=$PG_PORT \
+    --virtdevice.crypto.secret-key-file=target/bench-fairness-secret.key \
+    --virtdevice.webhooks.allowed-cidrs=127.0.0.1/32 \
+    --virtdevice.limits.plans.self-hosted.device-changes.limit=5 --virtdevice.limits.plans.self-hosted.device-changes.window=1s \
+    --virtdevice.limits.plans.self-hosted.user-changes.limit=$NOISY_LIMIT --virtdevice.limits.plans.self-hosted.user-changes.window=1s \
+    --virtdevice.limits.plans.self-hosted.alexa-events.limit=$((2 * RATE)) --virtdevice.limits.plans.self-hosted.alexa-events.window=1s \
+    --spring.datasource.hikari.maximum-pool-size=40 > target/bench-fairness-app.log 2>&1 &
+  APP=$!
+  for _ in $(seq 1 180); do
+    curl -sf "http://127.0.0.1:$APP_PORT/actuator/health/readiness" >/dev/null && break 2
+    kill -0 "$APP" 2>/dev/null || break
+    grep -q "Application run failed" target/bench-fairness-app.log && break
+    sleep 1
+  done
+  kill $APP 2>/dev/null; wait $APP 2>/dev/null || true
 done
 curl -sf "http://127.0.0.1:$APP_PORT/actuator/health/readiness" >/dev/null || { echo "app did not start"; tail -50 target/bench-fairness-app.log; exit 1; }
 export PGPASSFILE="$PWD/$DATA_DIR/virtdevice.pgpass"
