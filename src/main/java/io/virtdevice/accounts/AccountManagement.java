@@ -51,10 +51,13 @@ public class AccountManagement {
     private final ApplicationEventPublisher events;
     private final DeviceManagement devices;
     private final PasswordResetQueue resets;
+    private final MailLimits mailLimits;
 
     AccountManagement(AccountRepository accounts, CredentialRepository credentials, PasswordHashing hashing,
             AccountMails mails, ActivityLog activity, DataSource dataSource, PlatformTransactionManager transactions,
-            ApplicationEventPublisher events, DeviceManagement devices, PasswordResetQueue resets) {
+            ApplicationEventPublisher events, DeviceManagement devices, PasswordResetQueue resets,
+            MailLimits mailLimits) {
+        this.mailLimits = mailLimits;
         this.accounts = accounts;
         this.credentials = credentials;
         this.hashing = hashing;
@@ -77,6 +80,7 @@ public class AccountManagement {
      * @throws SlugTaken when another tenant has the slug
      */
     public void signUp(SignUp form) {
+        mailLimits.toAddress(form.email());
         String email = normalizeEmail(form.email());
         String slug = form.slug() != null ? form.slug() : deriveSlug(form.tenantName());
         String passwordHash = hashing.hash(form.password());
@@ -140,6 +144,7 @@ public class AccountManagement {
      * the address.
      */
     public void requestPasswordReset(String rawEmail) {
+        mailLimits.toAddress(rawEmail);
         String address = normalizeEmail(rawEmail);
         resets.submit(() -> TenantScope.callWithoutContext(() -> tx.execute(s -> {
             String token = Tokens.generate("vdr_");

@@ -1,5 +1,6 @@
 package io.virtdevice.accounts;
 
+import io.virtdevice.limits.RateLimiter;
 import io.virtdevice.platform.security.CurrentUser;
 import io.virtdevice.platform.web.ApiProblem;
 import io.virtdevice.platform.web.HtmlPage;
@@ -24,8 +25,10 @@ class AccountSettingsPageController {
 
     private final AccountManagement accounts;
     private final Sessions sessions;
+    private final RateLimiter limits;
 
-    AccountSettingsPageController(AccountManagement accounts, Sessions sessions) {
+    AccountSettingsPageController(AccountManagement accounts, Sessions sessions, RateLimiter limits) {
+        this.limits = limits;
         this.accounts = accounts;
         this.sessions = sessions;
     }
@@ -38,6 +41,7 @@ class AccountSettingsPageController {
     @GetMapping("/settings")
     String settings(@AuthenticationPrincipal CurrentUser user, Model model) {
         model.addAttribute("account", accounts.account(user));
+        model.addAttribute("limits", limits.usage(user.context()));
         return "settings";
     }
 

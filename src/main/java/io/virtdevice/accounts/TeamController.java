@@ -36,9 +36,11 @@ class TeamController {
 
     private final TeamManagement team;
     private final Sessions sessions;
+    private final MailLimits mailLimits;
 
-    TeamController(TeamManagement team, Sessions sessions) {
+    TeamController(TeamManagement team, Sessions sessions, MailLimits mailLimits) {
         this.team = team;
+        this.mailLimits = mailLimits;
         this.sessions = sessions;
     }
 
@@ -74,6 +76,7 @@ class TeamController {
     @PostMapping("/invitations")
     @ResponseStatus(HttpStatus.CREATED)
     Invitation invite(@AuthenticationPrincipal CurrentUser user, @Valid @RequestBody InvitationRequest body) {
+        mailLimits.invitation(user, body.email());
         return team.invite(user, body.email(), body.role());
     }
 

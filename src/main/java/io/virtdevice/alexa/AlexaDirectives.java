@@ -1,5 +1,9 @@
 package io.virtdevice.alexa;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.virtdevice.limits.RateLimited;
+import io.virtdevice.limits.RateLimiter;
 import io.virtdevice.devices.ChangeSource;
 import io.virtdevice.devices.Device;
 import io.virtdevice.devices.DeviceManagement;
@@ -46,9 +50,13 @@ class AlexaDirectives {
     private final BearerCredentials credentials;
     private final JsonMapper json;
     private final AlexaAcceptGrant acceptGrant;
+    private final RateLimiter limits;
+    /** The device behind each endpoint id, for the per-device change limit (ids never change). */
+    private final Cache<String, UUID> endpointDevices = Caffeine.newBuilder().maximumSize(100_000).build();
 
     AlexaDirectives(DeviceManagement devices, BearerCredentials credentials, JsonMapper json,
-            AlexaAcceptGrant acceptGrant) {
+            AlexaAcceptGrant acceptGrant, RateLimiter limits) {
+        this.limits = limits;
         this.devices = devices;
         this.credentials = credentials;
         this.json = json;
@@ -145,15 +153,31 @@ class AlexaDirectives {
             }
             case "Alexa.PowerController.TurnOn", "Alexa.PowerController.TurnOff" -> {
                 require(user, "write");
+                changeLimit(endpointId(directive));
                 return response(echo, "Response", power(endpointId(directive), name.equals("TurnOn")));
             }
             case "Alexa.BrightnessController.SetBrightness", "Alexa.BrightnessController.AdjustBrightness" -> {
                 require(user, "write");
+                changeLimit(endpointId(directive));
                 return response(echo, "Response",
                         brightness(endpointId(directive), payload, name.equals("AdjustBrightness")));
             }
             default -> throw AlexaError.invalidDirective("Unsupported directive " + sanitisedName(directiveName)
                     + ".");
+        }
+    }
+
+    /**
+     * The device-change limits (per device, per user) before a change: refused as Alexa's own
+     * {@code RATE_LIMIT_EXCEEDED} (shared/spec/alexa.md §6), never a problem document.
+     */
+    private void changeLimit(String endpointId) {
+        UUID deviceId = endpointDevices.get(endpointId,
+                id -> devices.findByAlexaEndpointId(id).map(Device::id).orElseThrow(AlexaError::noSuchEndpoint));
+        try {
+            limits.enforceChange(deviceId);
+        } catch (RateLimited e) {
+            throw new AlexaError("RATE_LIMIT_EXCEEDED", "Too many changes; retry in " + e.retryAfterSeconds() + " s.");
         }
     }
 

@@ -44,9 +44,11 @@ class AlexaEventConsumer implements DeviceEventConsumer {
     private final AlexaEventSender sender;
     private final AlexaEventSettings settings;
     private final LeaseOwner leaseOwner;
+    private final AlexaFairShare fairShare;
 
     AlexaEventConsumer(ObjectProvider<AlexaLinks> links, DeviceManagement devices, AlexaEventOutbox outbox,
-            AlexaEventSender sender, AlexaEventSettings settings, LeaseOwner leaseOwner) {
+            AlexaEventSender sender, AlexaEventSettings settings, LeaseOwner leaseOwner, AlexaFairShare fairShare) {
+        this.fairShare = fairShare;
         this.links = links;
         this.devices = devices;
         this.outbox = outbox;
@@ -119,7 +121,9 @@ class AlexaEventConsumer implements DeviceEventConsumer {
                 }
             });
         }
-        List<AlexaEventOutbox.Row> leased = outbox.stage(owner, run, false, settings.lease(), leaseOwner.id()).stream()
+        List<AlexaEventOutbox.Inserted> inserted = outbox.stage(owner, run, false, settings.lease(), leaseOwner.id());
+        fairShare.coalesced(run.stream().mapToInt(AlexaEventOutbox.Staging::count).sum() - inserted.size());
+        List<AlexaEventOutbox.Row> leased = inserted.stream()
                 .filter(AlexaEventOutbox.Inserted::leased).map(AlexaEventOutbox.Inserted::row).toList();
         if (!leased.isEmpty()) {
             sender.afterCommit(owner, leased);

@@ -135,7 +135,8 @@ class AlexaEventOutbox {
 
     private static final String HISTORY = """
             select id, kind, cause, status, attempts, event_count, first_change_at, last_change_at, region, message_id,
-                   http_status, gateway_code, error, latency_ms, test, created_at, finished_at, next_attempt_at, changed
+                   http_status, gateway_code, error, latency_ms, test, created_at, finished_at, next_attempt_at, changed,
+                   delayed
               from alexa_event_outbox
              where user_id = :user and endpoint_id = :endpoint
              order by seq desc
@@ -314,6 +315,22 @@ class AlexaEventOutbox {
                 .optional();
     }
 
+    /**
+     * Holds a pending row back until {@code next} for its user's fair share of the gateway budget: the lease
+     * ends (the poll claims it again when due) and, as for a retry, later changes of its endpoint coalesce
+     * into it meanwhile.
+     */
+    void delay(UUID id, Instant next) {
+        jdbc.sql("""
+                update alexa_event_outbox
+                   set next_attempt_at = :next, lease_until = null, lease_owner = null, delayed = delayed + 1
+                 where id = :id and status = 'pending'
+                """)
+                .param("id", id)
+                .param("next", utc(next), Types.TIMESTAMP_WITH_TIMEZONE)
+                .update();
+    }
+
     /** Deletes a row nobody needs to hear about (a DeleteReport without a link to send it with). */
     void discard(UUID id) {
         jdbc.sql("delete from alexa_event_outbox where id = :id and status = 'pending'").param("id", id).update();
@@ -334,7 +351,7 @@ class AlexaEventOutbox {
     public record Sent(UUID id, String kind, String cause, String status, int attempts, int coalesced, Instant firstChangeAt,
             Instant lastChangeAt, String region, String messageId, Integer gatewayStatus, String gatewayCode,
             String error, Integer latencyMs, boolean test, Instant createdAt, Instant finishedAt,
-            Instant nextAttemptAt, List<String> changed) {}
+            Instant nextAttemptAt, List<String> changed, int delayed) {}
 
     List<Sent> history(UUID userId, String endpointId, int limit) {
         return jdbc.sql(HISTORY).param("user", userId).param("endpoint", endpointId).param("limit", limit)
@@ -348,7 +365,7 @@ class AlexaEventOutbox {
              cross join lateral (
                    select id, kind, cause, status, attempts, event_count, first_change_at, last_change_at, region,
                           message_id, http_status, gateway_code, error, latency_ms, test, created_at, finished_at,
-                          next_attempt_at, changed
+                          next_attempt_at, changed, delayed
                      from alexa_event_outbox
                     where user_id = :user and endpoint_id = e.endpoint_id
                     order by seq desc
@@ -387,7 +404,8 @@ class AlexaEventOutbox {
                         instant(rs, "created_at"),
                         instant(rs, "finished_at"),
                         "pending".equals(rs.getString("status")) ? instant(rs, "next_attempt_at") : null,
-                        List.of((String[]) rs.getArray("changed").getArray()));
+                        List.of((String[]) rs.getArray("changed").getArray()),
+                        rs.getInt("delayed"));
     }
 
     /** Counts over a window, for the health summary. */

@@ -66,6 +66,7 @@ class AlexaEventSender implements SmartLifecycle {
     private final TransactionTemplate readTx;
     private final TransactionTemplate recordTx;
     private final MeterRegistry meters;
+    private final AlexaFairShare fairShare;
     private final Semaphore permits;
     private final List<Runnable> beforeStart = new ArrayList<>(); // guarded by this
     private boolean started; // guarded by this
@@ -75,7 +76,8 @@ class AlexaEventSender implements SmartLifecycle {
 
     AlexaEventSender(AlexaEventOutbox outbox, AlexaGateway gateway, ObjectProvider<AlexaLinks> links,
             AlexaEventSettings settings, LeaseOwner leaseOwner, PlatformTransactionManager transactions,
-            MeterRegistry meters) {
+            MeterRegistry meters, AlexaFairShare fairShare) {
+        this.fairShare = fairShare;
         this.outbox = outbox;
         this.gateway = gateway;
         this.links = links;
@@ -156,6 +158,12 @@ class AlexaEventSender implements SmartLifecycle {
         if (expired(row, now)) {
             return finish(owner, row, new AlexaEventOutbox.Outcome("expired", row.attempts(), null, null, null, null,
                     null, "older than " + ttl(row.kind()).toSeconds() + " s when its turn came", null));
+        }
+        Optional<Instant> heldUntil = fairShare.hold(owner, row, now);
+        if (heldUntil.isPresent()) {
+            // not its turn: the row waits (coalescing later changes) and the poll claims it when due
+            recordTx.executeWithoutResult(s -> outbox.delay(row.id(), heldUntil.get()));
+            return null;
         }
         AlexaLinks linked = links.getIfAvailable();
         Optional<LwaToken> token = linked == null ? Optional.empty() : linked.token(owner);

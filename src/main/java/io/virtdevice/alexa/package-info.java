@@ -7,7 +7,7 @@
  * events (ChangeReport, DoorbellPress, AddOrUpdateReport, DeleteReport) to the users' regional Event Gateways,
  * and it answers the routine-fire diagnostics ({@code /api/v1/alexa/**}, {@code /api/v1/devices/{id}/alexa/**}).
  */
-@ApplicationModule(allowedDependencies = {"activity", "devices", "events", "platform"})
+@ApplicationModule(allowedDependencies = {"activity", "devices", "events", "limits", "platform"})
 package io.virtdevice.alexa;
 
 import org.springframework.modulith.ApplicationModule;

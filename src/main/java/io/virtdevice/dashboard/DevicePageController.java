@@ -1,5 +1,6 @@
 package io.virtdevice.dashboard;
 
+import io.virtdevice.limits.RateLimiter;
 import io.virtdevice.accounts.Account;
 import io.virtdevice.activity.ActivityFeed;
 import io.virtdevice.alexa.AlexaDiagnostics;
@@ -48,9 +49,11 @@ class DevicePageController {
     private final LiveStreams live;
     private final AlexaDiagnostics alexa;
     private final BillingManagement billing;
+    private final RateLimiter limits;
 
     DevicePageController(DeviceManagement devices, UrlTriggerManagement triggers, ActivityFeed activity,
-            LiveStreams live, AlexaDiagnostics alexa, BillingManagement billing) {
+            LiveStreams live, AlexaDiagnostics alexa, BillingManagement billing, RateLimiter limits) {
+        this.limits = limits;
         this.devices = devices;
         this.triggers = triggers;
         this.activity = activity;
@@ -124,23 +127,27 @@ class DevicePageController {
 
     @PostMapping("/devices/{id}/toggle")
     String toggle(@PathVariable UUID id, Model model) {
+        limits.enforceChange(id);
         return card(model, devices.toggle(id, "power", ChangeSource.WEB));
     }
 
     /** One property from a form field: the slider's brightness, a sensor's state, a temperature. */
     @PostMapping("/devices/{id}/set")
     String set(@PathVariable UUID id, @RequestParam String property, @RequestParam String value, Model model) {
+        limits.enforceChange(id);
         return card(model, devices.setFromText(id, property, value, null, ChangeSource.WEB));
     }
 
     @PostMapping("/devices/{id}/press")
     String press(@PathVariable UUID id, Model model) {
+        limits.enforceChange(id);
         return card(model, devices.press(id, ChangeSource.WEB));
     }
 
     /** A pulse of a contact or motion sensor: detected now, back to idle after its reset delay. */
     @PostMapping("/devices/{id}/pulse")
     String pulse(@PathVariable UUID id, Model model) {
+        limits.enforceChange(id);
         return card(model, devices.pulse(id, ChangeSource.WEB));
     }
 

@@ -6,7 +6,7 @@
  * Account settings and team pages live in the accounts module (they need its session handling).
  */
 @ApplicationModule(allowedDependencies = {"accounts", "activity", "alexa", "apikeys", "billing", "devices", "events",
-        "ifttt", "oauth", "webhooks", "platform"})
+        "ifttt", "limits", "oauth", "webhooks", "platform"})
 package io.virtdevice.dashboard;
 
 import org.springframework.modulith.ApplicationModule;

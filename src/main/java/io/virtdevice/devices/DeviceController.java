@@ -1,5 +1,6 @@
 package io.virtdevice.devices;
 
+import io.virtdevice.limits.RateLimiter;
 import io.virtdevice.platform.security.CurrentUser;
 import io.virtdevice.platform.web.ApiProblem;
 import io.virtdevice.platform.web.ProblemTypes;
@@ -35,9 +36,11 @@ class DeviceController {
     private static final int DEFAULT_PAGE_SIZE = 50;
 
     private final DeviceManagement devices;
+    private final RateLimiter limits;
 
-    DeviceController(DeviceManagement devices) {
+    DeviceController(DeviceManagement devices, RateLimiter limits) {
         this.devices = devices;
+        this.limits = limits;
     }
 
     /** The body of {@code POST /devices}; anything else in it (id, version, ...) is refused as unknown. */
@@ -120,16 +123,19 @@ class DeviceController {
     ResponseEntity<Device> setProperties(@PathVariable UUID id, @RequestBody Map<String, JsonNode> values,
             @RequestHeader(name = "If-Match", required = false) String ifMatch,
             @AuthenticationPrincipal CurrentUser user) {
+        limits.enforceChange(id);
         return withETag(devices.setProperties(id, values, expectedVersion(ifMatch), ChangeSource.of(user.source())));
     }
 
     @PostMapping("/devices/{id}/press")
     ResponseEntity<Device> press(@PathVariable UUID id, @AuthenticationPrincipal CurrentUser user) {
+        limits.enforceChange(id);
         return withETag(devices.press(id, ChangeSource.of(user.source())));
     }
 
     @PostMapping("/devices/{id}/pulse")
     ResponseEntity<Device> pulse(@PathVariable UUID id, @AuthenticationPrincipal CurrentUser user) {
+        limits.enforceChange(id);
         return withETag(devices.pulse(id, ChangeSource.of(user.source())));
     }
 

@@ -1,5 +1,7 @@
 package io.virtdevice.devices;
 
+import io.virtdevice.limits.RateLimiter;
+import io.virtdevice.limits.RateLimit;
 import io.virtdevice.activity.ActivityAction;
 import io.virtdevice.activity.ActivityLog;
 import io.virtdevice.devices.InvalidPropertyValue.Reason;
@@ -38,9 +40,11 @@ public class UrlTriggerManagement {
     private final ActivityLog activity;
     private final WebSettings web;
     private final TransactionTemplate tx;
+    private final RateLimiter limits;
 
     UrlTriggerManagement(UrlTriggerRepository triggers, DeviceManagement devices, ActivityLog activity,
-            WebSettings web, PlatformTransactionManager transactions) {
+            WebSettings web, PlatformTransactionManager transactions, RateLimiter limits) {
+        this.limits = limits;
         this.triggers = triggers;
         this.devices = devices;
         this.activity = activity;
@@ -141,8 +145,11 @@ public class UrlTriggerManagement {
         if (link.owner() == null) {
             throw new PostOnlyLink();
         }
-        return TenantScope.call(link.owner(), () -> devices.change(link.deviceId(), ChangeSource.TRIGGER,
-                device -> action(device, link, property, value)));
+        return TenantScope.call(link.owner(), () -> {
+            limits.enforce(RateLimit.URL_TRIGGER_FIRES, link.triggerId().toString());
+            limits.enforceChange(link.deviceId());
+            return devices.change(link.deviceId(), ChangeSource.TRIGGER, device -> action(device, link, property, value));
+        });
     }
 
     private static DeviceManagement.Request action(Device device, UrlTriggerRepository.Resolved link, String property,

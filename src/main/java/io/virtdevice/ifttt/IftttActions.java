@@ -1,5 +1,6 @@
 package io.virtdevice.ifttt;
 
+import io.virtdevice.limits.RateLimiter;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.virtdevice.devices.ChangeSource;
@@ -30,6 +31,7 @@ class IftttActions {
 
     private final IftttFields fields;
     private final DeviceManagement devices;
+    private final RateLimiter limits;
 
     /**
      * (user, IFTTT device id) → device id. The pair never changes once made; a deleted device is refused by
@@ -38,7 +40,8 @@ class IftttActions {
     private final Cache<String, UUID> ids = Caffeine.newBuilder().maximumSize(100_000)
             .expireAfterAccess(Duration.ofMinutes(30)).build();
 
-    IftttActions(IftttFields fields, DeviceManagement devices) {
+    IftttActions(IftttFields fields, DeviceManagement devices, RateLimiter limits) {
+        this.limits = limits;
         this.fields = fields;
         this.devices = devices;
     }
@@ -56,6 +59,8 @@ class IftttActions {
             id = device.id();
             ids.put(key, id);
         }
+        // refused as IFTTT's 429 with Retry-After (IftttExceptionHandler), which IFTTT retries later
+        limits.enforceChange(id);
         try {
             // a pulse is the devices module's own operation (it schedules the durable reset); it refuses other
             // types with a 400, which becomes a SKIP below

@@ -1,5 +1,6 @@
 package io.virtdevice.ifttt;
 
+import io.virtdevice.limits.RateLimited;
 import io.virtdevice.platform.web.DatabaseErrors;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +32,14 @@ class IftttExceptionHandler {
     @ExceptionHandler(IftttError.class)
     ResponseEntity<Map<String, Object>> refused(IftttError e) {
         return body(e.status(), e.getMessage(), e.skip());
+    }
+
+    /** A published limit (device changes): IFTTT's error shape, 429 with Retry-After, no SKIP (retry later). */
+    @ExceptionHandler(RateLimited.class)
+    ResponseEntity<Map<String, Object>> limited(RateLimited e) {
+        ResponseEntity<Map<String, Object>> body = body(HttpStatus.TOO_MANY_REQUESTS, e.getBody().getDetail(), false);
+        return ResponseEntity.status(body.getStatusCode()).headers(e.getHeaders()).contentType(JSON_UTF8)
+                .body(body.getBody());
     }
 
     @ExceptionHandler(Exception.class)

@@ -6,7 +6,7 @@
  * in batches, debounced, with retries; and the dashboard's view of the connection ({@code /api/v1/ifttt}).
  * Errors keep IFTTT's shape, {@code {"errors":[{"message":...}]}}.
  */
-@ApplicationModule(allowedDependencies = {"accounts", "activity", "devices", "events", "oauth", "platform"})
+@ApplicationModule(allowedDependencies = {"accounts", "activity", "devices", "events", "oauth", "limits", "platform"})
 package io.virtdevice.ifttt;
 
 import org.springframework.modulith.ApplicationModule;

@@ -1,5 +1,8 @@
 package io.virtdevice.oauth;
 
+import org.springframework.security.web.access.intercept.AuthorizationFilter;
+import io.virtdevice.limits.OAuthTokenRateLimitFilter;
+import io.virtdevice.limits.RateLimiter;
 import io.virtdevice.platform.web.WebSettings;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -68,7 +71,8 @@ class AuthorizationServerConfiguration {
     SecurityFilterChain authorizationServerChain(HttpSecurity http, OAuthClients clients,
             OAuthClientRepository registeredClients, HashedAuthorizationService authorizations,
             RememberedConsentService consents, AuthorizationServerSettings settings,
-            SecurityContextRepository contexts, CookieCsrfTokenRepository csrfTokens) throws Exception {
+            SecurityContextRepository contexts, CookieCsrfTokenRepository csrfTokens, RateLimiter limits)
+            throws Exception {
         PublicClientRefresh publicClientRefresh =
                 new PublicClientRefresh(registeredClients, settings.getTokenRevocationEndpoint());
         http.oauth2AuthorizationServer(server -> {
@@ -125,6 +129,9 @@ class AuthorizationServerConfiguration {
                 .csrf(c -> c.csrfTokenRepository(csrfTokens).csrfTokenRequestHandler(new CsrfTokenRequestAttributeHandler()))
                 .addFilterAfter(consentCsrfFilter(csrfTokens, settings), CsrfFilter.class)
                 .addFilterBefore(new PkceVerifierFormat(settings.getTokenEndpoint()), CsrfFilter.class)
+                // oauth-token-requests per authenticated client (docs/rate-limits.md): after authorization (the
+                // client authenticated), ahead of the token endpoint, which SAS adds after the same filter later
+                .addFilterAfter(new OAuthTokenRateLimitFilter(limits), AuthorizationFilter.class)
                 .exceptionHandling(e -> e.defaultAuthenticationEntryPointFor(
                                 new LoginUrlAuthenticationEntryPoint("/login"), browsers)
                         .defaultAuthenticationEntryPointFor(AuthorizationServerConfiguration::invalidClient,

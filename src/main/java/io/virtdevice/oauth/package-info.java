@@ -6,7 +6,7 @@
  * {@code vda_} access tokens accepted as bearer tokens by the REST API.
  * {@link io.virtdevice.oauth.OAuthManagement} is the module's API.
  */
-@ApplicationModule(allowedDependencies = {"accounts", "activity", "platform"})
+@ApplicationModule(allowedDependencies = {"accounts", "activity", "limits", "platform"})
 package io.virtdevice.oauth;
 
 import org.springframework.modulith.ApplicationModule;

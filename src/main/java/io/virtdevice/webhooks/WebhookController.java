@@ -1,5 +1,8 @@
 package io.virtdevice.webhooks;
 
+import io.virtdevice.limits.RateLimiter;
+import io.virtdevice.limits.RateLimit;
+import io.virtdevice.platform.tenancy.TenantScope;
 import io.virtdevice.platform.security.CurrentUser;
 import io.virtdevice.platform.web.ApiProblem;
 import io.virtdevice.platform.web.ProblemTypes;
@@ -33,9 +36,11 @@ class WebhookController {
     private static final int DEFAULT_PAGE_SIZE = 50;
 
     private final WebhookManagement webhooks;
+    private final RateLimiter limits;
 
-    WebhookController(WebhookManagement webhooks) {
+    WebhookController(WebhookManagement webhooks, RateLimiter limits) {
         this.webhooks = webhooks;
+        this.limits = limits;
     }
 
     /** The body of {@code POST /webhooks}; server-owned fields (id, secret, enabled...) are unknown here. */
@@ -114,6 +119,7 @@ class WebhookController {
 
     @PostMapping("/{id}/test")
     ResponseEntity<WebhookDelivery> test(@PathVariable UUID id) {
+        limits.enforce(RateLimit.WEBHOOK_TESTS, TenantScope.current().orElseThrow().userId().toString());
         return ResponseEntity.accepted().body(webhooks.sendTest(id));
     }
 

@@ -52,7 +52,17 @@ import org.springframework.context.annotation.Import;
             // Alexa events go to the fake Event Gateway (its Registration sets the URLs), retried within a second
             "virtdevice.alexa.event-gateway.retry-delays=200ms,300ms,300ms",
             "virtdevice.alexa.event-gateway.poll-interval=100ms",
-            "virtdevice.alexa.event-gateway.timeout=3s"
+            "virtdevice.alexa.event-gateway.timeout=3s",
+            // the published limits stay on (every /api response announces them) but out of other tests' way;
+            // RateLimitTests starts its own instances with small quotas
+            "virtdevice.limits.plans.free.api-requests.limit=1000000",
+            "virtdevice.limits.plans.free.device-changes.limit=1000000",
+            "virtdevice.limits.plans.free.user-changes.limit=1000000",
+            "virtdevice.limits.plans.free.url-trigger-fires.limit=1000000",
+            "virtdevice.limits.plans.free.webhook-tests.limit=1000000",
+            "virtdevice.limits.plans.free.mails.limit=1000000",
+            "virtdevice.limits.plans.free.oauth-token-requests.limit=1000000",
+            "virtdevice.limits.plans.free.alexa-events.limit=1000000"
         })
 @Import({MailSink.Registration.class, FailingConsumer.class, SurfaceProbe.class, FakeLoginWithAmazon.Registration.class,
     FakeEventGateway.Registration.class, FakeStripe.Registration.class})

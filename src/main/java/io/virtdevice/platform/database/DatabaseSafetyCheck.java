@@ -18,10 +18,13 @@ import org.springframework.stereotype.Component;
 @Component
 class DatabaseSafetyCheck implements InitializingBean {
 
-    /** Tables without tenant rows, read only by the app's own infrastructure. */
+    /**
+     * Tables without tenant rows, read only by the app's own infrastructure ({@code rate_limit_buckets}: token
+     * counts under opaque keys, several of them tenantless; docs/decisions.md, "Rate limits").
+     */
     static final List<String> SYSTEM_TABLES =
             List.of("flyway_schema_history", "scheduled_tasks", "spring_session", "spring_session_attributes",
-                    "device_event_partitions", "event_consumer_positions");
+                    "device_event_partitions", "event_consumer_positions", "rate_limit_buckets");
 
     private static final Logger log = LoggerFactory.getLogger(DatabaseSafetyCheck.class);
 

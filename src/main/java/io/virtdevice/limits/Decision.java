@@ -1,0 +1,40 @@
+package io.virtdevice.limits;
+
+/**
+ * One limit's answer for one request: allowed or not, what is left, and when it is full again. A limit the
+ * plan does not set ({@code quota == null}) always allows and announces nothing.
+ *
+ * @param remaining units left after this request
+ * @param resetSeconds seconds until the quota is whole again
+ * @param retryAfterSeconds for a refusal: seconds until one unit is available again (rounded up)
+ * @param retryAfterNanos the same, exactly
+ */
+public record Decision(RateLimit limit, String plan, Quota quota, boolean allowed, long remaining, long resetSeconds,
+        long retryAfterSeconds, long retryAfterNanos) {
+
+    static Decision unlimited(RateLimit limit, String plan) {
+        return new Decision(limit, plan, null, true, Long.MAX_VALUE, 0, 0, 0);
+    }
+
+    public boolean limited() {
+        return quota != null;
+    }
+
+    /** Units used of the quota (for the dashboard). */
+    public long used() {
+        return quota == null ? 0 : Math.max(0, quota.limit() - remaining);
+    }
+
+    /**
+     * This limit's item of the {@code RateLimit-Policy} field (draft-ietf-httpapi-ratelimit-headers-11 §4):
+     * {@code "api-requests";q=600;w=60}.
+     */
+    public String policyItem() {
+        return "\"" + limit.policy() + "\";q=" + quota.limit() + ";w=" + quota.window().toSeconds();
+    }
+
+    /** This limit's item of the {@code RateLimit} field (§5): {@code "api-requests";r=42;t=30}. */
+    public String stateItem() {
+        return "\"" + limit.policy() + "\";r=" + remaining + ";t=" + resetSeconds;
+    }
+}

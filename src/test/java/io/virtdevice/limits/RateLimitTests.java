@@ -1,0 +1,371 @@
+package io.virtdevice.limits;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.virtdevice.alexa.AlexaLinking;
+import io.virtdevice.alexa.AlexaRegion;
+import io.virtdevice.platform.crypto.PasswordHasher;
+import io.virtdevice.platform.database.EmbeddedDatabaseEnvironment;
+import io.virtdevice.testing.Api;
+import io.virtdevice.testing.AppInstance;
+import io.virtdevice.testing.Fixtures;
+import io.virtdevice.testing.IntegrationTest;
+import io.virtdevice.testing.SecondInstance;
+import io.virtdevice.testing.fakes.FakeEventGateway;
+import io.virtdevice.testing.fakes.FakeLoginWithAmazon;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.context.ConfigurableApplicationContext;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The published limits over HTTP against two instances on one database (a PostgreSQL of this class's own,
+ * so no other test's instance takes part): a quota holds across both (not doubled), the
+ * {@code RateLimit-Policy}/{@code RateLimit} fields are exact, a refusal is a 429 problem with
+ * {@code Retry-After} (Alexa's in its own shape), and a user at their limit does not hold up another user's
+ * requests or Alexa reports (asserted on outcomes and order, never on timing).
+ */
+class RateLimitTests {
+
+    private static final Path DATA = tempDirectory();
+    private static final FakeEventGateway GATEWAY = FakeEventGateway.shared();
+    private static FakeLoginWithAmazon lwa;
+    private static AppInstance a;
+    private static ConfigurableApplicationContext b;
+    private static Fixtures fixtures;
+
+    @BeforeAll
+    static void start() {
+        lwa = FakeLoginWithAmazon.start();
+        GATEWAY.acceptAnywhere(lwa::issued);
+        // (SecondInstance adds LOG_FORMAT and secure-cookies=false itself)
+        List<String> settings = new ArrayList<>(List.of(
+                "virtdevice.billing.mode=plans",
+                // one master key for both (the Alexa link's sealed tokens are opened by either instance)
+                "virtdevice.crypto.secret-key=" + java.util.Base64.getEncoder().encodeToString(new byte[32]),
+                "db-scheduler.polling-interval=200ms",
+                "virtdevice.oauth.clients.alexa.vendor-id=M2TESTVENDOR",
+                "virtdevice.oauth.clients.alexa.client-secret=" + IntegrationTest.ALEXA_CLIENT_SECRET,
+                "virtdevice.alexa.lwa.timeout=1s",
+                "virtdevice.alexa.event-gateway.retry-delays=200ms,300ms,300ms",
+                "virtdevice.alexa.event-gateway.poll-interval=100ms",
+                "virtdevice.alexa.event-gateway.timeout=3s",
+                "virtdevice.limits.plans.free.api-requests.limit=20",
+                "virtdevice.limits.plans.free.api-requests.window=1h",
+                "virtdevice.limits.plans.free.device-changes.limit=6",
+                "virtdevice.limits.plans.free.device-changes.window=1h",
+                "virtdevice.limits.plans.free.user-changes.limit=10",
+                "virtdevice.limits.plans.free.user-changes.window=1h",
+                "virtdevice.oauth.clients.ifttt.service-id=virtdevice_test",
+                "virtdevice.oauth.clients.ifttt.client-secret=" + IntegrationTest.IFTTT_CLIENT_SECRET,
+                "virtdevice.limits.plans.free.oauth-token-requests.limit=5",
+                "virtdevice.limits.plans.free.oauth-token-requests.window=1h",
+                "virtdevice.limits.plans.free.mails.limit=2",
+                "virtdevice.limits.plans.free.mails.window=1h",
+                "virtdevice.limits.plans.free.alexa-events.limit=3",
+                "virtdevice.limits.plans.free.alexa-events.window=1h"));
+        for (AlexaRegion region : AlexaRegion.values()) {
+            settings.add("virtdevice.alexa.event-gateway." + region.name().toLowerCase(java.util.Locale.ROOT) + "="
+                    + GATEWAY.url(region));
+        }
+        settings.addAll(lwa.settings());
+        List<String> first = new ArrayList<>(settings);
+        first.addAll(List.of("virtdevice.database.embedded.data-directory=" + DATA, "LOG_FORMAT=",
+                "virtdevice.web.secure-cookies=false"));
+        a = AppInstance.start(first.toArray(String[]::new));
+        b = SecondInstance.start(a.context(), "limits-b", settings);
+        fixtures = new Fixtures(a.context().getBean(DataSource.class), a.context().getBean(PasswordHasher.class));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (b != null) {
+            b.close();
+        }
+        if (a != null) {
+            a.close();
+        }
+        try {
+            EmbeddedDatabaseEnvironment.stop(DATA);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        if (lwa != null) {
+            lwa.close();
+        }
+    }
+
+    @Test
+    void theRequestQuotaHoldsAcrossInstancesWithExactFieldsAndAnotherUserIsNotSlowed() {
+        Fixtures.TestUser busy = fixtures.owner();
+        Fixtures.TestUser other = fixtures.owner();
+        Api[] busyOn = {new Api(a.port()).bearer(busy.apiKey()), new Api(port(b)).bearer(busy.apiKey())};
+        Api[] otherOn = {new Api(a.port()).bearer(other.apiKey()), new Api(port(b)).bearer(other.apiKey())};
+
+        for (int i = 0; i < 20; i++) {
+            Api.Response ok = busyOn[i % 2].get("/api/v1/devices");
+            assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
+            assertThat(ok.header("RateLimit-Policy")).isEqualTo("\"api-requests\";q=20;w=3600");
+            assertThat(ok.header("RateLimit")).matches("\"api-requests\";r=" + (19 - i) + ";t=\\d+");
+        }
+        // the 21st, on either instance: one quota, not one per instance
+        for (Api on : busyOn) {
+            Api.Response refused = on.get("/api/v1/devices");
+            assertThat(refused.status()).as(refused.toString()).isEqualTo(429);
+            assertThat(Long.parseLong(refused.header("Retry-After"))).isBetween(1L, 3600L);
+            assertThat(refused.header("Content-Type")).startsWith("application/problem+json");
+            assertThat(refused.header("RateLimit-Policy")).isEqualTo("\"api-requests\";q=20;w=3600");
+            assertThat(refused.header("RateLimit")).matches("\"api-requests\";r=0;t=\\d+");
+            JsonNode problem = refused.json();
+            assertThat(problem.path("type").asString()).isEqualTo("https://virtdevice.io/problems/rate-limit/api-requests");
+            assertThat(problem.path("status").asInt()).isEqualTo(429);
+            assertThat(problem.path("limit").asString()).isEqualTo("api-requests");
+            assertThat(problem.path("plan").asString()).isEqualTo("free");
+            assertThat(problem.path("liftedBy").asString()).isEqualTo("pro");
+            assertThat(problem.path("detail").asString()).contains("20 API requests per hour").contains("pro plan");
+            // the other user, in between, on both instances: their own full quota
+            Api.Response fine = otherOn[on == busyOn[0] ? 1 : 0].get("/api/v1/devices");
+            assertThat(fine.status()).isEqualTo(200);
+        }
+        assertThat(otherOn[0].get("/api/v1/devices").header("RateLimit")).startsWith("\"api-requests\";r=17;");
+
+        // never on the probes
+        Api.Response live = new Api(a.port()).get("/actuator/health/liveness");
+        assertThat(live.status()).isEqualTo(200);
+        assertThat(live.header("RateLimit")).isNull();
+        assertThat(live.header("RateLimit-Policy")).isNull();
+    }
+
+    @Test
+    void deviceChangesAreCountedPerDeviceOnEverySurfaceAndRefusedInEachSurfacesShape() {
+        Fixtures.TestUser user = fixtures.owner(5);
+        Api onA = new Api(a.port()).bearer(user.apiKey());
+        Api onB = new Api(port(b)).bearer(user.apiKey());
+        String lamp = created(onA, "Lamp");
+        String fan = created(onB, "Fan");
+        String endpoint = onA.get("/api/v1/devices/" + lamp).json().path("alexaEndpointId").asString();
+        String alexaToken = AlexaLinking.link(a.port(), lwa, user, AlexaRegion.NA).alexaToken();
+
+        // six changes of the lamp allowed in all: four REST (both instances), one Alexa directive, one more REST
+        for (int i = 1; i <= 4; i++) {
+            Api on = i % 2 == 0 ? onA : onB;
+            assertThat(on.put("/api/v1/devices/" + lamp + "/properties", Map.of("brightness", i * 10)).status())
+                    .isEqualTo(200);
+        }
+        assertThat(directive(port(b), alexaToken, endpoint).path("event").path("header").path("name").asString())
+                .isEqualTo("Response");
+        assertThat(onA.put("/api/v1/devices/" + lamp + "/properties", Map.of("brightness", 60)).status())
+                .isEqualTo(200);
+
+        Api.Response refused = onB.put("/api/v1/devices/" + lamp + "/properties", Map.of("brightness", 70));
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(429);
+        assertThat(Long.parseLong(refused.header("Retry-After"))).isPositive();
+        assertThat(refused.json().path("type").asString())
+                .isEqualTo("https://virtdevice.io/problems/rate-limit/device-changes");
+        assertThat(values(refused, "RateLimit")).anyMatch(v -> v.contains("\"device-changes\";r=0;t="));
+        // Alexa gets its own error shape, not a problem document
+        JsonNode alexa = directive(a.port(), alexaToken, endpoint);
+        assertThat(alexa.path("event").path("header").path("name").asString()).isEqualTo("ErrorResponse");
+        assertThat(alexa.path("event").path("payload").path("type").asString()).isEqualTo("RATE_LIMIT_EXCEEDED");
+        // nothing was changed by the refusals
+        assertThat(onA.get("/api/v1/devices/" + lamp).json().path("properties").path("brightness").path("value").asInt())
+                .isEqualTo(60);
+        // the user's other device is still free to change (the per-user quota has room)
+        assertThat(onA.put("/api/v1/devices/" + fan + "/properties", Map.of("power", true)).status()).isEqualTo(200);
+    }
+
+    @Test
+    void aNoisyUsersAlexaReportsWaitForTheirShareWhileAnotherUsersGoOut() {
+        Fixtures.TestUser noisy = fixtures.owner(5);
+        Fixtures.TestUser calm = fixtures.owner(5);
+        Api noisyApi = new Api(a.port()).bearer(noisy.apiKey());
+        Api calmApi = new Api(port(b)).bearer(calm.apiKey());
+        AlexaLinking.link(a.port(), lwa, noisy, AlexaRegion.NA);
+        AlexaLinking.link(a.port(), lwa, calm, AlexaRegion.NA);
+        String noisyLamp = created(noisyApi, "Noisy lamp");
+        String noisyEndpoint = noisyApi.get("/api/v1/devices/" + noisyLamp).json().path("alexaEndpointId").asString();
+        // the share is 3 events an hour: the AddOrUpdateReport and the first changes go out, the rest waits
+        GATEWAY.await(r -> noisyEndpoint.equals(r.endpointId()) && "AddOrUpdateReport".equals(r.name()), 1);
+        for (int i = 1; i <= 6; i++) {
+            Api on = i % 2 == 0 ? noisyApi : new Api(port(b)).bearer(noisy.apiKey());
+            assertThat(on.put("/api/v1/devices/" + noisyLamp + "/properties", Map.of("brightness", i * 10)).status())
+                    .isEqualTo(200);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> heldBack(noisyApi, noisyLamp) != null);
+
+        // the calm user's change, made after the noisy user's burst, reaches Amazon while the noisy one waits
+        String calmLamp = created(calmApi, "Calm lamp");
+        String calmEndpoint = calmApi.get("/api/v1/devices/" + calmLamp).json().path("alexaEndpointId").asString();
+        assertThat(calmApi.put("/api/v1/devices/" + calmLamp + "/properties", Map.of("brightness", 40)).status())
+                .isEqualTo(200);
+        GATEWAY.await(r -> calmEndpoint.equals(r.endpointId()) && "ChangeReport".equals(r.name()) && r.accepted(), 1);
+
+        JsonNode held = heldBack(noisyApi, noisyLamp);
+        assertThat(held.path("status").asString()).isEqualTo("pending");
+        assertThat(held.path("delayed").asInt()).isPositive();
+        assertThat(held.path("nextAttemptAt").asString()).isNotEmpty();
+        // within the share: the AddOrUpdateReport and at most two ChangeReports went out; the rest is one
+        // waiting report that absorbed the later changes (nothing dropped, nothing over the share)
+        assertThat(GATEWAY.received(r -> noisyEndpoint.equals(r.endpointId()) && "ChangeReport".equals(r.name())))
+                .hasSizeLessThanOrEqualTo(2);
+        assertThat(held.path("coalesced").asInt()).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    void resetMailsAreLimitedPerAddressWhetherOrNotItHasAnAccount() {
+        String email = Fixtures.uniqueEmail("reset");
+        Api anonymous = new Api(a.port()).withCsrf();
+        for (int i = 0; i < 2; i++) {
+            assertThat(anonymous.post("/api/v1/auth/password-reset", Map.of("email", email)).status())
+                    .isEqualTo(202);
+        }
+        Api.Response refused = new Api(port(b)).withCsrf().post("/api/v1/auth/password-reset", Map.of("email", email));
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(429);
+        assertThat(refused.header("Retry-After")).isNotNull();
+        assertThat(refused.json().path("type").asString()).isEqualTo("https://virtdevice.io/problems/rate-limit/mails");
+        // another address is not affected
+        assertThat(anonymous.post("/api/v1/auth/password-reset", Map.of("email", Fixtures.uniqueEmail("x"))).status())
+                .isEqualTo(202);
+    }
+
+    @Test
+    void tokenRequestsAreCountedPerAuthenticatedClientAndRefusedInOAuthsShape() {
+        String form = "grant_type=client_credentials&scope=read";
+        Map<String, String> anonymous = Map.of("Content-Type", "application/x-www-form-urlencoded");
+        // without the secret nothing is counted: nobody can spend a client's budget by naming it
+        for (int i = 0; i < 8; i++) {
+            Api.Response refused = new Api(port(b)).send("POST", "/oauth2/token", form + "&client_id=ifttt-service", anonymous);
+            assertThat(refused.status()).as(refused.toString()).isEqualTo(401);
+        }
+        Map<String, String> authenticated = Map.of("Content-Type", "application/x-www-form-urlencoded", "Authorization",
+                "Basic " + java.util.Base64.getEncoder().encodeToString(("ifttt-service:" + IntegrationTest.IFTTT_CLIENT_SECRET)
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        for (int i = 0; i < 5; i++) {
+            Api.Response answered = new Api(i % 2 == 0 ? a.port() : port(b)).send("POST", "/oauth2/token", form, authenticated);
+            assertThat(answered.status()).as(answered.toString()).isEqualTo(400); // unauthorized_client: counted
+            assertThat(answered.header("RateLimit")).startsWith("\"oauth-token-requests\";r=" + (4 - i) + ";");
+        }
+        Api.Response limited = new Api(a.port()).send("POST", "/oauth2/token", form, authenticated);
+        assertThat(limited.status()).as(limited.toString()).isEqualTo(429);
+        assertThat(limited.header("Retry-After")).isNotNull();
+        assertThat(limited.header("Content-Type")).startsWith("application/json");
+        assertThat(limited.json().path("error").asString()).isEqualTo("rate_limited");
+    }
+
+    @Test
+    void theOpenApiDocumentAnnouncesTheFieldsAndThe429() {
+        // springdoc builds the document on the first request; on a busy machine that can outlast one request's
+        // 30 s timeout, so ask again until it answers
+        JsonNode doc = await().atMost(Duration.ofMinutes(3)).ignoreExceptions()
+                .until(() -> new Api(a.port()).get("/v3/api-docs"), r -> r.status() == 200).json();
+        JsonNode put = doc.path("paths").path("/api/v1/devices/{id}/properties").path("put");
+        assertThat(put.path("responses").path("429").path("headers").has("Retry-After")).isTrue();
+        assertThat(put.path("responses").path("200").path("headers").has("RateLimit")).isTrue();
+        assertThat(put.path("responses").path("200").path("headers").has("RateLimit-Policy")).isTrue();
+        assertThat(doc.path("info").path("description").asString()).contains("RateLimit");
+    }
+
+    @Test
+    void theSettingsPageListsEachLimitWithWhatThePlanAllowsAndTheUsersCurrentUse() {
+        Fixtures.TestUser user = fixtures.owner();
+        Api key = new Api(a.port()).bearer(user.apiKey());
+        String lamp = created(key, "Lamp");
+        assertThat(key.put("/api/v1/devices/" + lamp + "/properties", Map.of("brightness", 30)).status()).isEqualTo(200);
+        assertThat(key.put("/api/v1/devices/" + lamp + "/properties", Map.of("brightness", 40)).status()).isEqualTo(200);
+        Api browser = new Api(port(b)).withCsrf();
+        assertThat(browser.post("/api/v1/auth/login", Map.of("email", user.email(), "password", Fixtures.PASSWORD))
+                .status()).isEqualTo(200);
+
+        Api.Response page = browser.send("GET", "/settings", null, Map.of("Accept", "text/html"));
+
+        assertThat(page.status()).isEqualTo(200);
+        assertThat(page.body()).contains("<h2 id=\"limits-title\">Limits</h2>");
+        Map<RateLimit, String> allowed = Map.of(RateLimit.API_REQUESTS, "20 per hour",
+                RateLimit.DEVICE_CHANGES, "6 per hour", RateLimit.USER_CHANGES, "10 per hour",
+                RateLimit.URL_TRIGGER_FIRES, "30 per minute", RateLimit.WEBHOOK_TESTS, "10 per hour",
+                RateLimit.MAILS, "2 per hour", RateLimit.OAUTH_TOKEN_REQUESTS, "5 per hour",
+                RateLimit.ALEXA_EVENTS, "3 per hour");
+        for (RateLimit limit : RateLimit.values()) {
+            String row = row(page.body(), limit);
+            assertThat(row).as(limit.policy()).contains(limit.description()).contains(limit.per());
+            assertThat(cell(row, "quota")).as(limit.policy()).isEqualTo(allowed.get(limit));
+        }
+        // the user's own buckets: two changes (through the API key) count for the user wherever made
+        assertThat(cell(row(page.body(), RateLimit.USER_CHANGES), "used")).isEqualTo("2");
+        assertThat(cell(row(page.body(), RateLimit.WEBHOOK_TESTS), "used")).isEqualTo("0");
+        // counted per device: no single number for the user
+        assertThat(cell(row(page.body(), RateLimit.DEVICE_CHANGES), "used")).isEqualTo("–");
+    }
+
+    private static String row(String html, RateLimit limit) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<tr data-limit=\"" + limit.policy() + "\">(.*?)</tr>",
+                java.util.regex.Pattern.DOTALL).matcher(html);
+        assertThat(m.find()).as("a row for " + limit.policy()).isTrue();
+        return m.group(1);
+    }
+
+    private static String cell(String row, String cssClass) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("class=\"" + cssClass + "\">([^<]*)<").matcher(row);
+        assertThat(m.find()).as(cssClass + " cell").isTrue();
+        return m.group(1).strip();
+    }
+
+    /** The noisy lamp's newest event while it is held back for the user's share, else null. */
+    private static JsonNode heldBack(Api api, String device) {
+        for (JsonNode item : api.get("/api/v1/devices/" + device + "/alexa/events").json().path("items")) {
+            if ("ChangeReport".equals(item.path("kind").asString()) && item.path("delayed").asInt() > 0
+                    && "pending".equals(item.path("status").asString())) {
+                return item;
+            }
+        }
+        return null;
+    }
+
+    private static String created(Api api, String name) {
+        Api.Response response = api.post("/api/v1/devices", Map.of("name", name, "type", "dimmer"));
+        assertThat(response.status()).as(response.toString()).isEqualTo(201);
+        return response.json().path("id").asString();
+    }
+
+    private static JsonNode directive(int port, String token, String endpointId) {
+        Map<String, Object> header = new LinkedHashMap<>(Map.of("namespace", "Alexa.PowerController", "name", "TurnOn",
+                "payloadVersion", "3", "messageId", UUID.randomUUID().toString(), "correlationToken", "c-" + UUID.randomUUID()));
+        Map<String, Object> endpoint = new LinkedHashMap<>(Map.of("scope", Map.of("type", "BearerToken", "token", token),
+                "endpointId", endpointId));
+        Map<String, Object> directive = new LinkedHashMap<>(Map.of("header", header, "endpoint", endpoint,
+                "payload", Map.of()));
+        Api.Response response = new Api(port).post("/alexa/v3/directives", Map.of("directive", directive));
+        assertThat(response.status()).as(response.toString()).isEqualTo(200);
+        assertThat(response.header("RateLimit")).isNull();
+        return response.json();
+    }
+
+    private static List<String> values(Api.Response response, String name) {
+        return response.headers().entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
+                .flatMap(e -> e.getValue().stream()).toList();
+    }
+
+    private static int port(ConfigurableApplicationContext context) {
+        return ((org.springframework.boot.web.server.context.WebServerApplicationContext) context).getWebServer()
+                .getPort();
+    }
+
+    private static Path tempDirectory() {
+        try {
+            return Files.createTempDirectory("virtdevice-limits-").resolve("postgres");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
