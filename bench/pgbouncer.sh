@@ -55,6 +55,7 @@ pool_mode = transaction
 max_client_conn = 1000
 default_pool_size = 32
 ignore_startup_parameters = extra_float_digits
+stats_users = virtdevice_app
 $([ "$(id -u)" -eq 0 ] && echo "user = nobody")
 INI
 chmod 644 $OUT/userlist.txt $OUT/pgbouncer.ini
@@ -130,6 +131,5 @@ for c in 16 64; do
     END { printf "ratio %s pooled/direct=%.1f%% (mean tps %.0f vs %.0f over %d rounds)\n", c,
                  100 * s["pooled"] / s["direct"], s["pooled"] / n["pooled"], s["direct"] / n["direct"], n["direct"] }' $OUT/results.txt
 done
-# the pooled instances' requests went through PgBouncer: its server connections, not 2 x 32
-echo "# server connections of the pooled instances' pools (through PgBouncer) vs the direct ones':"
-$PSQL -U postgres -d $DB -At -c "select coalesce(application_name, '?') || ': ' || count(*) from pg_stat_activity where datname = '$DB' and usename = 'virtdevice_app' group by 1 order by 1"
+# the pooled instances' requests went through PgBouncer (its admin console answers psql, not pgjdbc)
+echo "# PgBouncer: $(psql -X -h 127.0.0.1 -p $BOUNCER_PORT -U virtdevice_app -d pgbouncer -At -F' ' -c 'show stats' | awk -v db=$DB '$1 == db { print "transactions=" $2 " queries=" $3 }'); server connections of app role: $($PSQL -U postgres -d $DB -Atc "select count(*) from pg_stat_activity where datname = '$DB' and usename = 'virtdevice_app'") (2 direct pools of 32, 4 LISTEN and lease-owner sessions, and PgBouncer's pool of at most 32)"
