@@ -130,6 +130,8 @@ prepare() { # DB: create, migrate, bench user
 # --- 2./3. the databases -----------------------------------------------------------------------------------
 load_events() { # the historical device_events partitions, below the app's first range
   local first width per k from to
+  # the migration's first range [2, …) holds no events yet: retention would drop it, so drop it the app's way
+  SQL -d $LARGE -Atc "select app.drop_expired_device_event_partition(interval '1 day')" >/dev/null
   first=$(SQL -d $LARGE -Atc "select min(from_tx)::text from device_event_partitions where dropped_at is null")
   width=$(( (first - 3) / EVENT_PARTS ))
   per=$(( EVENTS / EVENT_PARTS ))
@@ -153,6 +155,7 @@ SELECT md5('scale-t' || ((d % :users) % :tenants))::uuid, md5('scale-u' || (d % 
        now() - interval '100 days' + interval '100 days' * ((:k * :per + g)::float8 / (:parts * :per)),
        (:from + g * (:to - :from) / :per)::text::xid8
   FROM generate_series(0, :per - 1) g, LATERAL (SELECT ((:k::bigint * :per + g) * 7919) % :devices AS d) x;
+ALTER TABLE device_events_:from OWNER TO virtdevice_owner;
 ALTER TABLE device_events_:from ENABLE ROW LEVEL SECURITY;
 ALTER TABLE device_events_:from FORCE ROW LEVEL SECURITY;
 ALTER TABLE device_events ATTACH PARTITION device_events_:from FOR VALUES FROM (:'from') TO (:'to');
@@ -180,6 +183,7 @@ SELECT md5('scale-t' || ((d % :users) % :tenants))::uuid, md5('scale-u' || (d % 
        md5('scale-d' || d)::uuid, 'property_changed', :'tpl_details'::jsonb, 'api', '203.0.113.7', 'scale-bench/1',
        (:'m'::timestamp AT TIME ZONE 'UTC') + ((:'m'::date + interval '1 month') - :'m'::date) * (g::float8 / :per)
   FROM generate_series(0, :per - 1) g, LATERAL (SELECT ((:k::bigint * :per + g) * 7919) % :devices AS d) x;
+ALTER TABLE :part OWNER TO virtdevice_owner;
 ALTER TABLE :part ENABLE ROW LEVEL SECURITY;
 ALTER TABLE :part FORCE ROW LEVEL SECURITY;
 ALTER TABLE activity_logs ATTACH PARTITION :part
@@ -215,7 +219,7 @@ else
   stamp "vacuum analyze done: load took $(( $(date +%s) - T0 )) s in all"
 fi
 SQL -d $LARGE -Atc "select 'rows: tenants=' || (select count(*) from tenants) || ' users=' || (select count(*) from users) || ' devices=' || (select count(*) from devices) || ' properties=' || (select count(*) from device_properties) || ' webhooks=' || (select count(*) from webhooks) || ' alexa_links=' || (select count(*) from alexa_lwa_tokens) || ' ifttt_identities=' || (select count(*) from ifttt_trigger_subscriptions)"
-SQL -d $LARGE -Atc "select 'device_events: ' || count(*) || ' rows in ' || (select count(*) from pg_inherits where inhparent = 'device_events'::regclass) || ' partitions, ' || pg_size_pretty(sum(pg_total_relation_size(i.inhrelid))) from pg_inherits i, lateral (select 1) x where i.inhparent = 'device_events'::regclass" 2>/dev/null | head -1 || true
+SQL -d $LARGE -Atc "select 'device_events: ' || count(*) || ' partitions, ' || pg_size_pretty(sum(pg_total_relation_size(i.inhrelid))) || ' with indexes' from pg_inherits i where i.inhparent = 'device_events'::regclass"
 SQL -d $LARGE -Atc "select 'events=' || (select count(*) from device_events) || ' activity=' || (select count(*) from activity_logs) || ' database=' || pg_size_pretty(pg_database_size(current_database()))"
 
 # --- 4. the measurements ------------------------------------------------------------------------------------
@@ -263,7 +267,7 @@ measure() { # DB ROUND: starts the app on DB and measures each kind; the app is 
   done
 }
 
-: > $OUT/results.txt
+if [ "$ROUNDS" -gt 0 ]; then : > $OUT/results.txt; fi
 for r in $(seq 1 "$ROUNDS"); do
   measure $SMALL $r
   stop_app
@@ -286,14 +290,24 @@ for kind in put list activity discover ifttt staging; do
 done
 
 # --- 5. a migration under load, plans, maintenance ($LARGE, the app still running and warm) ---------------
+if [ -z "$APP" ]; then  # ROUNDS=0: only this part
+  # shellcheck disable=SC1090
+  source $OUT/$LARGE.env
+  PUT_IDS=$(head -32 $OUT/$LARGE-switches.txt | cut -d' ' -f1 | paste -sd, -)
+  FIRST=$(head -1 $OUT/$LARGE-switches.txt | cut -d' ' -f1)
+  FROM=$(date -u -d '-1 day' +%FT%TZ)
+  IFTTT_IDS=$(SQL -d $LARGE -Atc "select ifttt_device_id from devices where user_id = '$USER_ID' and device_type = 'switch' order by created_at limit 128" | paste -sd, -)
+  start_app $LARGE
+  load put $JIT_WARMUP >/dev/null
+fi
 stamp "migrations while the REST PUT load runs (c=16) on $LARGE"
 echo "  without a migration: $(load put 20 | wrk_line)"
 # the longest any statement waited for a lock, sampled every 50 ms while the migrations run
-SQL -d $LARGE -At > $OUT/lockwaits.txt <<'SQL' &
-select coalesce(max(extract(epoch from clock_timestamp() - a.state_change) * 1000), 0)::int
-  from pg_stat_activity a where a.wait_event_type = 'Lock' and a.datname = current_database()
-\watch 0.05
-SQL
+(while :; do
+  SQL -d $LARGE -Atc "select coalesce(max(extract(epoch from clock_timestamp() - a.state_change) * 1000), 0)::int
+                        from pg_stat_activity a where a.wait_event_type = 'Lock' and a.datname = current_database()"
+  sleep 0.05
+done) > $OUT/lockwaits.txt 2>/dev/null &
 WATCH=$!
 load put 40 > $OUT/migration-wrk.txt &
 WRK=$!
