@@ -239,14 +239,18 @@ load() { # KIND SECONDS: one wrk run of a kind of request against the running ap
   wrk -t2 -c$c -d${secs}s --latency "${args[@]}" "$url"
 }
 
+targets() { # DB: the bench user's credentials and the devices the loads use
+  # shellcheck disable=SC1090
+  source $OUT/$1.env
+  PUT_IDS=$(head -32 $OUT/$1-switches.txt | cut -d' ' -f1 | paste -sd, -)
+  FIRST=$(head -1 $OUT/$1-switches.txt | cut -d' ' -f1)
+  FROM=$(date -u -d '-1 day' +%FT%TZ)
+  IFTTT_IDS=$(SQL -d $1 -Atc "select ifttt_device_id from devices where user_id = '$USER_ID' and device_type = 'switch' order by created_at limit 128" | paste -sd, -)
+}
+
 measure() { # DB ROUND: starts the app on DB and measures each kind; the app is left running
   local db=$1 start
-  # shellcheck disable=SC1090
-  source $OUT/$db.env
-  PUT_IDS=$(head -32 $OUT/$db-switches.txt | cut -d' ' -f1 | paste -sd, -)
-  FIRST=$(head -1 $OUT/$db-switches.txt | cut -d' ' -f1)
-  FROM=$(date -u -d '-1 day' +%FT%TZ)
-  IFTTT_IDS=$(SQL -d $db -Atc "select ifttt_device_id from devices where user_id = '$USER_ID' and device_type = 'switch' order by created_at limit 128" | paste -sd, -)
+  targets $db
   start_app $db
   for kind in put list activity discover ifttt; do load $kind $((JIT_WARMUP / 5)) >/dev/null; done
   stamp "$db round $2 measuring (${SECONDS_PER_RUN}s per kind after ${WARMUP}s)"
@@ -291,12 +295,7 @@ done
 
 # --- 5. a migration under load, plans, maintenance ($LARGE, the app still running and warm) ---------------
 if [ -z "$APP" ]; then  # ROUNDS=0: only this part
-  # shellcheck disable=SC1090
-  source $OUT/$LARGE.env
-  PUT_IDS=$(head -32 $OUT/$LARGE-switches.txt | cut -d' ' -f1 | paste -sd, -)
-  FIRST=$(head -1 $OUT/$LARGE-switches.txt | cut -d' ' -f1)
-  FROM=$(date -u -d '-1 day' +%FT%TZ)
-  IFTTT_IDS=$(SQL -d $LARGE -Atc "select ifttt_device_id from devices where user_id = '$USER_ID' and device_type = 'switch' order by created_at limit 128" | paste -sd, -)
+  targets $LARGE
   start_app $LARGE
   load put $JIT_WARMUP >/dev/null
 fi
