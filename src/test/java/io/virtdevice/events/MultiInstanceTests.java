@@ -11,6 +11,7 @@ import io.virtdevice.testing.IntegrationTest;
 import io.virtdevice.testing.MailSink;
 import io.virtdevice.testing.SseClient;
 import io.virtdevice.testing.TestDatabase;
+import io.virtdevice.testing.TestPgBouncer;
 import io.virtdevice.testing.TestRedis;
 import io.virtdevice.testing.WebhookReceiver;
 import java.time.Duration;
@@ -103,6 +104,33 @@ class MultiInstanceTests {
         behaveAsOne(url(c), url(d));
     }
 
+    /**
+     * Two instances whose pools go through PgBouncer in transaction mode (1.18, Debian 12's: no prepared
+     * statements across transactions, so pgjdbc's {@code prepareThreshold=0}); their LISTEN connections, the
+     * webhook lease-owner lock and Flyway connect to the server directly.
+     */
+    @Test
+    void instancesShareChangesThroughPgBouncerInTransactionMode() {
+        String direct = "jdbc:postgresql://localhost:" + databasePort + "/virtdevice";
+        int bouncer = TestPgBouncer.port(databasePort, "virtdevice", Map.of("virtdevice_app", appPassword));
+        String[] settings = {
+            "spring.datasource.url=jdbc:postgresql://127.0.0.1:" + bouncer + "/virtdevice?prepareThreshold=0",
+            "virtdevice.events.listen-url=" + direct,
+            "spring.flyway.url=" + direct
+        };
+        long before = TestPgBouncer.transactions(bouncer);
+        ConfigurableApplicationContext e = start("e", settings);
+        ConfigurableApplicationContext f = start("f", settings);
+        awaitListening(e);
+        awaitListening(f);
+        behaveAsOne(url(e), url(f));
+        // the requests' transactions went through the pooler (dozens per change: context, lock, write, relay)
+        // (PgBouncer adds up its statistics once a second)
+        await("transactions counted by PgBouncer").atMost(WAIT).until(
+                () -> TestPgBouncer.transactions(bouncer) - before,
+                n -> n > 100);
+    }
+
     /** Changes through {@code first} and {@code second}; streams and webhook deliveries observed on both. */
     private void behaveAsOne(String first, String second) {
         Fixtures.TestUser user = new Fixtures(dataSource, hasher).owner();
@@ -180,6 +208,9 @@ class MultiInstanceTests {
                 "--virtdevice.webhooks.allowed-cidrs=127.0.0.1/32",
                 "--virtdevice.webhooks.retry-delays=500ms,1s,1s"));
         for (String setting : extra) {
+            // a setting given here replaces the default above (a repeated argument would be joined with a comma)
+            String key = "--" + setting.substring(0, setting.indexOf('=') + 1);
+            args.removeIf(a -> a.startsWith(key));
             args.add("--" + setting);
         }
         ConfigurableApplicationContext context =
