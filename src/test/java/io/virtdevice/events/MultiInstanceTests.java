@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.virtdevice.VirtDeviceApplication;
 import io.virtdevice.platform.crypto.PasswordHasher;
+import org.springframework.context.ApplicationContext;
+import io.virtdevice.testing.SecondInstance;
 import io.virtdevice.testing.Api;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.IntegrationTest;
@@ -48,6 +50,9 @@ class MultiInstanceTests {
 
     @LocalServerPort
     int port;
+
+    @Autowired
+    private ApplicationContext applicationContext;
 
     @Value("${virtdevice.database.embedded.actual-port}")
     int databasePort;
@@ -207,11 +212,10 @@ class MultiInstanceTests {
                 "--db-scheduler.scheduler-name=instance-" + name,
                 "--virtdevice.webhooks.allowed-cidrs=127.0.0.1/32",
                 "--virtdevice.webhooks.retry-delays=500ms,1s,1s"));
+        args.addAll(SecondInstance.sharedDatabaseSettings(applicationContext));
         for (String setting : extra) {
             // a setting given here replaces the default above (a repeated argument would be joined with a comma)
-            String key = "--" + setting.substring(0, setting.indexOf('=') + 1);
-            args.removeIf(a -> a.startsWith(key));
-            args.add("--" + setting);
+            SecondInstance.override(args, setting);
         }
         ConfigurableApplicationContext context =
                 new SpringApplicationBuilder(VirtDeviceApplication.class).run(args.toArray(String[]::new));

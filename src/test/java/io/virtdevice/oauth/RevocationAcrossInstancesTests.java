@@ -10,6 +10,7 @@ import io.virtdevice.platform.database.EmbeddedCredentials;
 import io.virtdevice.testing.Api;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.IntegrationTest;
+import io.virtdevice.testing.SecondInstance;
 import io.virtdevice.testing.MailSink;
 import io.virtdevice.testing.SseClient;
 import io.virtdevice.testing.TestDatabase;
@@ -184,7 +185,7 @@ class RevocationAcrossInstancesTests {
         return "http://127.0.0.1:" + ((WebServerApplicationContext) instance).getWebServer().getPort();
     }
 
-    private static ConfigurableApplicationContext start(String[] database, String name, String... extra) {
+    private ConfigurableApplicationContext start(String[] database, String name, String... extra) {
         List<String> args = new ArrayList<>(List.of(
                 "--server.port=0",
                 "--spring.datasource.url=jdbc:postgresql://localhost:" + database[0] + "/virtdevice",
@@ -210,8 +211,9 @@ class RevocationAcrossInstancesTests {
                 "--virtdevice.oauth.clients.ifttt.client-secret=" + IntegrationTest.IFTTT_CLIENT_SECRET,
                 "--virtdevice.oauth.clients.mobile.redirect-uris=io.virtdevice.app:/oauth2redirect",
                 "--virtdevice.oauth.clients.mobile.scopes=read"));
+        args.addAll(SecondInstance.sharedDatabaseSettings(context));
         for (String setting : extra) {
-            args.add("--" + setting);
+            SecondInstance.override(args, setting);
         }
         return new SpringApplicationBuilder(VirtDeviceApplication.class).run(args.toArray(String[]::new));
     }

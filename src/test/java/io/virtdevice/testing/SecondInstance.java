@@ -2,6 +2,7 @@ package io.virtdevice.testing;
 
 import io.virtdevice.VirtDeviceApplication;
 import io.virtdevice.platform.database.EmbeddedCredentials;
+import io.virtdevice.testing.fakes.FakeStripe;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -38,7 +39,29 @@ public final class SecondInstance {
                 "--spring.mail.host=127.0.0.1",
                 "--spring.mail.port=" + MailSink.port(),
                 "--db-scheduler.scheduler-name=" + name));
-        settings.forEach(s -> args.add("--" + s));
+        args.addAll(sharedDatabaseSettings(first));
+        settings.forEach(s -> override(args, s));
         return new SpringApplicationBuilder(VirtDeviceApplication.class).run(args.toArray(String[]::new));
+    }
+
+    /**
+     * The settings every instance on the test context's database must share, as command-line arguments: the
+     * ones each instance writes into the database at start-up (the billing mode and limits, the Stripe
+     * webhook secret and prices; {@code DeviceLimits}, {@code BillingSetup}). An instance started without
+     * them would switch the shared database to its own defaults under the other tests, as a misconfigured
+     * instance would in production.
+     */
+    public static List<String> sharedDatabaseSettings(ApplicationContext first) {
+        List<String> args = new ArrayList<>();
+        args.add("--virtdevice.billing.mode=" + first.getEnvironment().getProperty("virtdevice.billing.mode", "none"));
+        first.getBeanProvider(FakeStripe.class).ifAvailable(stripe -> stripe.settings().forEach(s -> override(args, s)));
+        return args;
+    }
+
+    /** Adds {@code --key=value}, replacing an earlier value of the key (a repeated argument would be joined). */
+    public static void override(List<String> args, String setting) {
+        String key = "--" + setting.substring(0, setting.indexOf('=') + 1);
+        args.removeIf(a -> a.startsWith(key));
+        args.add("--" + setting);
     }
 }
