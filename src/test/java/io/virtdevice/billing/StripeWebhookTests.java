@@ -24,6 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.flywaydb.core.Flyway;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.ApplicationContext;
@@ -56,8 +57,18 @@ class StripeWebhookTests {
     private TestDatabase db;
     private Fixtures fixtures;
 
+    @Autowired
+    Flyway flyway;
+
+    /**
+     * Other tests in this JVM start instances with production defaults on the same database (e.g.
+     * TrustedProxyLoginTests' AppInstance), and every instance writes its billing settings into the database at
+     * start-up (BillingSetup, DeviceLimits): this context writes its own back before each test. Migrating an
+     * up-to-date schema changes nothing else; it only runs the after-migrate callbacks.
+     */
     @BeforeEach
     void setUp() {
+        flyway.migrate();
         db = TestDatabase.of(context);
         fixtures = new Fixtures(db.dataSource(), hasher);
     }

@@ -13,7 +13,9 @@ import java.util.Map;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.flywaydb.core.Flyway;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.node.ObjectNode;
@@ -41,6 +43,20 @@ class BillingPageTests {
 
     @Autowired
     PasswordHasher hasher;
+
+    @Autowired
+    Flyway flyway;
+
+    /**
+     * Other tests in this JVM start instances with production defaults on the same database (e.g.
+     * TrustedProxyLoginTests' AppInstance), and every instance writes its billing settings into the database at
+     * start-up (BillingSetup, DeviceLimits): this context writes its own back before each test. Migrating an
+     * up-to-date schema changes nothing else; it only runs the after-migrate callbacks.
+     */
+    @BeforeEach
+    void reapplyThisContextsBillingSettings() {
+        flyway.migrate();
+    }
 
     @Autowired
     FakeStripe stripe;
