@@ -3,14 +3,11 @@ package io.virtdevice.events;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.virtdevice.VirtDeviceApplication;
 import io.virtdevice.platform.crypto.PasswordHasher;
-import org.springframework.context.ApplicationContext;
-import io.virtdevice.testing.SecondInstance;
 import io.virtdevice.testing.Api;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.IntegrationTest;
-import io.virtdevice.testing.MailSink;
+import io.virtdevice.testing.SecondInstance;
 import io.virtdevice.testing.SseClient;
 import io.virtdevice.testing.TestDatabase;
 import io.virtdevice.testing.TestPgBouncer;
@@ -28,9 +25,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.Environment;
 import org.springframework.data.redis.listener.RedisMessageListenerContainer;
@@ -59,9 +56,6 @@ class MultiInstanceTests {
 
     @Value("${spring.datasource.password}")
     String appPassword;
-
-    @Value("${spring.flyway.password}")
-    String ownerPassword;
 
     @Autowired
     Environment environment;
@@ -196,29 +190,13 @@ class MultiInstanceTests {
     }
 
     private ConfigurableApplicationContext start(String name, String... extra) {
-        List<String> args = new ArrayList<>(List.of(
-                "--server.port=0",
-                "--spring.datasource.url=jdbc:postgresql://localhost:" + databasePort + "/virtdevice",
-                "--spring.datasource.username=virtdevice_app",
-                "--spring.datasource.password=" + appPassword,
-                "--spring.flyway.user=virtdevice_owner",
-                "--spring.flyway.password=" + ownerPassword,
-                "--LOG_FORMAT=",
-                "--logging.level.root=WARN",
-                "--virtdevice.web.secure-cookies=false",
-                "--spring.mail.host=127.0.0.1",
-                "--spring.mail.port=" + MailSink.port(),
-                "--db-scheduler.polling-interval=200ms",
-                "--db-scheduler.scheduler-name=instance-" + name,
-                "--virtdevice.webhooks.allowed-cidrs=127.0.0.1/32",
-                "--virtdevice.webhooks.retry-delays=500ms,1s,1s"));
-        args.addAll(SecondInstance.sharedDatabaseSettings(applicationContext));
-        for (String setting : extra) {
-            // a setting given here replaces the default above (a repeated argument would be joined with a comma)
-            SecondInstance.override(args, setting);
-        }
-        ConfigurableApplicationContext context =
-                new SpringApplicationBuilder(VirtDeviceApplication.class).run(args.toArray(String[]::new));
+        List<String> settings = new ArrayList<>(List.of(
+                "db-scheduler.polling-interval=200ms",
+                "virtdevice.webhooks.allowed-cidrs=127.0.0.1/32",
+                "virtdevice.webhooks.retry-delays=500ms,1s,1s"));
+        // a setting given here replaces the default above (SecondInstance overrides, never joins)
+        settings.addAll(List.of(extra));
+        ConfigurableApplicationContext context = SecondInstance.start(applicationContext, "instance-" + name, settings);
         STARTED.add(context);
         return context;
     }

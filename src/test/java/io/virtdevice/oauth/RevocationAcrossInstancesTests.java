@@ -4,14 +4,11 @@ import static io.virtdevice.oauth.OAuthFlow.WEB;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.virtdevice.VirtDeviceApplication;
 import io.virtdevice.platform.crypto.PasswordHasher;
-import io.virtdevice.platform.database.EmbeddedCredentials;
 import io.virtdevice.testing.Api;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.IntegrationTest;
 import io.virtdevice.testing.SecondInstance;
-import io.virtdevice.testing.MailSink;
 import io.virtdevice.testing.SseClient;
 import io.virtdevice.testing.TestDatabase;
 import io.virtdevice.testing.TestRedis;
@@ -26,7 +23,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ApplicationContext;
@@ -78,7 +74,7 @@ class RevocationAcrossInstancesTests {
     @BeforeEach
     void setUp() {
         if (second == null) {
-            second = start(databasePort(), "instance-revocations", "virtdevice.events.bus=postgres");
+            second = start("instance-revocations", "virtdevice.events.bus=postgres");
         }
         b = url(second);
         fixtures = new Fixtures(dataSource, hasher);
@@ -149,8 +145,8 @@ class RevocationAcrossInstancesTests {
 
     @Test
     void aRevocationTravelsThroughRedisToo() {
-        ConfigurableApplicationContext c = start(databasePort(), "instance-revocations-c", TestRedis.settings());
-        ConfigurableApplicationContext d = start(databasePort(), "instance-revocations-d", TestRedis.settings());
+        ConfigurableApplicationContext c = start("instance-revocations-c", TestRedis.settings());
+        ConfigurableApplicationContext d = start("instance-revocations-d", TestRedis.settings());
         try {
             String onC = url(c);
             String onD = url(d);
@@ -175,46 +171,25 @@ class RevocationAcrossInstancesTests {
         }
     }
 
-    private String[] databasePort() {
-        EmbeddedCredentials credentials = TestDatabase.credentials(context.getEnvironment());
-        return new String[] {context.getEnvironment().getProperty("virtdevice.database.embedded.actual-port"),
-                credentials.app(), credentials.owner()};
-    }
-
     private static String url(ConfigurableApplicationContext instance) {
         return "http://127.0.0.1:" + ((WebServerApplicationContext) instance).getWebServer().getPort();
     }
 
-    private ConfigurableApplicationContext start(String[] database, String name, String... extra) {
-        List<String> args = new ArrayList<>(List.of(
-                "--server.port=0",
-                "--spring.datasource.url=jdbc:postgresql://localhost:" + database[0] + "/virtdevice",
-                "--spring.datasource.username=virtdevice_app",
-                "--spring.datasource.password=" + database[1],
-                "--spring.flyway.user=virtdevice_owner",
-                "--spring.flyway.password=" + database[2],
-                "--LOG_FORMAT=",
-                "--logging.level.root=WARN",
-                "--virtdevice.web.secure-cookies=false",
-                "--spring.mail.host=127.0.0.1",
-                "--spring.mail.port=" + MailSink.port(),
-                "--db-scheduler.scheduler-name=" + name,
+    private ConfigurableApplicationContext start(String name, String... extra) {
+        List<String> settings = new ArrayList<>(List.of(
                 // the caches alone would keep a revoked credential working for a minute here
-                "--virtdevice.oauth.token-cache-ttl=1m",
-                "--virtdevice.security.api-key-cache-ttl=1m",
-                "--virtdevice.security.unknown-token-limit=1000000",
-                "--virtdevice.oauth.clients.web.redirect-uris=https://app.virtdevice.test/oauth/callback",
-                "--virtdevice.oauth.clients.web.client-secret=" + IntegrationTest.WEB_CLIENT_SECRET,
-                "--virtdevice.oauth.clients.alexa.vendor-id=M2TESTVENDOR",
-                "--virtdevice.oauth.clients.alexa.client-secret=" + IntegrationTest.ALEXA_CLIENT_SECRET,
-                "--virtdevice.oauth.clients.ifttt.service-id=virtdevice_test",
-                "--virtdevice.oauth.clients.ifttt.client-secret=" + IntegrationTest.IFTTT_CLIENT_SECRET,
-                "--virtdevice.oauth.clients.mobile.redirect-uris=io.virtdevice.app:/oauth2redirect",
-                "--virtdevice.oauth.clients.mobile.scopes=read"));
-        args.addAll(SecondInstance.sharedDatabaseSettings(context));
-        for (String setting : extra) {
-            SecondInstance.override(args, setting);
-        }
-        return new SpringApplicationBuilder(VirtDeviceApplication.class).run(args.toArray(String[]::new));
+                "virtdevice.oauth.token-cache-ttl=1m",
+                "virtdevice.security.api-key-cache-ttl=1m",
+                "virtdevice.security.unknown-token-limit=1000000",
+                "virtdevice.oauth.clients.web.redirect-uris=https://app.virtdevice.test/oauth/callback",
+                "virtdevice.oauth.clients.web.client-secret=" + IntegrationTest.WEB_CLIENT_SECRET,
+                "virtdevice.oauth.clients.alexa.vendor-id=M2TESTVENDOR",
+                "virtdevice.oauth.clients.alexa.client-secret=" + IntegrationTest.ALEXA_CLIENT_SECRET,
+                "virtdevice.oauth.clients.ifttt.service-id=virtdevice_test",
+                "virtdevice.oauth.clients.ifttt.client-secret=" + IntegrationTest.IFTTT_CLIENT_SECRET,
+                "virtdevice.oauth.clients.mobile.redirect-uris=io.virtdevice.app:/oauth2redirect",
+                "virtdevice.oauth.clients.mobile.scopes=read"));
+        settings.addAll(List.of(extra));
+        return SecondInstance.start(context, name, settings);
     }
 }
