@@ -26,8 +26,8 @@ import tools.jackson.databind.json.JsonMapper;
  * the trusted proxy's {@code X-Forwarded-For}: docs/operations.md, "Client addresses behind a proxy"); an
  * IPv6 address counts with its /64, the prefix one subscriber gets, so hopping inside it gains nothing.
  * The response carries {@code RateLimit-Policy} and {@code RateLimit} (draft-ietf-httpapi-ratelimit-headers);
- * a refused request is a 429 problem with {@code Retry-After}. A plan that sets the limit not (self-hosted by
- * default) touches no bucket and announces nothing. Health probes, Alexa's and IFTTT's endpoints and
+ * a refused request is a 429 problem with {@code Retry-After}. A plan that does not set the limit (self-hosted
+ * by default) touches no bucket and announces nothing. Health probes, Alexa's and IFTTT's endpoints and
  * URL-trigger links are not under {@code /api}.
  */
 @Component
