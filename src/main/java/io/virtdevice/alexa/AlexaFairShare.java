@@ -10,7 +10,6 @@ import io.virtdevice.platform.tenancy.TenantContext;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.stereotype.Component;
 
@@ -69,13 +68,13 @@ class AlexaFairShare {
         Decision share = limiter.consume(RateLimit.ALEXA_EVENTS, owner, owner.userId().toString());
         if (!share.allowed()) {
             userShare.increment();
-            return Optional.of(now.plus(jitter(Duration.ofNanos(share.retryAfterNanos()), share.quota())));
+            return Optional.of(now.plus(share.quota().jittered(Duration.ofNanos(share.retryAfterNanos()))));
         }
         if (settings.skillRate() != null) {
             Optional<Duration> wait = limiter.take("alexa-skill-events", settings.skillRate(), "skill");
             if (wait.isPresent()) {
                 skillBudget.increment();
-                return Optional.of(now.plus(jitter(wait.get(), settings.skillRate())));
+                return Optional.of(now.plus(settings.skillRate().jittered(wait.get())));
             }
         }
         return Optional.empty();
@@ -85,11 +84,5 @@ class AlexaFairShare {
         if (changes > 0) {
             coalesced.increment(changes);
         }
-    }
-
-    /** The wait plus up to one unit's interval more, spreading a noisy user's waiting endpoints. */
-    private static Duration jitter(Duration wait, Quota quota) {
-        long unitMs = Math.max(1, quota.window().toMillis() / quota.limit());
-        return wait.plusMillis(ThreadLocalRandom.current().nextLong(unitMs + 1));
     }
 }

@@ -29,6 +29,9 @@ class IftttConnectionController {
         identities.put("count", connection.activeIdentities());
         identities.put("lastPolledAt", connection.lastPolledAt());
         identities.put("lastNotifiedAt", connection.lastNotifiedAt());
+        // the realtime notices: waiting now, changes folded into them, holds for the user's fair share
+        identities.put("realtime", Map.of("pending", connection.realtime().pending(),
+                "coalesced", connection.realtime().coalesced(), "delayed", connection.realtime().delayed()));
         identities.put("items", connection.identities().stream().map(s -> {
             Map<String, Object> item = new LinkedHashMap<>();
             item.put("triggerIdentity", s.identity());
@@ -40,6 +43,9 @@ class IftttConnectionController {
             item.put("lastPolledAt", s.lastPolledAt());
             item.put("lastNotifiedAt", s.lastNotifiedAt());
             item.put("createdAt", s.createdAt());
+            item.put("realtimeCoalesced", s.realtimeCoalesced());
+            item.put("realtimeDelayed", s.realtimeDelayed());
+            item.put("nextNoticeAt", s.nextNoticeAt());
             return item;
         }).toList());
         Map<String, Object> body = new LinkedHashMap<>();

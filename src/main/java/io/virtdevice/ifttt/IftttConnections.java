@@ -52,9 +52,9 @@ public class IftttConnections {
         Optional<ConnectedApp> app = oauth.connectedApps(user).stream()
                 .filter(a -> a.clientId().equals(clientId)).findFirst();
         TriggerSubscriptions.Summary summary = subscriptions.summary(user.userId());
-        List<TriggerSubscriptions.Subscription> listed = subscriptions.list(user.userId(), LISTED);
-        Map<TriggerSubscriptions.Subscription, Map<String, String>> values = listed.stream()
-                .collect(Collectors.toMap(Function.identity(), s -> json.readValue(s.fields(), FIELDS)));
+        List<TriggerSubscriptions.Listed> listed = subscriptions.list(user.userId(), LISTED);
+        Map<TriggerSubscriptions.Listed, Map<String, String>> values = listed.stream()
+                .collect(Collectors.toMap(Function.identity(), l -> json.readValue(l.subscription().fields(), FIELDS)));
         Map<String, DeviceRef> named = devices.refsByIftttDeviceId(values.values().stream()
                         .map(v -> v.get("device")).filter(Objects::nonNull).distinct().toList())
                 .stream().collect(Collectors.toMap(DeviceRef::iftttDeviceId, Function.identity()));
@@ -63,11 +63,13 @@ public class IftttConnections {
                 .toList();
         return new IftttConnection(app.isPresent(), app.map(ConnectedApp::linkedAt).orElse(null),
                 app.map(ConnectedApp::lastUsedAt).orElse(null), summary.count(), summary.lastPolledAt(),
-                summary.lastNotifiedAt(), identities);
+                summary.lastNotifiedAt(), identities,
+                new IftttConnection.Realtime(summary.pendingNotices(), summary.coalesced(), summary.delayed()));
     }
 
-    private static IftttConnection.TriggerIdentity identity(TriggerSubscriptions.Subscription s,
+    private static IftttConnection.TriggerIdentity identity(TriggerSubscriptions.Listed listed,
             Map<String, String> values, Map<String, DeviceRef> named) {
+        TriggerSubscriptions.Subscription s = listed.subscription();
         DeviceRef device = values.get("device") == null ? null : named.get(values.get("device"));
         String deviceName = device == null ? null : device.name();
         Optional<IftttTrigger> trigger = IftttTrigger.of(s.trigger());
@@ -75,6 +77,7 @@ public class IftttConnections {
         String firesWhen = trigger.map(t -> t.describe(deviceName == null ? "a deleted device" : deviceName, values))
                 .orElse(title);
         return new IftttConnection.TriggerIdentity(s.identity(), s.trigger(), title, deviceName, firesWhen,
-                s.enabled(), s.lastPolledAt(), s.lastNotifiedAt(), s.createdAt());
+                s.enabled(), s.lastPolledAt(), s.lastNotifiedAt(), s.createdAt(), listed.coalesced(), listed.delayed(),
+                listed.noticeDueAt());
     }
 }

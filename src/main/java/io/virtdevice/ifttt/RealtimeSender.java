@@ -1,10 +1,13 @@
 package io.virtdevice.ifttt;
 
+import io.virtdevice.limits.RateLimiter;
 import io.virtdevice.platform.tenancy.TenantScope;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -26,34 +29,43 @@ import tools.jackson.databind.json.JsonMapper;
  * claims due notices (a lease, {@code SKIP LOCKED}: several instances never send one twice at once), posts
  * them in batches of at most {@code realtime-batch-size} trigger identities with the service key, and
  * deletes them once IFTTT answered 2xx. Any other outcome (an outage, 429, 5xx, a timeout) moves them to
- * the next retry delay: they wait, they are never dropped. Off while no service key is configured (notices
- * then wait for an instance that has one). Never on a device's write path.
+ * the next retry delay: they wait, they are never dropped. Before a batch goes out each notice takes a unit of
+ * its user's fair share of the service's realtime budget ({@link RealtimeFairShare}); a user's notices past it
+ * are held (their lease ends, their {@code due_at} moves to the next unit, {@code delayed} counts up) and keep
+ * absorbing later changes of their identity, while the other users' notices of the batch go out. Off while
+ * no service key is configured (notices then wait for an instance that has one). Never on a device's write
+ * path.
  */
 @Component
 class RealtimeSender implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(RealtimeSender.class);
 
-    private static final String CLAIM = "select id, trigger_identity from app.claim_ifttt_realtime_notices(:limit, cast(:lease as interval))";
+    private static final String CLAIM = "select id, trigger_identity, user_id, coalesced "
+            + "from app.claim_ifttt_realtime_notices_shared(:limit, cast(:lease as interval))";
+    private static final String HELD = "select app.ifttt_realtime_held(:ids, cast(:wait as interval))";
     private static final String DELIVERED = "select app.ifttt_realtime_delivered(:ids)";
     private static final String FAILED = "select app.ifttt_realtime_failed(:ids, cast(:delays as interval[]), :error)";
 
-    private record Notice(UUID id, String identity) {}
+    private record Notice(UUID id, String identity, UUID userId, int coalesced) {}
 
     private final IftttSettings settings;
     private final JdbcClient jdbc;
     private final TransactionTemplate tx;
     private final JsonMapper json;
+    private final RealtimeFairShare fairShare;
     private final HttpClient http;
     private final String lease;
     private final String delays;
     private volatile ScheduledExecutorService executor;
 
-    RealtimeSender(IftttSettings settings, JdbcClient jdbc, PlatformTransactionManager transactions, JsonMapper json) {
+    RealtimeSender(IftttSettings settings, JdbcClient jdbc, PlatformTransactionManager transactions, JsonMapper json,
+            RealtimeFairShare fairShare) {
         this.settings = settings;
         this.jdbc = jdbc;
         this.tx = new TransactionTemplate(transactions);
         this.json = json;
+        this.fairShare = fairShare;
         this.http = HttpClient.newBuilder().connectTimeout(settings.realtimeTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER).build();
         this.lease = settings.realtimeTimeout().plusSeconds(30).toMillis() + " milliseconds";
@@ -93,8 +105,9 @@ class RealtimeSender implements SmartLifecycle {
             List<Notice> batch;
             do {
                 batch = claim();
-                if (!batch.isEmpty()) {
-                    send(batch);
+                List<Notice> admitted = admit(batch);
+                if (!admitted.isEmpty()) {
+                    send(admitted);
                 }
             } while (batch.size() == settings.realtimeBatchSize() && executor != null);
         } catch (RuntimeException e) {
@@ -106,8 +119,30 @@ class RealtimeSender implements SmartLifecycle {
         return TenantScope.callWithoutContext(() -> tx.execute(s -> jdbc.sql(CLAIM)
                 .param("limit", settings.realtimeBatchSize())
                 .param("lease", lease)
-                .query((rs, i) -> new Notice(rs.getObject(1, UUID.class), rs.getString(2)))
+                .query((rs, i) -> new Notice(rs.getObject(1, UUID.class), rs.getString(2), rs.getObject(3, UUID.class),
+                        rs.getInt(4)))
                 .list()));
+    }
+
+    /**
+     * The notices of the batch within their users' fair shares (one bucket round trip per user and batch);
+     * each user's notices past their share are held until it has units again (one statement per such user).
+     */
+    private List<Notice> admit(List<Notice> batch) {
+        Map<UUID, List<Notice>> byUser = new LinkedHashMap<>();
+        batch.forEach(n -> byUser.computeIfAbsent(n.userId(), u -> new ArrayList<>()).add(n));
+        List<Notice> admitted = new ArrayList<>(batch.size());
+        byUser.forEach((user, notices) -> {
+            RateLimiter.Taken taken = fairShare.admit(user, notices.size());
+            int go = (int) taken.units();
+            admitted.addAll(notices.subList(0, go));
+            if (go < notices.size()) {
+                UUID[] held = notices.subList(go, notices.size()).stream().map(Notice::id).toArray(UUID[]::new);
+                TenantScope.callWithoutContext(() -> tx.execute(s -> jdbc.sql(HELD).param("ids", held)
+                        .param("wait", taken.retryIn().toMillis() + " milliseconds").query(Integer.class).single()));
+            }
+        });
+        return admitted;
     }
 
     /**
@@ -142,6 +177,7 @@ class RealtimeSender implements SmartLifecycle {
             if (response.statusCode() / 100 == 2) {
                 TenantScope.callWithoutContext(() -> tx.execute(s -> jdbc.sql(DELIVERED).param("ids", ids)
                         .query(Integer.class).single()));
+                fairShare.coalesced(batch.stream().mapToLong(Notice::coalesced).sum());
                 return;
             }
             String text = response.body() == null ? "" : response.body();

@@ -24,8 +24,25 @@ class TriggerSubscriptions {
     record Subscription(UUID id, String identity, String trigger, String fields, boolean enabled,
             Instant lastPolledAt, Instant lastNotifiedAt, Instant lastLoggedAt, Instant createdAt) {}
 
-    /** The user's identities at a glance (the dashboard). */
-    record Summary(int count, Instant lastPolledAt, Instant lastNotifiedAt) {}
+    /**
+     * The user's identities at a glance (the dashboard); the realtime counts are those of accepted notices
+     * plus the waiting ones'.
+     *
+     * @param pendingNotices realtime notices waiting (debounce, fair share or retry)
+     * @param coalesced changes folded into a realtime notice of another change
+     * @param delayed holds of realtime notices for the user's fair share
+     */
+    record Summary(int count, Instant lastPolledAt, Instant lastNotifiedAt, int pendingNotices, long coalesced,
+            long delayed) {}
+
+    /**
+     * A listed identity with its realtime diagnostics.
+     *
+     * @param coalesced changes folded into its realtime notices (accepted and waiting)
+     * @param delayed holds of its realtime notices for the user's fair share (accepted and waiting)
+     * @param noticeDueAt when its waiting notice goes out next, or null when none waits
+     */
+    record Listed(Subscription subscription, long coalesced, long delayed, Instant noticeDueAt) {}
 
     /** At most one activity entry per identity in this time. */
     static final Duration LOG_EVERY = Duration.ofMinutes(15);
@@ -85,19 +102,32 @@ class TriggerSubscriptions {
              where user_id = :user and (trigger_fields ->> 'device') = :device and enabled
             """;
 
-    private static final String LIST = "select " + COLUMNS
-            + " from ifttt_trigger_subscriptions where user_id = :user order by created_at desc, id limit :limit";
-
-    private static final String SUMMARY = """
-            select count(*) filter (where enabled), max(last_polled_at), max(last_notified_at)
-              from ifttt_trigger_subscriptions where user_id = :user
+    private static final String LIST = """
+            select s.id, s.trigger_identity, s.trigger_type, s.trigger_fields::text as trigger_fields, s.enabled,
+                   s.last_polled_at, s.last_notified_at, s.last_logged_at, s.created_at,
+                   s.realtime_coalesced + coalesce(n.coalesced, 0) as coalesced,
+                   s.realtime_delayed + coalesce(n.delayed, 0) as delayed, n.due_at as notice_due_at
+              from ifttt_trigger_subscriptions s
+              left join ifttt_realtime_notices n on n.subscription_id = s.id
+             where s.user_id = :user
+             order by s.created_at desc, s.id limit :limit
             """;
 
-    // one pending notice per identity: a change while one waits adds nothing (coalescing)
+    private static final String SUMMARY = """
+            select count(*) filter (where s.enabled), max(s.last_polled_at), max(s.last_notified_at),
+                   count(n.id), sum(s.realtime_coalesced + coalesce(n.coalesced, 0)),
+                   sum(s.realtime_delayed + coalesce(n.delayed, 0))
+              from ifttt_trigger_subscriptions s
+              left join ifttt_realtime_notices n on n.subscription_id = s.id
+             where s.user_id = :user
+            """;
+
+    // one pending notice per identity: a change while one waits is folded into it (coalesced: IFTTT is told
+    // once to poll the identity, and its poll sees every change)
     private static final String STAGE_NOTICE = """
             insert into ifttt_realtime_notices (tenant_id, user_id, subscription_id, trigger_identity, due_at)
             values (:tenant, :user, :subscription, :identity, now() + cast(:debounce as interval))
-            on conflict (subscription_id) do nothing
+            on conflict (subscription_id) do update set coalesced = ifttt_realtime_notices.coalesced + 1
             """;
 
     private final JdbcClient jdbc;
@@ -155,13 +185,17 @@ class TriggerSubscriptions {
         return jdbc.sql(DISABLE_DEVICE).param("user", userId).param("device", iftttDeviceId).update();
     }
 
-    List<Subscription> list(UUID userId, int limit) {
-        return jdbc.sql(LIST).param("user", userId).param("limit", limit).query(TriggerSubscriptions::row).list();
+    List<Listed> list(UUID userId, int limit) {
+        return jdbc.sql(LIST).param("user", userId).param("limit", limit)
+                .query((rs, i) -> new Listed(row(rs, i), rs.getLong("coalesced"), rs.getLong("delayed"),
+                        instant(rs, "notice_due_at")))
+                .list();
     }
 
     Summary summary(UUID userId) {
         return jdbc.sql(SUMMARY).param("user", userId)
-                .query((rs, i) -> new Summary(rs.getInt(1), instant(rs, 2), instant(rs, 3)))
+                .query((rs, i) -> new Summary(rs.getInt(1), instant(rs, 2), instant(rs, 3), rs.getInt(4),
+                        rs.getLong(5), rs.getLong(6)))
                 .single();
     }
 

@@ -33,8 +33,13 @@ public record Decision(RateLimit limit, String plan, Quota quota, boolean allowe
         return "\"" + limit.policy() + "\";q=" + quota.limit() + ";w=" + quota.window().toSeconds();
     }
 
-    /** This limit's item of the {@code RateLimit} field (§5): {@code "api-requests";r=42;t=30}. */
+    /**
+     * This limit's item of the {@code RateLimit} field (§5): {@code "api-requests";r=42;t=30}. {@code t} is
+     * the time until the quota is whole again; on a refusal it is the time until the next unit, the same as
+     * {@code Retry-After}: the draft's {@code t} is "the time until additional quota is made available", and a
+     * {@code Retry-After} earlier than {@code t} is what its server-behavior section says not to send.
+     */
     public String stateItem() {
-        return "\"" + limit.policy() + "\";r=" + remaining + ";t=" + resetSeconds;
+        return "\"" + limit.policy() + "\";r=" + remaining + ";t=" + (allowed ? resetSeconds : retryAfterSeconds);
     }
 }

@@ -25,6 +25,15 @@ public record Quota(long limit, Duration window) {
         return limit + " per " + per;
     }
 
+    /**
+     * {@code wait} plus a random part of one unit's interval (window / limit): what a fair share holds a
+     * refused item for, so that many items held at once do not all wake at the same moment.
+     */
+    public Duration jittered(Duration wait) {
+        long unitMs = Math.max(1, window.toMillis() / limit);
+        return wait.plusMillis(java.util.concurrent.ThreadLocalRandom.current().nextLong(unitMs + 1));
+    }
+
     private static String unit(long n, String unit) {
         return n == 1 ? unit : n + " " + unit + "s";
     }

@@ -9,6 +9,11 @@ import java.util.Locale;
 public enum RateLimit {
     /** REST requests per API key or OAuth token (per user for the browser session). */
     API_REQUESTS("API requests"),
+    /**
+     * REST requests without a valid credential (sign-up, login, reset, and unknown or expired keys' 401s) per
+     * client address, always under the anonymous plan.
+     */
+    ANONYMOUS_REQUESTS("API requests without a valid credential"),
     /** Device changes per device, from every source (REST, URL triggers, dashboard, Alexa, IFTTT). */
     DEVICE_CHANGES("changes of one device"),
     /** Device changes per user, from every source. */
@@ -42,6 +47,7 @@ public enum RateLimit {
     public String per() {
         return switch (this) {
             case API_REQUESTS -> "API key or token (the browser session: user)";
+            case ANONYMOUS_REQUESTS -> "client address (IPv6: its /64)";
             case DEVICE_CHANGES -> "device";
             case USER_CHANGES, WEBHOOK_TESTS, ALEXA_EVENTS -> "user";
             case URL_TRIGGER_FIRES -> "trigger link";

@@ -25,7 +25,9 @@ class RateLimitOpenApi {
     static final String DESCRIPTION = " Rate limits (docs/rate-limits.md): every /api response carries the "
             + "RateLimit-Policy and RateLimit fields of draft-ietf-httpapi-ratelimit-headers-11 (e.g. "
             + "RateLimit-Policy: \"api-requests\";q=300;w=60 and RateLimit: \"api-requests\";r=42;t=30) for the "
-            + "limits of the caller's plan; a refused request is 429 with Retry-After and a problem whose type is "
+            + "limits of the caller's plan (401 and 403 included: a valid credential's requests count on its own "
+            + "quota, requests without one, unknown keys included, on the client address's anonymous-requests "
+            + "quota); a refused request is 429 with Retry-After and a problem whose type is "
             + "https://virtdevice.io/problems/rate-limit/<limit> and whose liftedBy names the plan that allows more. "
             + "Limits: " + Arrays.stream(RateLimit.values()).map(l -> l.policy() + " (" + l.description() + ")")
                     .collect(Collectors.joining(", ")) + ".";

@@ -48,6 +48,11 @@ public class RateLimited extends ApiProblem {
     }
 
     private static String detail(Decision decision, String liftedBy) {
+        if (decision.limit() == RateLimit.ANONYMOUS_REQUESTS) {
+            return "Requests without a valid credential are limited to " + decision.quota().text()
+                    + " per client address; retry in " + decision.retryAfterSeconds()
+                    + " s, or sign in or send a valid API key, which count on their own quota.";
+        }
         String plan = RateLimitSettings.SELF_HOSTED.equals(decision.plan()) ? "This instance"
                 : "The " + decision.plan() + " plan";
         return plan + " allows " + decision.quota().limit() + " " + decision.limit().description() + " per "

@@ -189,6 +189,28 @@ public class RateLimiter {
         }
     }
 
+    /**
+     * Up to {@code units} units of an internal budget in one round trip (e.g. a batch of IFTTT realtime
+     * notices), in buckets of their own: as many as the bucket holds, and when that is fewer, about how long
+     * until the next unit (one unit's refill interval: the bucket is then empty). All of them when the bucket
+     * store is unavailable.
+     */
+    public Taken takeUpTo(String budget, Quota quota, String key, long units) {
+        try {
+            long taken = buckets.builder().build(budget + ":" + quota.limit() + "/" + quota.window().toMillis()
+                    + "ms:n:" + key, () -> configuration(quota)).tryConsumeAsMuchAsPossible(units);
+            return new Taken(taken, taken == units ? Duration.ZERO
+                    : Duration.ofNanos(Math.max(1, quota.window().toNanos() / quota.limit())));
+        } catch (RuntimeException e) {
+            log.warn("budget {} not checked (bucket store unavailable): {}", budget, e.toString());
+            meters.counter("virtdevice.rate_limit.unavailable").increment();
+            return new Taken(units, Duration.ZERO);
+        }
+    }
+
+    /** What {@link #takeUpTo} gave: {@code units} taken; {@code retryIn}: until the next when fewer than asked. */
+    public record Taken(long units, Duration retryIn) {}
+
     /** The bucket key of the browser session's API requests (counted per user, not per session). */
     public static String sessionKey(UUID userId) {
         return "session:" + userId;

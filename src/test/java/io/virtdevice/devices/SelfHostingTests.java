@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A self-hosted instance (no billing configured, production defaults) on a database of its own: the device
  * limit comes from configuration (default 300) and is enforced by the database, which the app role cannot
- * change; and its cookies work on plain {@code http://127.0.0.1}.
+ * change; its cookies work on plain {@code http://127.0.0.1}; and with no limits configured its API responses
+ * announce none and no rate-limit bucket is ever written.
  */
 class SelfHostingTests {
 
@@ -59,6 +60,18 @@ class SelfHostingTests {
             assertThat(setCookies(login)).anySatisfy(c -> assertThat(c).startsWith("VDSESSION=")
                     .doesNotContainIgnoringCase("secure"));
             assertThat(session.get("/api/v1/account").json().path("plan").path("maxDevices").asInt()).isEqualTo(3);
+
+            // no limits by default: nothing to announce (docs/decisions.md, "Rate limit fields on every API
+            // response"), on any answer, and no bucket store is paid for
+            for (Api.Response response : List.of(login, api.get("/api/v1/devices"), app.api().get("/api/v1/devices"),
+                    app.api().bearer("vdk_unknown").get("/api/v1/devices"), api.get("/api/v1/account"))) {
+                assertThat(response.status()).as(response.toString()).isIn(200, 401, 403);
+                assertThat(response.header("RateLimit")).as(response.toString()).isNull();
+                assertThat(response.header("RateLimit-Policy")).as(response.toString()).isNull();
+            }
+            Long buckets = db.withoutContext(jdbc -> jdbc.sql("select count(*) from rate_limit_buckets")
+                    .query(Long.class).single());
+            assertThat(buckets).isZero();
         }
         // started again without the setting and with an https public URL
         try (AppInstance app = start("virtdevice.web.public-base-url=https://virtdevice.example")) {

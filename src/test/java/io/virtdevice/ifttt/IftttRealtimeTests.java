@@ -6,13 +6,16 @@ import static org.awaitility.Awaitility.await;
 import io.virtdevice.testing.fakes.FakeIftttRealtime;
 import java.time.Duration;
 import java.util.Map;
+import io.virtdevice.testing.Api;
+import tools.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Realtime notifications (shared/spec/ifttt.md §6), received by {@link FakeIftttRealtime}, which checks the
  * service key and the body: matching changes only, from every source, coalesced, batched by at most 1000,
- * and kept through an IFTTT outage.
+ * kept through an IFTTT outage, and within each user's fair share (a noisy user waits, coalescing, and
+ * nobody else does).
  */
 class IftttRealtimeTests extends IftttTestSupport {
 
@@ -77,14 +80,7 @@ class IftttRealtimeTests extends IftttTestSupport {
         Linked linked = linked();
         String[] bell = device(linked.rest(), "Bell", "doorbell");
         String prefix = identity() + "-";
-        sql().as(linked.user(), jdbc -> jdbc.sql("""
-                        insert into ifttt_trigger_subscriptions (tenant_id, user_id, trigger_type, trigger_fields,
-                                                                 trigger_identity)
-                        select :tenant, :user, 'doorbell_pressed', jsonb_build_object('device', cast(:device as text)),
-                               :prefix || g
-                          from generate_series(1, 1100) g
-                        """).param("tenant", linked.user().tenantId()).param("user", linked.user().userId())
-                .param("device", bell[1]).param("prefix", prefix).update());
+        identities(linked, bell[1], prefix, 1100);
 
         assertThat(linked.rest().post("/api/v1/devices/" + bell[0] + "/press", "{}").status()).isEqualTo(200);
 
@@ -93,6 +89,85 @@ class IftttRealtimeTests extends IftttTestSupport {
                 .hasSizeGreaterThanOrEqualTo(2)
                 .allSatisfy(n -> assertThat(n.triggerIdentities()).hasSizeLessThanOrEqualTo(1000));
         assertThat(REALTIME.refused()).isEmpty();
+    }
+
+    @Test
+    void aNoisyUsersNoticesWaitForTheirFairShareCoalescingMeanwhileWhileAnotherUsersGoOut() {
+        Linked noisy = linked();
+        String[] busy = device(noisy.rest(), "Busy bell", "doorbell");
+        String[] bell = device(noisy.rest(), "Front bell", "doorbell");
+        String many = identity() + "-";
+        String few = identity() + "-";
+        identities(noisy, busy[1], many, 2000);
+        identities(noisy, bell[1], few, 50);
+        double delayedBefore = metric("virtdevice_ifttt_realtime_delayed_total{reason=\"user-share\"}");
+        double coalescedBefore = metric("virtdevice_ifttt_realtime_coalesced_total");
+
+        // 2000 identities for one press spend the user's share (a burst of 2000, then one every 300 ms) ...
+        assertThat(noisy.rest().post("/api/v1/devices/" + busy[0] + "/press", "{}").status()).isEqualTo(200);
+        await().atMost(WAIT).until(() -> accepted(many) == 2000);
+        // ... so the next press's 50 notices wait for their turn, and a press meanwhile folds into them
+        assertThat(noisy.rest().post("/api/v1/devices/" + bell[0] + "/press", "{}").status()).isEqualTo(200);
+        await().atMost(WAIT).until(() -> sql().count(noisy.user(),
+                "select count(*) from ifttt_realtime_notices where user_id = :id and delayed > 0",
+                noisy.user().userId()) > 0);
+        assertThat(noisy.rest().post("/api/v1/devices/" + bell[0] + "/press", "{}").status()).isEqualTo(200);
+
+        // another user is not slowed: their notice goes out while the noisy user's still wait
+        Linked calm = linked();
+        String[] lamp = device(calm.rest(), "Calm lamp", "switch");
+        String on = identity();
+        poll(calm.ifttt(), "device_turned_on", Map.of("device", lamp[1]), "trigger_identity", on);
+        set(calm.rest(), lamp[0], Map.of("power", true));
+        await().atMost(WAIT).until(() -> REALTIME.acceptedFor(on) == 1);
+        assertThat(pending(noisy)).isPositive();
+        JsonNode waiting = noisy.rest().get("/api/v1/ifttt").json().path("triggerIdentities").path("realtime");
+        assertThat(waiting.path("pending").asInt()).isPositive();
+        assertThat(waiting.path("delayed").asLong()).isPositive();
+
+        // nothing dropped: every identity is announced in the end, none twice in one request
+        await().atMost(Duration.ofMinutes(2)).until(() -> accepted(few) == 50 && pending(noisy) == 0);
+        assertThat(REALTIME.received().stream().filter(FakeIftttRealtime.Notification::accepted)
+                .filter(n -> n.triggerIdentities().stream().anyMatch(i -> i.startsWith(few))))
+                .allSatisfy(n -> assertThat(n.triggerIdentities()).doesNotHaveDuplicates());
+        assertThat(REALTIME.refused()).isEmpty();
+
+        // shown in the diagnostics (API and page) and in the metrics
+        JsonNode after = noisy.rest().get("/api/v1/ifttt").json().path("triggerIdentities");
+        long delayed = after.path("realtime").path("delayed").asLong();
+        long coalesced = after.path("realtime").path("coalesced").asLong();
+        assertThat(after.path("realtime").path("pending").asInt()).isZero();
+        assertThat(delayed).isPositive();
+        assertThat(coalesced).isPositive();
+        assertThat(after.path("items")).anySatisfy(i -> assertThat(i.path("realtimeDelayed").asLong()).isPositive())
+                .anySatisfy(i -> assertThat(i.path("realtimeCoalesced").asLong()).isPositive());
+        Api browser = new Api(port).withCsrf();
+        assertThat(browser.post("/api/v1/auth/login", Map.of("email", noisy.user().email(), "password",
+                io.virtdevice.testing.Fixtures.PASSWORD)).status()).isEqualTo(200);
+        String page = browser.send("GET", "/integrations/ifttt", null, Map.of("Accept", "text/html")).body();
+        assertThat(page).contains("<dd id=\"ifttt-delayed\">" + delayed + "</dd>")
+                .contains("<dd id=\"ifttt-coalesced\">" + coalesced + "</dd>");
+        assertThat(metric("virtdevice_ifttt_realtime_delayed_total{reason=\"user-share\"}") - delayedBefore)
+                .isGreaterThanOrEqualTo(delayed);
+        assertThat(metric("virtdevice_ifttt_realtime_coalesced_total") - coalescedBefore).isPositive();
+    }
+
+    private void identities(Linked linked, String device, String prefix, int count) {
+        sql().as(linked.user(), jdbc -> jdbc.sql("""
+                        insert into ifttt_trigger_subscriptions (tenant_id, user_id, trigger_type, trigger_fields,
+                                                                 trigger_identity)
+                        select :tenant, :user, 'doorbell_pressed', jsonb_build_object('device', cast(:device as text)),
+                               :prefix || g
+                          from generate_series(1, :count) g
+                        """).param("tenant", linked.user().tenantId()).param("user", linked.user().userId())
+                .param("device", device).param("prefix", prefix).param("count", count).update());
+    }
+
+    private double metric(String series) {
+        String body = new Api(port).bearer(io.virtdevice.testing.IntegrationTest.METRICS_TOKEN)
+                .send("GET", "/actuator/prometheus", null, Map.of("Accept", "text/plain")).body();
+        return body.lines().filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(
+                l.substring(series.length() + 1).trim())).sum();
     }
 
     private long accepted(String prefix) {

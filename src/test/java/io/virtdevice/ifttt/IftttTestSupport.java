@@ -38,6 +38,9 @@ abstract class IftttTestSupport {
         registry.add("virtdevice.ifttt.realtime-debounce", () -> "200ms");
         registry.add("virtdevice.ifttt.realtime-poll-interval", () -> "100ms");
         registry.add("virtdevice.ifttt.realtime-retry-delays", () -> "300ms,500ms");
+        // each user's fair share: a burst of 2000 identities, then one every 300 ms (IftttRealtimeTests)
+        registry.add("virtdevice.ifttt.realtime-fair-share.user-rate.limit", () -> "2000");
+        registry.add("virtdevice.ifttt.realtime-fair-share.user-rate.window", () -> "10m");
     }
 
     @LocalServerPort

@@ -56,6 +56,7 @@ import org.springframework.context.annotation.Import;
             // the published limits stay on (every /api response announces them) but out of other tests' way;
             // RateLimitTests starts its own instances with small quotas
             "virtdevice.limits.plans.free.api-requests.limit=1000000",
+            "virtdevice.limits.plans.free.anonymous-requests.limit=1000000",
             "virtdevice.limits.plans.free.device-changes.limit=1000000",
             "virtdevice.limits.plans.free.user-changes.limit=1000000",
             "virtdevice.limits.plans.free.url-trigger-fires.limit=1000000",

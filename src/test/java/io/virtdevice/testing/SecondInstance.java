@@ -38,6 +38,9 @@ public final class SecondInstance {
                 "--virtdevice.web.secure-cookies=false",
                 "--spring.mail.host=127.0.0.1",
                 "--spring.mail.port=" + MailSink.port(),
+                // every test calls from 127.0.0.1: its anonymous requests would share one address's quota
+                // across the suite's extra instances (a test of that quota sets its own)
+                "--virtdevice.limits.plans.free.anonymous-requests.limit=1000000",
                 "--db-scheduler.scheduler-name=" + name));
         args.addAll(sharedDatabaseSettings(first));
         settings.forEach(s -> override(args, s));

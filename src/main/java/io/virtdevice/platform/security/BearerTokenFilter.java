@@ -25,11 +25,22 @@ class BearerTokenFilter extends OncePerRequestFilter {
     private final CurrentUser.Surface surface;
     private final BearerCredentials credentials;
     private final SurfaceResponses responses;
+    private final ApiRequestLimit limit;
 
     BearerTokenFilter(CurrentUser.Surface surface, BearerCredentials credentials, SurfaceResponses responses) {
+        this(surface, credentials, responses, null);
+    }
+
+    /**
+     * With a request limit (the REST API's): a token this filter refuses counts on the client address's quota
+     * and its 401 or 429 carries the fields; once that quota is spent, unknown tokens get its 429 instead.
+     */
+    BearerTokenFilter(CurrentUser.Surface surface, BearerCredentials credentials, SurfaceResponses responses,
+            ApiRequestLimit limit) {
         this.surface = surface;
         this.credentials = credentials;
         this.responses = responses;
+        this.limit = limit;
     }
 
     static Optional<String> bearer(HttpServletRequest request) {
@@ -62,18 +73,26 @@ class BearerTokenFilter extends OncePerRequestFilter {
             }
             case BearerCredentials.Throttled throttled -> {
                 SecurityContextHolder.clearContext();
-                responses.tooManyUnknownTokens(response, throttled.retryAfterSeconds());
+                if (ApiRequestLimit.admitOnce(limit, request, response, null)) {
+                    responses.tooManyUnknownTokens(response, throttled.retryAfterSeconds());
+                }
             }
             // no connection within the pool's timeout (overload) or the database is away: retry, not a 500
             case BearerCredentials.Unavailable unavailable -> responses.busy(response);
             case BearerCredentials.Expired expired -> {
                 SecurityContextHolder.clearContext();
+                if (!ApiRequestLimit.admitOnce(limit, request, response, null)) {
+                    return;
+                }
                 responses.unauthenticated().commence(request, response,
                         new CredentialsExpiredException("expired bearer token"));
             }
             // a token of another surface is as good as unknown here (RFC 6750 invalid_token)
             case BearerCredentials.Invalid invalid -> {
                 SecurityContextHolder.clearContext();
+                if (!ApiRequestLimit.admitOnce(limit, request, response, null)) {
+                    return;
+                }
                 responses.unauthenticated().commence(request, response,
                         new BadCredentialsException("invalid bearer token"));
             }

@@ -5,6 +5,7 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -22,6 +23,7 @@ import org.springframework.security.web.context.HttpSessionSecurityContextReposi
 import org.springframework.security.web.context.RequestAttributeSecurityContextRepository;
 import org.springframework.security.web.context.SecurityContextRepository;
 import org.springframework.security.web.csrf.CookieCsrfTokenRepository;
+import org.springframework.security.web.csrf.CsrfFilter;
 import org.springframework.security.web.csrf.CsrfTokenRequestAttributeHandler;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
 import org.springframework.security.web.savedrequest.HttpSessionRequestCache;
@@ -59,10 +61,11 @@ class SecurityConfiguration {
     @Bean
     @Order(10)
     SecurityFilterChain apiChain(HttpSecurity http, BearerCredentials credentials,
-            SecurityContextRepository contexts, CookieCsrfTokenRepository csrfTokens)
-            throws Exception {
+            SecurityContextRepository contexts, CookieCsrfTokenRepository csrfTokens,
+            ObjectProvider<ApiRequestLimit> requestLimit) throws Exception {
         CsrfTokenRequestAttributeHandler csrfHandler = new CsrfTokenRequestAttributeHandler();
         SurfaceResponses responses = SurfaceResponses.of(CurrentUser.Surface.API);
+        ApiRequestLimit limit = requestLimit.getIfAvailable();
         http.securityMatcher("/api/**")
                 .securityContext(c -> c.securityContextRepository(new BearerAwareSecurityContextRepository(contexts)))
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.NEVER))
@@ -70,9 +73,14 @@ class SecurityConfiguration {
                 .csrf(c -> c.csrfTokenRepository(csrfTokens)
                         .csrfTokenRequestHandler(csrfHandler)
                         .ignoringRequestMatchers(request -> BearerTokenFilter.bearer(request).isPresent()))
-                .addFilterBefore(new BearerTokenFilter(CurrentUser.Surface.API, credentials, responses),
-                        BasicAuthenticationFilter.class)
-                .addFilterAfter(new TenantScopeFilter(), AuthorizationFilter.class)
+                // The bearer filter, then the request limit, both ahead of the CSRF check (which skips bearer
+                // requests anyway): every response from here on, 401 and 403 included, is counted and announced.
+                .addFilterBefore(new BearerTokenFilter(CurrentUser.Surface.API, credentials, responses, limit),
+                        CsrfFilter.class);
+        if (limit != null) {
+            http.addFilterBefore(new ApiRequestLimitFilter(limit), CsrfFilter.class);
+        }
+        http.addFilterAfter(new TenantScopeFilter(), AuthorizationFilter.class)
                 // An async dispatch continues a request that was authorized when it arrived (a live stream
                 // completing); bearer credentials are not re-read for it, so it would otherwise be denied.
                 .authorizeHttpRequests(a -> a.dispatcherTypeMatchers(DispatcherType.ASYNC).permitAll()

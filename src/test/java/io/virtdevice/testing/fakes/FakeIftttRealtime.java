@@ -19,8 +19,9 @@ import tools.jackson.databind.json.JsonMapper;
  * A local stand-in for IFTTT's Realtime API ({@code POST /v1/notifications}, shared/spec/ifttt.md §6) that
  * checks what it receives the way IFTTT would: the {@code IFTTT-Service-Key} header equal to the key it was
  * given (else 401), JSON content type, an {@code X-Request-ID}, and a body {@code {"data":[...]}} of 1 to
- * 1000 entries each {@code {"trigger_identity":"..."}} or {@code {"user_id":"..."}} (else 400). Tests read
- * the requests it accepted and assert that none was refused; {@link #outage} makes it answer 503.
+ * 1000 entries each {@code {"trigger_identity":"..."}} or {@code {"user_id":"..."}}, none named twice (else
+ * 400). Tests read the requests it accepted and assert that none was refused; {@link #outage} makes it
+ * answer 503.
  */
 public final class FakeIftttRealtime implements AutoCloseable {
 
@@ -135,6 +136,10 @@ public final class FakeIftttRealtime implements AutoCloseable {
             } else {
                 return "entry is neither {trigger_identity} nor {user_id}: " + entry;
             }
+        }
+        // a notice only says "poll this identity": naming one twice in a request means nothing was coalesced
+        if (Set.copyOf(identities).size() != identities.size() || Set.copyOf(users).size() != users.size()) {
+            return "an entry is named twice in one request";
         }
         return null;
     }
