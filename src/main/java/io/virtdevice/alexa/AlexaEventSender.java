@@ -56,6 +56,10 @@ class AlexaEventSender implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(AlexaEventSender.class);
     static final int CLAIM_BATCH = 200;
+    /** The outcome of a DeleteReport whose user's link is revoked or unauthorized: kept, shown, counted. */
+    static final String DROPPED = "dropped";
+    /** The outcome of a DeleteReport whose user has no link at all: deleted, counted. */
+    static final String UNLINKED = "unlinked";
 
     private final AlexaEventOutbox outbox;
     private final AlexaGateway gateway;
@@ -168,9 +172,7 @@ class AlexaEventSender implements SmartLifecycle {
         AlexaLinks linked = links.getIfAvailable();
         Optional<LwaToken> token = linked == null ? Optional.empty() : linked.token(owner);
         if (token.isEmpty() && AlexaEventMessages.DELETE_REPORT.equals(row.kind())) {
-            // nobody at Amazon to tell (the user never linked, or their link is gone): nothing to keep either
-            tx.executeWithoutResult(s -> outbox.discard(row.id()));
-            return null;
+            return dropDeleteReport(linked, owner, row);
         }
         if (token.isEmpty()) {
             return finish(owner, row, new AlexaEventOutbox.Outcome("failed", row.attempts(), null, null, null, null,
@@ -194,6 +196,25 @@ class AlexaEventSender implements SmartLifecycle {
         }
         return finish(owner, row, new AlexaEventOutbox.Outcome(status, attempts, next, sent.region().name(),
                 sent.messageId(), answer.status(), answer.code(), answer.error(), answer.latencyMs()));
+    }
+
+    /**
+     * A DeleteReport there is no token to send with: Alexa keeps listing the device until the user removes it
+     * there. A user whose link is revoked or unauthorized sees it: the row is finished as {@value #DROPPED}
+     * (not failed: nothing is wrong with routines) and counted in the diagnostics. A user with no link at all
+     * (never linked, or a deleted user whose kept link ran out) has nobody to show it to: the row goes, and only
+     * the metric ({@value #UNLINKED}) counts it.
+     */
+    private AlexaEventOutbox.Outcome dropDeleteReport(AlexaLinks linked, TenantContext owner,
+            AlexaEventOutbox.Row row) {
+        if (linked != null && linked.state(owner).isPresent()) {
+            return finish(owner, row, new AlexaEventOutbox.Outcome(DROPPED, row.attempts(), null, null, null, null,
+                    "LINK_INACTIVE", "no active Alexa link to send it with: Alexa was not told the device is gone",
+                    null));
+        }
+        tx.executeWithoutResult(s -> outbox.discard(row.id()));
+        count(row, UNLINKED);
+        return null;
     }
 
     private record Sent(AlexaGateway.Answer answer, AlexaRegion region, String messageId) {}
@@ -261,13 +282,7 @@ class AlexaEventSender implements SmartLifecycle {
             AlexaEventOutbox.Outcome outcome) {
         Optional<UUID> next = recordTx.execute(s -> outbox.finish(owner.userId(), row, outcome,
                 settings.historyPerEndpoint(), settings.lease(), leaseOwner.id()));
-        String result = "pending".equals(outcome.status()) ? "retry" : outcome.status();
-        Counter.builder("virtdevice.alexa.events")
-                .description("Alexa proactive events by outcome (sent, retry, failed, expired)")
-                .tag("kind", row.kind())
-                .tag("outcome", result)
-                .register(meters)
-                .increment();
+        count(row, "pending".equals(outcome.status()) ? "retry" : outcome.status());
         if ("sent".equals(outcome.status()) && !row.test()) {
             Timer.builder("virtdevice.alexa.events.delay")
                     .description("From the latest change an event carries to the gateway's 202")
@@ -280,6 +295,15 @@ class AlexaEventSender implements SmartLifecycle {
             next.ifPresent(id -> submit(owner, id, null));
         }
         return outcome;
+    }
+
+    private void count(AlexaEventOutbox.Row row, String outcome) {
+        Counter.builder("virtdevice.alexa.events")
+                .description("Alexa proactive events by outcome (sent, retry, failed, expired, dropped, unlinked)")
+                .tag("kind", row.kind())
+                .tag("outcome", outcome)
+                .register(meters)
+                .increment();
     }
 
     private boolean expired(AlexaEventOutbox.Row row, Instant now) {
