@@ -1,6 +1,7 @@
 package io.virtdevice.activity;
 
 import io.virtdevice.platform.web.ApiProblem;
+import io.virtdevice.platform.web.PageLimit;
 import io.virtdevice.platform.web.ProblemTypes;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -55,18 +56,7 @@ class ActivityController {
     }
 
     private static int limit(String value) {
-        if (value == null || value.isEmpty()) {
-            return DEFAULT_LIMIT;
-        }
-        try {
-            int n = Integer.parseInt(value);
-            if (n >= 1 && n <= MAX_LIMIT) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw invalid("limit", "must be a whole number from 1 to " + MAX_LIMIT + ".");
+        return PageLimit.parse(value, DEFAULT_LIMIT, MAX_LIMIT);
     }
 
     private static ApiProblem invalid(String parameter, String message) {

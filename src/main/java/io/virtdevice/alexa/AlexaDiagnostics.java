@@ -117,6 +117,7 @@ public class AlexaDiagnostics {
         body.put("sent", counts.sent());
         body.put("failed", counts.failed());
         body.put("expired", counts.expired());
+        body.put("dropped", counts.dropped());
         body.put("pending", counts.pending());
         body.put("lastFailure", last.orElse(null));
         body.put("healthy", "active".equals(link.get("status")) && counts.failed() + counts.expired() == 0);
@@ -147,6 +148,11 @@ public class AlexaDiagnostics {
                             : "All " + counts.sent() + " events of the last 24 h were accepted by Amazon.");
                 }
             }
+        }
+        if (counts.dropped() > 0) {
+            text.append(' ').append(counts.dropped() == 1 ? "1 device deletion" : counts.dropped() + " device deletions")
+                    .append(" of the last 24 h could not be reported (no active Alexa link): remove ")
+                    .append(counts.dropped() == 1 ? "that device" : "those devices").append(" in the Alexa app.");
         }
         return text.toString().strip();
     }

@@ -4,7 +4,7 @@ import io.virtdevice.devices.ChangeSource;
 import io.virtdevice.devices.Device;
 import io.virtdevice.devices.DeviceManagement;
 import io.virtdevice.events.DeviceEvent;
-import io.virtdevice.events.DeviceEventConsumer;
+import io.virtdevice.events.BatchDeviceEventConsumer;
 import io.virtdevice.platform.jobs.LeaseOwner;
 import io.virtdevice.platform.tenancy.TenantContext;
 import java.time.Instant;
@@ -36,7 +36,7 @@ import tools.jackson.databind.JsonNode;
  * network call; {@link AlexaEventSender} sends after the dispatch commits.
  */
 @Component
-class AlexaEventConsumer implements DeviceEventConsumer {
+class AlexaEventConsumer implements BatchDeviceEventConsumer {
 
     private final ObjectProvider<AlexaLinks> links;
     private final DeviceManagement devices;
@@ -60,11 +60,6 @@ class AlexaEventConsumer implements DeviceEventConsumer {
     @Override
     public String name() {
         return "alexa";
-    }
-
-    @Override
-    public void stage(DeviceEvent event) {
-        stageAll(List.of(event));
     }
 
     /** One owner's consecutive events: one look at the link, then each event in order. */

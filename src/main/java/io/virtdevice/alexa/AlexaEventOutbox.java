@@ -146,7 +146,8 @@ class AlexaEventOutbox {
     private static final String SUMMARY = """
             select count(*) filter (where status = 'sent') as sent,
                    count(*) filter (where status = 'failed') as failed,
-                   count(*) filter (where status = 'expired') as expired
+                   count(*) filter (where status = 'expired') as expired,
+                   count(*) filter (where status = 'dropped') as dropped
               from alexa_event_outbox
              where user_id = :user and finished_at >= now() - cast(:window as interval) and not test
             """;
@@ -331,7 +332,7 @@ class AlexaEventOutbox {
                 .update();
     }
 
-    /** Deletes a row nobody needs to hear about (a DeleteReport without a link to send it with). */
+    /** Deletes a row nobody can be told about (a DeleteReport of a user without any Alexa link). */
     void discard(UUID id) {
         jdbc.sql("delete from alexa_event_outbox where id = :id and status = 'pending'").param("id", id).update();
     }
@@ -408,13 +409,17 @@ class AlexaEventOutbox {
                         rs.getInt("delayed"));
     }
 
-    /** Counts over a window, for the health summary. */
-    public record Counts(long sent, long failed, long expired, long pending) {}
+    /**
+     * Counts over a window, for the health summary; {@code dropped}: DeleteReports there was no link to send
+     * with.
+     */
+    public record Counts(long sent, long failed, long expired, long dropped, long pending) {}
 
     Counts counts(UUID userId, Duration window) {
         long pending = jdbc.sql(PENDING).param("user", userId).query(Long.class).single();
         return jdbc.sql(SUMMARY).param("user", userId).param("window", window.toSeconds() + " seconds")
-                .query((rs, i) -> new Counts(rs.getLong("sent"), rs.getLong("failed"), rs.getLong("expired"), pending))
+                .query((rs, i) -> new Counts(rs.getLong("sent"), rs.getLong("failed"), rs.getLong("expired"),
+                        rs.getLong("dropped"), pending))
                 .single();
     }
 

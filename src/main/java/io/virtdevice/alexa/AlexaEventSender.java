@@ -3,32 +3,24 @@ package io.virtdevice.alexa;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.virtdevice.platform.jobs.ExecutorShutdown;
 import io.virtdevice.platform.jobs.LeaseOwner;
+import io.virtdevice.platform.jobs.LeasedAttempts;
 import io.virtdevice.platform.tenancy.TenantContext;
 import io.virtdevice.platform.tenancy.TenantScope;
 import io.virtdevice.platform.tenancy.TenantScopedTransactionManager;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -56,6 +48,10 @@ class AlexaEventSender implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(AlexaEventSender.class);
     static final int CLAIM_BATCH = 200;
+    /** The outcome of a DeleteReport whose user's link is revoked or unauthorized: kept, shown, counted. */
+    static final String DROPPED = "dropped";
+    /** The outcome of a DeleteReport whose user has no link at all: deleted, counted. */
+    static final String UNLINKED = "unlinked";
 
     private final AlexaEventOutbox outbox;
     private final AlexaGateway gateway;
@@ -68,11 +64,8 @@ class AlexaEventSender implements SmartLifecycle {
     private final MeterRegistry meters;
     private final AlexaFairShare fairShare;
     private final Semaphore permits;
-    private final List<Runnable> beforeStart = new ArrayList<>(); // guarded by this
-    private boolean started; // guarded by this
-    private volatile ExecutorService executor;
-    private volatile boolean running;
-    private ScheduledExecutorService poller;
+    // staged during start-up (the relay) waits for start without a limit: deletions and changes are few then
+    private final LeasedAttempts attempts = new LeasedAttempts("alexa-event-", "alexa-event-poll", Integer.MAX_VALUE);
 
     AlexaEventSender(AlexaEventOutbox outbox, AlexaGateway gateway, ObjectProvider<AlexaLinks> links,
             AlexaEventSettings settings, LeaseOwner leaseOwner, PlatformTransactionManager transactions,
@@ -97,33 +90,12 @@ class AlexaEventSender implements SmartLifecycle {
      * back. The rows are handed over as staged: their first attempt reads nothing back.
      */
     void afterCommit(TenantContext owner, List<AlexaEventOutbox.Row> rows) {
-        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-            @Override
-            public void afterCommit() {
-                rows.forEach(row -> submit(owner, row.id(), row));
-            }
-        });
+        attempts.afterCommit(rows, row -> () -> run(owner, row.id(), row), null);
     }
 
-    /** {@code row} is the row as staged, or null to read it first. */
+    /** {@code row} is the row as staged, or null to read it first; after stop, the lease hands it on. */
     private void submit(TenantContext owner, UUID id, AlexaEventOutbox.Row row) {
-        ExecutorService current = executor;
-        if (current == null) {
-            synchronized (this) {
-                if (executor == null) {
-                    if (!started) {
-                        beforeStart.add(() -> run(owner, id, row)); // staged during start-up (the relay)
-                    }
-                    return; // stopping: the lease (orphaned when this process is gone) hands it on
-                }
-                current = executor;
-            }
-        }
-        try {
-            current.execute(() -> run(owner, id, row));
-        } catch (RejectedExecutionException e) {
-            // stopping: as above
-        }
+        attempts.submit(() -> run(owner, id, row), null);
     }
 
     private void run(TenantContext owner, UUID id, AlexaEventOutbox.Row staged) {
@@ -168,9 +140,7 @@ class AlexaEventSender implements SmartLifecycle {
         AlexaLinks linked = links.getIfAvailable();
         Optional<LwaToken> token = linked == null ? Optional.empty() : linked.token(owner);
         if (token.isEmpty() && AlexaEventMessages.DELETE_REPORT.equals(row.kind())) {
-            // nobody at Amazon to tell (the user never linked, or their link is gone): nothing to keep either
-            tx.executeWithoutResult(s -> outbox.discard(row.id()));
-            return null;
+            return dropDeleteReport(linked, owner, row);
         }
         if (token.isEmpty()) {
             return finish(owner, row, new AlexaEventOutbox.Outcome("failed", row.attempts(), null, null, null, null,
@@ -194,6 +164,25 @@ class AlexaEventSender implements SmartLifecycle {
         }
         return finish(owner, row, new AlexaEventOutbox.Outcome(status, attempts, next, sent.region().name(),
                 sent.messageId(), answer.status(), answer.code(), answer.error(), answer.latencyMs()));
+    }
+
+    /**
+     * A DeleteReport there is no token to send with: Alexa keeps listing the device until the user removes it
+     * there. A user whose link is revoked or unauthorized sees it: the row is finished as {@value #DROPPED}
+     * (not failed: nothing is wrong with routines) and counted in the diagnostics. A user with no link at all
+     * (never linked, or a deleted user whose kept link ran out) has nobody to show it to: the row goes, and only
+     * the metric ({@value #UNLINKED}) counts it.
+     */
+    private AlexaEventOutbox.Outcome dropDeleteReport(AlexaLinks linked, TenantContext owner,
+            AlexaEventOutbox.Row row) {
+        if (linked != null && linked.state(owner).isPresent()) {
+            return finish(owner, row, new AlexaEventOutbox.Outcome(DROPPED, row.attempts(), null, null, null, null,
+                    "LINK_INACTIVE", "no active Alexa link to send it with: Alexa was not told the device is gone",
+                    null));
+        }
+        tx.executeWithoutResult(s -> outbox.discard(row.id()));
+        count(row, UNLINKED);
+        return null;
     }
 
     private record Sent(AlexaGateway.Answer answer, AlexaRegion region, String messageId) {}
@@ -261,13 +250,7 @@ class AlexaEventSender implements SmartLifecycle {
             AlexaEventOutbox.Outcome outcome) {
         Optional<UUID> next = recordTx.execute(s -> outbox.finish(owner.userId(), row, outcome,
                 settings.historyPerEndpoint(), settings.lease(), leaseOwner.id()));
-        String result = "pending".equals(outcome.status()) ? "retry" : outcome.status();
-        Counter.builder("virtdevice.alexa.events")
-                .description("Alexa proactive events by outcome (sent, retry, failed, expired)")
-                .tag("kind", row.kind())
-                .tag("outcome", result)
-                .register(meters)
-                .increment();
+        count(row, "pending".equals(outcome.status()) ? "retry" : outcome.status());
         if ("sent".equals(outcome.status()) && !row.test()) {
             Timer.builder("virtdevice.alexa.events.delay")
                     .description("From the latest change an event carries to the gateway's 202")
@@ -280,6 +263,15 @@ class AlexaEventSender implements SmartLifecycle {
             next.ifPresent(id -> submit(owner, id, null));
         }
         return outcome;
+    }
+
+    private void count(AlexaEventOutbox.Row row, String outcome) {
+        Counter.builder("virtdevice.alexa.events")
+                .description("Alexa proactive events by outcome (sent, retry, failed, expired, dropped, unlinked)")
+                .tag("kind", row.kind())
+                .tag("outcome", outcome)
+                .register(meters)
+                .increment();
     }
 
     private boolean expired(AlexaEventOutbox.Row row, Instant now) {
@@ -307,7 +299,7 @@ class AlexaEventSender implements SmartLifecycle {
                 claimed = TenantScope.callWithoutContext(
                         () -> tx.execute(s -> outbox.claimDue(leaseOwner.id(), settings.lease(), CLAIM_BATCH)));
                 claimed.forEach(c -> submit(c.owner(), c.id(), null));
-            } while (claimed.size() == CLAIM_BATCH && running);
+            } while (claimed.size() == CLAIM_BATCH && attempts.running());
         } catch (RuntimeException e) {
             log.warn("Alexa event poll failed ({}); trying again in {}", e.toString(), settings.pollInterval());
         }
@@ -315,40 +307,17 @@ class AlexaEventSender implements SmartLifecycle {
 
     @Override
     public void start() {
-        ExecutorService pool = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("alexa-event-", 0).factory());
-        running = true;
-        List<Runnable> waiting;
-        synchronized (this) {
-            executor = pool;
-            started = true;
-            waiting = List.copyOf(beforeStart);
-            beforeStart.clear();
-        }
-        waiting.forEach(pool::execute);
-        poller = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("alexa-event-poll").factory());
-        poller.scheduleWithFixedDelay(this::poll, 0, settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+        attempts.start(this::poll, settings.pollInterval());
     }
 
     @Override
     public void stop() {
-        running = false;
-        if (poller != null) {
-            poller.shutdownNow();
-        }
-        ExecutorService current;
-        synchronized (this) {
-            current = executor;
-            executor = null;
-        }
-        if (current == null) {
-            return;
-        }
-        ExecutorShutdown.within(current, settings.timeout().plusSeconds(2));
+        attempts.stop(settings.timeout().plusSeconds(2));
     }
 
     @Override
     public boolean isRunning() {
-        return running;
+        return attempts.running();
     }
 
     /** Stops after the change-event dispatcher (which stages), before the database goes. */

@@ -26,6 +26,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     left behind
  * @param historyPerEndpoint finished events kept per endpoint for the diagnostics
  * @param concurrency requests in flight at once per process
+ * @param historyRetention finished events (sent, failed, expired, dropped) older than this are deleted by
+ *     {@code alexa.purge-events}, whatever their endpoint (a deleted device's history is never pruned by
+ *     {@code historyPerEndpoint}); pending and held events are always kept. At least a day: the diagnostics'
+ *     health summary counts the last 24 h
  */
 @ConfigurationProperties("virtdevice.alexa.event-gateway")
 public record AlexaEventSettings(
@@ -40,7 +44,11 @@ public record AlexaEventSettings(
         @DefaultValue("60s") Duration lease,
         @DefaultValue("1s") Duration pollInterval,
         @DefaultValue("20") int historyPerEndpoint,
-        @DefaultValue("64") int concurrency) {
+        @DefaultValue("64") int concurrency,
+        @DefaultValue("30d") Duration historyRetention) {
+
+    /** The diagnostics' health summary counts the events finished in the last 24 h. */
+    static final Duration MIN_HISTORY_RETENTION = AlexaDiagnostics.WINDOW;
 
     public AlexaEventSettings {
         retryDelays = List.copyOf(retryDelays);
@@ -55,6 +63,10 @@ public record AlexaEventSettings(
         if (pollInterval.isNegative() || pollInterval.isZero() || historyPerEndpoint < 1 || concurrency < 1) {
             throw new IllegalArgumentException("virtdevice.alexa.event-gateway.poll-interval, history-per-endpoint "
                     + "and concurrency must be positive");
+        }
+        if (historyRetention.compareTo(MIN_HISTORY_RETENTION) < 0) {
+            throw new IllegalArgumentException("virtdevice.alexa.event-gateway.history-retention must be at least "
+                    + "1d (the diagnostics count the last 24 h)");
         }
     }
 

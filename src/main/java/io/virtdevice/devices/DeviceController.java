@@ -3,6 +3,7 @@ package io.virtdevice.devices;
 import io.virtdevice.limits.RateLimiter;
 import io.virtdevice.platform.security.CurrentUser;
 import io.virtdevice.platform.web.ApiProblem;
+import io.virtdevice.platform.web.PageLimit;
 import io.virtdevice.platform.web.ProblemTypes;
 import java.math.BigDecimal;
 import java.net.URI;
@@ -155,19 +156,7 @@ class DeviceController {
     }
 
     static int pageSize(String limit) {
-        if (limit == null || limit.isEmpty()) {
-            return DEFAULT_PAGE_SIZE;
-        }
-        try {
-            int value = Integer.parseInt(limit);
-            if (value >= 1 && value <= DeviceManagement.MAX_PAGE_SIZE) {
-                return value;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new ApiProblem(HttpStatus.BAD_REQUEST, ProblemTypes.INVALID_PARAMETER, "Invalid parameter",
-                "Parameter 'limit' must be a whole number from 1 to " + DeviceManagement.MAX_PAGE_SIZE + ".");
+        return PageLimit.parse(limit, DEFAULT_PAGE_SIZE, DeviceManagement.MAX_PAGE_SIZE);
     }
 
     /**

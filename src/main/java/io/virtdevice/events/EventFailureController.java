@@ -1,13 +1,13 @@
 package io.virtdevice.events;
 
-import java.util.List;
-import java.util.Map;
+import io.virtdevice.platform.web.PageLimit;
 import java.util.UUID;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
@@ -18,15 +18,19 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping("/api/v1/event-failures")
 class EventFailureController {
 
+    private static final int DEFAULT_PAGE_SIZE = 50;
+
     private final EventFailures failures;
 
     EventFailureController(EventFailures failures) {
         this.failures = failures;
     }
 
+    /** Newest first, {@code limit} (1 to {@value EventFailures#MAX_PAGE_SIZE}, default 50) at a time. */
     @GetMapping
-    Map<String, List<EventFailure>> list() {
-        return Map.of("items", failures.list());
+    EventFailurePage list(@RequestParam(required = false) String limit,
+            @RequestParam(required = false) String cursor) {
+        return failures.list(PageLimit.parse(limit, DEFAULT_PAGE_SIZE, EventFailures.MAX_PAGE_SIZE), cursor);
     }
 
     @GetMapping("/{id}")

@@ -1,11 +1,15 @@
 package io.virtdevice.events;
 
 import io.virtdevice.platform.tenancy.TenantContext;
+import io.virtdevice.platform.web.KeysetCursor;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -62,9 +66,11 @@ class EventFailureRepository {
               from event_failures
             """;
 
+    // keyset pagination on (created_at, id), newest first (event_failures_user_idx: the owner's rows by time)
     private static final String LIST = COLUMNS + """
-             where attempts > 0 or status = 'dead' or error is not null
-             order by created_at desc, event_seq desc limit :limit
+             where (attempts > 0 or status = 'dead' or error is not null)
+               and (cast(:afterAt as timestamptz) is null or (created_at, id) < (:afterAt, :afterId))
+             order by created_at desc, id desc limit :limit
             """;
 
     private static final String BY_ID = COLUMNS + " where id = :id";
@@ -138,8 +144,13 @@ class EventFailureRepository {
     }
 
     /** The bound user's failed and given-up events (those waiting behind them are not listed), newest first. */
-    List<EventFailure> list(int limit) {
-        return jdbc.sql(LIST).param("limit", limit).query(EventFailureRepository::failure).list();
+    List<EventFailure> list(KeysetCursor after, int limit) {
+        return jdbc.sql(LIST)
+                .param("afterAt", after == null ? null : OffsetDateTime.ofInstant(after.createdAt(), ZoneOffset.UTC),
+                        Types.TIMESTAMP_WITH_TIMEZONE)
+                .param("afterId", after == null ? null : after.id(), Types.OTHER)
+                .param("limit", limit)
+                .query(EventFailureRepository::failure).list();
     }
 
     Optional<EventFailure> find(UUID id) {

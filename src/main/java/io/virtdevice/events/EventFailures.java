@@ -1,6 +1,7 @@
 package io.virtdevice.events;
 
 import io.virtdevice.platform.web.ApiProblem;
+import io.virtdevice.platform.web.KeysetCursor;
 import java.util.List;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
@@ -12,7 +13,7 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 @Service
 public class EventFailures {
 
-    static final int LIST_LIMIT = 200;
+    public static final int MAX_PAGE_SIZE = 100;
 
     private final EventFailureRepository failures;
     private final DeviceEventDispatcher dispatcher;
@@ -22,10 +23,26 @@ public class EventFailures {
         this.dispatcher = dispatcher;
     }
 
-    /** Failing and given-up events, newest first (at most {@value #LIST_LIMIT}). */
+    /**
+     * Failing and given-up events, newest first, one page at a time.
+     *
+     * @param limit 1 to {@value #MAX_PAGE_SIZE}
+     * @param cursor the previous page's {@code nextCursor}, or null for the newest; one this API did not issue is
+     *     a 400 problem
+     */
     @Transactional(readOnly = true)
-    public List<EventFailure> list() {
-        return failures.list(LIST_LIMIT);
+    public EventFailurePage list(int limit, String cursor) {
+        if (limit < 1 || limit > MAX_PAGE_SIZE) {
+            throw new IllegalArgumentException("limit must be between 1 and " + MAX_PAGE_SIZE);
+        }
+        KeysetCursor after = KeysetCursor.decode(cursor);
+        List<EventFailure> rows = failures.list(after, limit + 1);
+        if (rows.size() <= limit) {
+            return new EventFailurePage(rows, null);
+        }
+        List<EventFailure> page = rows.subList(0, limit);
+        EventFailure last = page.get(limit - 1);
+        return new EventFailurePage(List.copyOf(page), new KeysetCursor(last.createdAt(), last.id()).encode());
     }
 
     @Transactional(readOnly = true)

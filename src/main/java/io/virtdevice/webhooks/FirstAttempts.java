@@ -1,7 +1,7 @@
 package io.virtdevice.webhooks;
 
-import io.virtdevice.platform.jobs.ExecutorShutdown;
 import io.virtdevice.platform.jobs.LeaseOwner;
+import io.virtdevice.platform.jobs.LeasedAttempts;
 import com.github.kagkarlsson.scheduler.SchedulerClient;
 import io.virtdevice.platform.jobs.SchedulerNudge;
 import io.virtdevice.platform.tenancy.TenantContext;
@@ -14,11 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
@@ -28,8 +24,6 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -74,15 +68,11 @@ class FirstAttempts implements SmartLifecycle {
     private final DataSource dataSource;
     private final Semaphore permits;
     private final LeaseOwner leaseOwner;
-    // staged before start(), attempted by it (guarded by this)
-    private final List<Runnable> beforeStart = new ArrayList<>();
-    private boolean started;
+    private final LeasedAttempts attempts =
+            new LeasedAttempts("webhook-first-attempt-", "webhook-lease-sweep", BEFORE_START_LIMIT);
     private final LinkedBlockingQueue<Succeeded> successes = new LinkedBlockingQueue<>();
-    private volatile ExecutorService executor;
-    private volatile boolean running;
     private volatile boolean recording;
     private Thread recorder;
-    private ScheduledExecutorService sweeper;
 
     private record Succeeded(TenantContext owner, WebhookDeliveryRepository.Success success) {}
 
@@ -112,14 +102,14 @@ class FirstAttempts implements SmartLifecycle {
         this.leaseOwner = leaseOwner;
     }
 
-    /** Attempts the messages once the current (dispatch) transaction has committed; nothing if it rolls back. */
+    /**
+     * Attempts the messages once the current (dispatch) transaction has committed; nothing if it rolls back.
+     * Staged during start-up (events.relay): attempted when this starts, or handed to db-scheduler then when
+     * more than {@value #BEFORE_START_LIMIT} wait; after stop, the lease hands them over.
+     */
     void afterCommit(TenantContext owner, List<WebhookDeliveryRepository.Staged> staged) {
-        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-            @Override
-            public void afterCommit() {
-                staged.forEach(message -> submit(owner, message));
-            }
-        });
+        attempts.afterCommit(staged, message -> () -> attempt(owner, message),
+                message -> () -> handOver(owner, message.pending().id()));
     }
 
     /**
@@ -146,30 +136,6 @@ class FirstAttempts implements SmartLifecycle {
         }
     }
 
-    private void submit(TenantContext owner, WebhookDeliveryRepository.Staged message) {
-        ExecutorService current = executor;
-        if (current == null) {
-            synchronized (this) {
-                current = executor;
-                if (current == null) {
-                    if (!started) {
-                        // staged during start-up (events.relay): attempted when this starts
-                        UUID id = message.pending().id();
-                        beforeStart.add(beforeStart.size() < BEFORE_START_LIMIT
-                                ? () -> attempt(owner, message)
-                                : () -> handOver(owner, id));
-                    }
-                    return; // stopped: the lease hands it over
-                }
-            }
-        }
-        try {
-            current.execute(() -> attempt(owner, message));
-        } catch (RejectedExecutionException e) {
-            // stopping: the lease hands it over
-        }
-    }
-
     private void attempt(TenantContext owner, WebhookDeliveryRepository.Staged message) {
         WebhookDeliveryRepository.Pending pending = message.pending();
         try {
@@ -179,7 +145,7 @@ class FirstAttempts implements SmartLifecycle {
             return; // stopping hard: the lease hands it over
         }
         try {
-            if (!running || Instant.now().isAfter(settings.firstAttemptStartBy(message.leaseUntil()))) {
+            if (!attempts.running() || Instant.now().isAfter(settings.firstAttemptStartBy(message.leaseUntil()))) {
                 handOver(owner, pending.id());
                 return;
             }
@@ -216,7 +182,7 @@ class FirstAttempts implements SmartLifecycle {
             expired.forEach(m -> byOwner.computeIfAbsent(m.owner(), o -> new ArrayList<>()).add(m.id()));
             byOwner.forEach(this::handOver);
             total += expired.size();
-        } while (expired.size() == RECOVER_BATCH && running);
+        } while (expired.size() == RECOVER_BATCH && attempts.running());
         if (total > 0) {
             log.info("Handed {} webhook messages with an expired or orphaned first-attempt lease to the scheduler",
                     total);
@@ -274,41 +240,22 @@ class FirstAttempts implements SmartLifecycle {
 
     @Override
     public void start() {
-        ExecutorService pool = Executors.newThreadPerTaskExecutor(
-                Thread.ofVirtual().name("webhook-first-attempt-", 0).factory());
-        running = true;
         recording = true;
         recorder = Thread.ofPlatform().daemon().name("webhook-success-recorder").start(this::recordSuccesses);
-        List<Runnable> waiting;
-        synchronized (this) {
-            executor = pool;
-            started = true;
-            waiting = List.copyOf(beforeStart);
-            beforeStart.clear();
+        // the sweep runs at once: the messages a killed predecessor left behind are handed over now
+        int waiting = attempts.start(this::sweep, settings.recoverInterval());
+        if (waiting > 0) {
+            log.info("Attempting {} webhook messages staged during start-up", waiting);
         }
-        if (!waiting.isEmpty()) {
-            log.info("Attempting {} webhook messages staged during start-up", waiting.size());
-        }
-        waiting.forEach(pool::execute);
-        sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("webhook-lease-sweep").factory());
-        // at once: the messages a killed predecessor left behind are handed over now, not a sweep later
-        long every = settings.recoverInterval().toMillis();
-        sweeper.scheduleWithFixedDelay(this::sweep, 0, every, TimeUnit.MILLISECONDS);
     }
 
     /** Hands waiting messages to db-scheduler and lets attempts in flight finish (bounded by the timeout). */
     @Override
     public void stop() {
-        running = false;
-        if (sweeper != null) {
-            sweeper.shutdownNow();
-        }
-        ExecutorService current = executor;
-        executor = null;
-        if (current == null) {
+        attempts.stop(settings.timeout().plus(Duration.ofSeconds(2)));
+        if (recorder == null) {
             return;
         }
-        ExecutorShutdown.within(current, settings.timeout().plus(Duration.ofSeconds(2)));
         recording = false; // no attempt is running any more: the recorder records what is left, then ends
         try {
             recorder.join(Duration.ofSeconds(5));
@@ -319,7 +266,7 @@ class FirstAttempts implements SmartLifecycle {
 
     @Override
     public boolean isRunning() {
-        return running;
+        return attempts.running();
     }
 
     /** Stops after the change-event dispatcher (which stages first attempts), before the database goes. */

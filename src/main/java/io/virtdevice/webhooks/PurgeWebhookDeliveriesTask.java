@@ -35,13 +35,8 @@ class PurgeWebhookDeliveriesTask extends DailyMaintenanceTask {
 
     @Override
     public void executeRecurringly(TaskInstance<Void> instance, ExecutionContext context) {
-        long total = 0;
-        int deleted;
-        do {
-            deleted = count("select app.purge_webhook_deliveries(:days, :batch)",
-                    Map.of("days", settings.retentionDays(), "batch", BATCH));
-            total += deleted;
-        } while (deleted == BATCH);
+        long total = purgeInBatches("select app.purge_webhook_deliveries(:days, :batch)",
+                Map.of("days", settings.retentionDays()), BATCH);
         log.info("Purged {} webhook deliveries older than {} days", total, settings.retentionDays());
     }
 }

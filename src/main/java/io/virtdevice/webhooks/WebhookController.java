@@ -5,7 +5,7 @@ import io.virtdevice.limits.RateLimit;
 import io.virtdevice.platform.tenancy.TenantScope;
 import io.virtdevice.platform.security.CurrentUser;
 import io.virtdevice.platform.web.ApiProblem;
-import io.virtdevice.platform.web.ProblemTypes;
+import io.virtdevice.platform.web.PageLimit;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.http.CacheControl;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -173,18 +172,6 @@ class WebhookController {
     }
 
     private static int pageSize(String limit) {
-        if (limit == null || limit.isEmpty()) {
-            return DEFAULT_PAGE_SIZE;
-        }
-        try {
-            int value = Integer.parseInt(limit);
-            if (value >= 1 && value <= WebhookManagement.MAX_PAGE_SIZE) {
-                return value;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new ApiProblem(HttpStatus.BAD_REQUEST, ProblemTypes.INVALID_PARAMETER, "Invalid parameter",
-                "Parameter 'limit' must be a whole number from 1 to " + WebhookManagement.MAX_PAGE_SIZE + ".");
+        return PageLimit.parse(limit, DEFAULT_PAGE_SIZE, WebhookManagement.MAX_PAGE_SIZE);
     }
 }

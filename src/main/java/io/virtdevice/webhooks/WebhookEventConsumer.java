@@ -2,7 +2,7 @@ package io.virtdevice.webhooks;
 
 import io.virtdevice.platform.jobs.LeaseOwner;
 import io.virtdevice.events.DeviceEvent;
-import io.virtdevice.events.DeviceEventConsumer;
+import io.virtdevice.events.BatchDeviceEventConsumer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +14,7 @@ import tools.jackson.databind.json.JsonMapper;
  * devices or for this one) inside the dispatch transaction; {@link FirstAttempts} sends them once it commits.
  */
 @Component
-class WebhookEventConsumer implements DeviceEventConsumer {
+class WebhookEventConsumer implements BatchDeviceEventConsumer {
 
     /** Standard Webhooks asks for thin payloads; ours stay under this. */
     static final int MAX_PAYLOAD_BYTES = 20 * 1024;
@@ -37,11 +37,6 @@ class WebhookEventConsumer implements DeviceEventConsumer {
     @Override
     public String name() {
         return "webhooks";
-    }
-
-    @Override
-    public void stage(DeviceEvent event) {
-        stageAll(List.of(event));
     }
 
     /** All of one owner's consecutive events in one statement (the dispatcher's path). */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.virtdevice.platform.crypto.PasswordHasher;
 import io.virtdevice.testing.Api;
 import io.virtdevice.testing.AppProcess;
+import io.virtdevice.testing.ChangeLoad;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.IntegrationTest;
 import io.virtdevice.testing.TenantSql;
@@ -19,14 +20,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.core.env.Environment;
 
 /**
  * kill -9 in the middle of 500 changes (doorbell presses and contact-sensor flips on 8 devices) while the
@@ -50,14 +49,8 @@ class AlexaEventCrashTests {
     private static final int DEVICES = 8;
     private static final int KILL_AFTER = 220;
 
-    @Value("${virtdevice.database.embedded.actual-port}")
-    int databasePort;
-
-    @Value("${spring.datasource.password}")
-    String appPassword;
-
-    @Value("${spring.flyway.password}")
-    String ownerPassword;
+    @Autowired
+    Environment environment;
 
     @Autowired
     DataSource dataSource;
@@ -93,43 +86,12 @@ class AlexaEventCrashTests {
             gateway.await(r -> token.equals(r.token()) && "AddOrUpdateReport".equals(r.name()) && r.accepted(), DEVICES);
             gateway.latency(Duration.ofMillis(40)); // a slow gateway: a backlog builds up
 
-            AtomicInteger attempted = new AtomicInteger();
-            AtomicInteger succeeded = new AtomicInteger();
-            Api[] target = {api};
-            AtomicBoolean paused = new AtomicBoolean();
-            List<Thread> workers = new ArrayList<>();
-            for (int w = 0; w < DEVICES; w++) {
-                String device = ids.get(w);
-                boolean doorbell = w % 2 == 0;
-                workers.add(Thread.ofVirtual().start(() -> {
-                    int n = 0;
-                    while (attempted.get() < CHANGES) {
-                        if (paused.get()) {
-                            sleep(20);
-                            continue;
-                        }
-                        if (attempted.incrementAndGet() > CHANGES) {
-                            break;
-                        }
-                        n++;
-                        try {
-                            int status = doorbell
-                                    ? target[0].post("/api/v1/devices/" + device + "/press", null).status()
-                                    : target[0].put("/api/v1/devices/" + device + "/properties",
-                                            Map.of("contact", n % 2 == 1 ? "open" : "closed")).status();
-                            if (status == 200) {
-                                succeeded.incrementAndGet();
-                            }
-                        } catch (RuntimeException e) {
-                            // in flight when the process died: committed or not
-                        }
-                    }
-                }));
-            }
-            while (succeeded.get() < KILL_AFTER) {
-                sleep(5);
-            }
-            paused.set(true);
+            ChangeLoad load = ChangeLoad.start(api, DEVICES, CHANGES, (target, worker, n) -> worker % 2 == 0
+                    ? target.post("/api/v1/devices/" + ids.get(worker) + "/press", null).status()
+                    : target.put("/api/v1/devices/" + ids.get(worker) + "/properties",
+                            Map.of("contact", n % 2 == 1 ? "open" : "closed")).status());
+            load.awaitSucceeded(KILL_AFTER);
+            load.pause();
             app.destroyForcibly().waitFor();
             int beforeKill = gateway.received(r -> token.equals(r.token())).size();
             TenantSql sql = new TenantSql(dataSource);
@@ -139,11 +101,8 @@ class AlexaEventCrashTests {
 
             port = AppProcess.freePort();
             app = launch(port, 2);
-            target[0] = new Api(port).bearer(user.apiKey());
-            paused.set(false);
-            for (Thread worker : workers) {
-                worker.join();
-            }
+            load.resume(new Api(port).bearer(user.apiKey()));
+            load.join();
 
             record Change(String deviceId, String kind, Instant at, String value) {}
             List<Change> committed = sql.as(user, jdbc -> jdbc.sql("""
@@ -204,7 +163,7 @@ class AlexaEventCrashTests {
 
     private Process launch(int port, int run) throws IOException {
         FakeEventGateway gateway = FakeEventGateway.shared();
-        List<String> args = new ArrayList<>(AppProcess.onTestDatabase(databasePort, appPassword, ownerPassword));
+        List<String> args = new ArrayList<>(AppProcess.onTestDatabase(environment));
         args.addAll(List.of(
                 "--virtdevice.alexa.event-gateway.na=" + gateway.url(AlexaRegion.NA),
                 "--virtdevice.alexa.event-gateway.eu=" + gateway.url(AlexaRegion.EU),
@@ -212,20 +171,11 @@ class AlexaEventCrashTests {
                 // the backlog outlives the restart: presses must not expire meanwhile
                 "--virtdevice.alexa.event-gateway.doorbell-press-ttl=10m",
                 "--virtdevice.alexa.event-gateway.poll-interval=200ms",
-                "--virtdevice.web.secure-cookies=false",
                 "--db-scheduler.polling-interval=200ms",
                 "--db-scheduler.scheduler-name=alexa-crash-" + run,
                 "--LOG_FORMAT=",
                 "--logging.level.root=WARN"));
         lwa.settings().forEach(setting -> args.add("--" + setting));
         return AppProcess.launch(port, Path.of("target", "alexa-crash-app-" + run + ".log"), args);
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -2,6 +2,8 @@ package io.virtdevice.alexa;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.virtdevice.platform.crypto.PasswordHasher;
 import io.virtdevice.testing.Api;
 import io.virtdevice.testing.Fixtures;
@@ -48,6 +50,9 @@ class AlexaEventTests {
 
     @Autowired
     FakeLoginWithAmazon lwa;
+
+    @Autowired
+    MeterRegistry meters;
 
     final FakeEventGateway gateway = FakeEventGateway.shared();
     Fixtures.TestUser user;
@@ -389,6 +394,60 @@ class AlexaEventTests {
         Api.Response fire = api.post("/api/v1/devices/" + deviceId(endpoint) + "/alexa/test-fire", Map.of());
         assertThat(fire.status()).isEqualTo(409);
         assertThat(fire.header("Content-Type")).startsWith("application/problem+json");
+    }
+
+    @Test
+    void aDeleteReportWithoutAnActiveLinkIsDroppedVisiblyAndCounted() {
+        String endpoint = created("ghost lamp", "switch");
+        String id = deviceId(endpoint);
+        gateway.disable(token);
+        set(endpoint, "power", true);
+        Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> "revoked".equals(linkState().path("status").asString()));
+        double before = outcomes("DeleteReport", "dropped");
+
+        assertThat(api.delete("/api/v1/devices/" + id).status()).isEqualTo(204);
+
+        Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> api.get("/api/v1/alexa/health").json().path("dropped").asLong() == 1);
+        assertThat(outcomes("DeleteReport", "dropped")).isEqualTo(before + 1);
+        JsonNode health = api.get("/api/v1/alexa/health").json();
+        assertThat(health.path("failed").asLong()).as("the ChangeReport the revocation failed").isEqualTo(1);
+        assertThat(health.path("summary").asString()).contains(
+                "1 device deletion of the last 24 h could not be reported (no active Alexa link): remove that device "
+                        + "in the Alexa app.");
+        assertThat(gateway.received(r -> endpoint.equals(r.endpointId()) && "DeleteReport".equals(r.name())))
+                .as("nothing was sent without a token").isEmpty();
+        Api session = new Api(port).withCsrf();
+        Api.Response login = session.post("/api/v1/auth/login", Map.of("email", user.email(), "password",
+                Fixtures.PASSWORD));
+        assertThat(login.status()).as(login.toString()).isEqualTo(200);
+        Api.Response page = session.send("GET", "/integrations/alexa", null, Map.of("Accept", "text/html"));
+        assertThat(page.status()).as(page.toString()).isEqualTo(200);
+        assertThat(page.body()).contains("1</span> not sent (no link)");
+    }
+
+    @Test
+    void aDeleteReportOfAUserWhoNeverLinkedIsCountedAndNotKept() {
+        Fixtures.TestUser unlinked = new Fixtures(dataSource, hasher).owner(5);
+        Api own = new Api(port).bearer(unlinked.apiKey());
+        Api.Response created = own.post("/api/v1/devices", Map.of("name", "never linked", "type", "switch"));
+        assertThat(created.status()).as(created.toString()).isEqualTo(201);
+        double before = outcomes("DeleteReport", "unlinked");
+
+        assertThat(own.delete("/api/v1/devices/" + created.json().path("id").asString()).status()).isEqualTo(204);
+
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> outcomes("DeleteReport", "unlinked") > before);
+        JsonNode health = own.get("/api/v1/alexa/health").json();
+        assertThat(health.path("dropped").asLong()).as("nothing to show a user who never linked").isZero();
+        assertThat(health.path("pending").asLong()).isZero();
+        assertThat(health.path("summary").asString()).startsWith("Alexa is not linked");
+    }
+
+    /** {@code virtdevice.alexa.events} of this instance for a kind and outcome (counts of every test so far). */
+    private double outcomes(String kind, String outcome) {
+        Counter counter = meters.find("virtdevice.alexa.events").tag("kind", kind).tag("outcome", outcome).counter();
+        return counter == null ? 0 : counter.count();
     }
 
     @Test

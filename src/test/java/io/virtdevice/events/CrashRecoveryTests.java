@@ -6,6 +6,7 @@ import com.github.kagkarlsson.scheduler.Scheduler;
 import io.virtdevice.platform.crypto.PasswordHasher;
 import io.virtdevice.testing.Api;
 import io.virtdevice.testing.AppProcess;
+import io.virtdevice.testing.ChangeLoad;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.IntegrationTest;
 import io.virtdevice.testing.TenantSql;
@@ -20,13 +21,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
+import org.springframework.core.env.Environment;
 
 /**
  * kill -9 while changes are being made and delivered: after a restart every committed change (every
@@ -41,14 +39,8 @@ class CrashRecoveryTests {
     private static final int WORKERS = 8;
     private static final int KILL_AFTER = 450;
 
-    @Value("${virtdevice.database.embedded.actual-port}")
-    int databasePort;
-
-    @Value("${spring.datasource.password}")
-    String appPassword;
-
-    @Value("${spring.flyway.password}")
-    String ownerPassword;
+    @Autowired
+    Environment environment;
 
     @Autowired
     DataSource dataSource;
@@ -76,43 +68,13 @@ class CrashRecoveryTests {
                         .path("id").asString());
             }
 
-            AtomicInteger attempted = new AtomicInteger();
-            AtomicInteger succeeded = new AtomicInteger();
-            AtomicInteger failed = new AtomicInteger();
-            Api[] target = {api};
-            AtomicBoolean paused = new AtomicBoolean();
-            List<Thread> workers = new ArrayList<>();
-            for (int w = 0; w < WORKERS; w++) {
-                String device = devices.get(w);
-                workers.add(Thread.ofVirtual().start(() -> {
-                    while (attempted.get() < CHANGES) {
-                        if (paused.get()) {
-                            sleep(20);
-                            continue;
-                        }
-                        if (attempted.incrementAndGet() > CHANGES) {
-                            break;
-                        }
-                        try {
-                            // every press is a change of its own (a repeated value would not be)
-                            int status = target[0].post("/api/v1/devices/" + device + "/press", null).status();
-                            if (status == 200) {
-                                succeeded.incrementAndGet();
-                            } else {
-                                failed.incrementAndGet();
-                            }
-                        } catch (RuntimeException e) {
-                            failed.incrementAndGet(); // in flight when the process died: committed or not
-                        }
-                    }
-                }));
-            }
-            while (succeeded.get() < KILL_AFTER) {
-                sleep(5);
-            }
-            paused.set(true);
+            // every press is a change of its own (a repeated value would not be)
+            ChangeLoad load = ChangeLoad.start(api, WORKERS, CHANGES,
+                    (target, worker, n) -> target.post("/api/v1/devices/" + devices.get(worker) + "/press", null)
+                            .status());
+            load.awaitSucceeded(KILL_AFTER);
+            load.pause();
             app.destroyForcibly().waitFor();
-            Instant killed = Instant.now();
             int deliveredBeforeKill = receiver.deliveries().size();
             TenantSql sql = new TenantSql(dataSource);
             Set<String> backlog = new HashSet<>(sql.as(user, jdbc -> jdbc
@@ -123,21 +85,18 @@ class CrashRecoveryTests {
             port = AppProcess.freePort();
             app = launch(port, 2);
             Instant ready = Instant.now();
-            target[0] = new Api(port).bearer(user.apiKey());
-            paused.set(false);
-            for (Thread worker : workers) {
-                worker.join();
-            }
+            load.resume(new Api(port).bearer(user.apiKey()));
+            load.join();
 
             Set<String> committed = new HashSet<>(sql.as(user, jdbc -> jdbc
                     .sql("select id::text from device_events where user_id = :u").param("u", user.userId())
                     .query(String.class).list()));
-            assertThat(committed.size()).isBetween(WORKERS + succeeded.get(), WORKERS + succeeded.get() + failed.get());
+            assertThat(committed.size()).isBetween(WORKERS + load.succeeded(), WORKERS + load.succeeded() + load.failed());
 
             long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             Set<String> delivered = deliveredEvents(receiver);
             while (!delivered.containsAll(committed) && System.nanoTime() < end) {
-                sleep(200);
+                ChangeLoad.sleep(200);
                 delivered = deliveredEvents(receiver);
             }
             Set<String> missing = new HashSet<>(committed);
@@ -158,12 +117,12 @@ class CrashRecoveryTests {
             List<String> unfinished = unfinished(sql, user);
             long recordedBy = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (!unfinished.isEmpty() && System.nanoTime() < recordedBy) {
-                sleep(200);
+                ChangeLoad.sleep(200);
                 unfinished = unfinished(sql, user);
             }
             assertThat(unfinished).as("every delivery recorded as succeeded").isEmpty();
             System.out.printf("crash test: %d committed (%d acknowledged, %d lost in flight), %d requests received "
-                            + "(%d before the kill)%n", committed.size(), succeeded.get(), failed.get(),
+                            + "(%d before the kill)%n", committed.size(), load.succeeded(), load.failed(),
                     receiver.deliveries().size(), deliveredBeforeKill);
             Instant lastOfBacklog = receiver.deliveries().stream()
                     .filter(d -> backlog.contains(d.json().path("id").asString()))
@@ -198,7 +157,7 @@ class CrashRecoveryTests {
 
     /** Starts the application in its own JVM against this test's database and waits until it is ready. */
     private Process launch(int port, int run) throws IOException {
-        List<String> args = new ArrayList<>(AppProcess.onTestDatabase(databasePort, appPassword, ownerPassword));
+        List<String> args = new ArrayList<>(AppProcess.onTestDatabase(environment));
         args.addAll(List.of(
                 "--virtdevice.webhooks.allowed-cidrs=127.0.0.1/32",
                 // first attempts left unsent by the killed process are handed over as soon as the next one
@@ -207,7 +166,6 @@ class CrashRecoveryTests {
                 "--virtdevice.webhooks.first-attempt-lease=10m",
                 "--virtdevice.webhooks.recover-interval=1s",
                 "--virtdevice.webhooks.retry-delays=1s,2s,4s,8s,8s,8s",
-                "--virtdevice.web.secure-cookies=false",
                 "--db-scheduler.polling-interval=200ms",
                 "--db-scheduler.heartbeat-interval=1s",
                 "--db-scheduler.missed-heartbeats-limit=4",
@@ -217,13 +175,4 @@ class CrashRecoveryTests {
                 "--logging.level.io.virtdevice.webhooks.FirstAttempts=INFO"));
         return AppProcess.launch(port, Path.of("target", "crash-app-" + run + ".log"), args);
     }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
 }

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.LocalTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -102,6 +103,25 @@ public abstract class DailyMaintenanceTask extends RecurringTask<Void> {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Runs {@code sql}, a purge function that deletes at most {@code :batch} rows and returns how many, until a
+     * call deletes fewer: each batch in its own short transaction, so a large backlog never holds one long
+     * transaction or a long lock.
+     *
+     * @return the rows deleted
+     */
+    protected long purgeInBatches(String sql, Map<String, ?> params, int batch) {
+        Map<String, Object> withBatch = new HashMap<>(params);
+        withBatch.put("batch", batch);
+        long total = 0;
+        int deleted;
+        do {
+            deleted = count(sql, withBatch);
+            total += deleted;
+        } while (deleted == batch);
+        return total;
     }
 
     /** Runs one statement that returns a count (rows purged, partitions created) in its own transaction. */

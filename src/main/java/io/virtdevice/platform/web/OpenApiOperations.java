@@ -88,7 +88,7 @@ class OpenApiOperations implements GlobalOperationCustomizer, GlobalOpenApiCusto
             doc("ActivityController#list", "listActivity", "List the activity log (filters, cursor pagination)", 200),
             doc("EventStreamController#stream", "streamEvents", "Stream device changes (Server-Sent Events)", 200),
             doc("EventFailureController#list", "listEventFailures",
-                    "List change events a reaction failed on (retrying, or given up: dead letters)", 200),
+                    "List change events a reaction failed on (retrying, or given up: dead letters; cursor pagination)", 200),
             doc("EventFailureController#get", "getEventFailure", "Get one failed reaction", 200),
             doc("EventFailureController#retry", "retryEventFailure",
                     "Hand a dead-lettered event to its reaction again", 202),
