@@ -47,6 +47,11 @@ if $RENUMBER; then
     if [ "$file" != "$target" ]; then
       git -C "$ROOT" mv "src/main/resources/db/migration/$file" "src/main/resources/db/migration/$target"
       echo "renamed $file -> $target"
+      # Flyway's per-script configuration (e.g. executeInTransaction=false) travels with its migration
+      if [ -f "$DIR/$file.conf" ]; then
+        git -C "$ROOT" mv "src/main/resources/db/migration/$file.conf" "src/main/resources/db/migration/$target.conf"
+        echo "renamed $file.conf -> $target.conf"
+      fi
     fi
   done < <(unreleased)
 fi

@@ -1,5 +1,5 @@
 -- The index app.purge_alexa_events walks (finished rows by age, across users). Built concurrently, outside a
--- transaction (V602__…sql.conf): the outbox is written by every change an Alexa-linked user makes, and a plain
+-- transaction (V018__…sql.conf): the outbox is written by every change an Alexa-linked user makes, and a plain
 -- CREATE INDEX would block those writes for the whole build; a concurrent build only waits for the
 -- transactions already running (blocking nobody meanwhile), hence no lock timeout. Flyway's own lock must
 -- then not be a transaction (spring.flyway.postgresql.transactional-lock=false), or the build waits for it
