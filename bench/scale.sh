@@ -278,8 +278,8 @@ for r in $(seq 1 "$ROUNDS"); do
   measure $LARGE $r
   [ "$r" -eq "$ROUNDS" ] || stop_app
 done
-stamp "ratios large/small (latency p50; throughput small/large); target <= 1.5"
-for kind in put list activity discover ifttt staging; do
+[ "$ROUNDS" -gt 0 ] && stamp "ratios large/small (latency p50; throughput small/large); target <= 1.5"
+for kind in $([ "$ROUNDS" -gt 0 ] && echo put list activity discover ifttt staging); do
   awk -v k=$kind -v s=$SMALL -v l=$LARGE '
     $2 == k { for (i = 3; i <= NF; i++) { split($i, kv, "="); v[$1, kv[1]] += kv[2] } c[$1]++ }
     END {
