@@ -14,13 +14,11 @@ import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,19 +57,9 @@ class DeviceEventPartitionReadsTests {
 
     @BeforeAll
     static void layout() throws Exception {
-        postgres = EmbeddedPostgres.builder()
-                .setDataDirectory(temp.resolve("postgres"))
-                .setCleanDataDirectory(true)
-                .setServerConfig("timezone", "UTC")
-                .start();
-        EmbeddedDatabaseEnvironment.bootstrap(postgres);
-        url = "jdbc:postgresql://localhost:" + postgres.getPort() + "/" + EmbeddedDatabaseEnvironment.DATABASE;
-        Flyway.configure()
-                .dataSource(url, EmbeddedDatabaseEnvironment.OWNER_ROLE, "")
-                .locations("classpath:db/migration")
-                .placeholders(Map.of("app_role", "virtdevice_app", "definer_role", "virtdevice_definer"))
-                .load()
-                .migrate();
+        postgres = MigrationUpgradeTests.server(temp);
+        url = MigrationUpgradeTests.url(postgres);
+        MigrationUpgradeTests.flyway(url, "classpath:db/migration").load().migrate();
 
         try (Connection su = superuser(); Statement st = su.createStatement()) {
             firstRange = string(st, "select name from device_event_partitions order by from_tx limit 1");
