@@ -37,7 +37,9 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * kept is told to reload (issue 9 §4).
  *
  * <p>Old partitions are simulated in the transaction-id range [0, 2): ids 0 and 1 are never a transaction's,
- * so no real event can land there; an event placed there (tx_id 1) takes a new seq, so the relay hands it on like any.
+ * so no real event can land there; an event placed there (tx_id 1) takes a new seq, so the consumers' positions
+ * pass it like any (the relay itself reads only from the newest sealed range on, V021, where a real writer's
+ * event always is: DeviceEventPartitionReadsTests).
  */
 @IntegrationTest
 class DeviceEventRetentionTests {

@@ -25,6 +25,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -103,12 +104,9 @@ class MigrationUpgradeTests {
     void upgradesAReleasedDatabaseWithEveryRowIntact(int version) throws Exception {
         assertThat(MigrationManifestTests.released()).as("V%03d is released", version)
                 .anyMatch(r -> r.version() == version);
-        try (EmbeddedPostgres postgres = server()) {
+        try (EmbeddedPostgres postgres = server(temp)) {
             String url = url(postgres);
-            Flyway.configure()
-                    .dataSource(url, EmbeddedDatabaseEnvironment.OWNER_ROLE, "")
-                    .locations("classpath:db/migration")
-                    .placeholders(Map.of("app_role", "virtdevice_app", "definer_role", "virtdevice_definer"))
+            flyway(url, "classpath:db/migration")
                     .target(Integer.toString(version))
                     .load()
                     .migrate();
@@ -120,12 +118,9 @@ class MigrationUpgradeTests {
 
     @Test
     void adoptsAndUpgradesADatabaseOfThePreBaselineDevelopmentMigrations() throws Exception {
-        try (EmbeddedPostgres postgres = server()) {
+        try (EmbeddedPostgres postgres = server(temp)) {
             String url = url(postgres);
-            Flyway.configure()
-                    .dataSource(url, EmbeddedDatabaseEnvironment.OWNER_ROLE, "")
-                    .locations("classpath:db/pre-baseline")
-                    .placeholders(Map.of("app_role", "virtdevice_app", "definer_role", "virtdevice_definer"))
+            flyway(url, "classpath:db/pre-baseline")
                     .load()
                     .migrate();
             assertThat(appliedVersions(url)).containsExactlyElementsOf(
@@ -227,7 +222,8 @@ class MigrationUpgradeTests {
         assertThat(devices.json().path("name").asString()).isEqualTo("Hall lamp");
     }
 
-    private EmbeddedPostgres server() throws IOException {
+    /** A fresh embedded server of its own in {@code temp}, with the roles and the empty database. */
+    static EmbeddedPostgres server(Path temp) throws IOException {
         EmbeddedPostgres postgres = EmbeddedPostgres.builder()
                 .setDataDirectory(temp.resolve("postgres"))
                 .setCleanDataDirectory(true)
@@ -237,8 +233,16 @@ class MigrationUpgradeTests {
         return postgres;
     }
 
-    private static String url(EmbeddedPostgres postgres) {
+    static String url(EmbeddedPostgres postgres) {
         return "jdbc:postgresql://localhost:" + postgres.getPort() + "/" + EmbeddedDatabaseEnvironment.DATABASE;
+    }
+
+    /** Flyway as the owner role with the app's placeholders, on the migrations at {@code location}. */
+    static FluentConfiguration flyway(String url, String location) {
+        return Flyway.configure()
+                .dataSource(url, EmbeddedDatabaseEnvironment.OWNER_ROLE, "")
+                .locations(location)
+                .placeholders(Map.of("app_role", "virtdevice_app", "definer_role", "virtdevice_definer"));
     }
 
     private static Connection superuser(String url) throws SQLException {
