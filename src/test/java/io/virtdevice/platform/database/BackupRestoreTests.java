@@ -188,7 +188,7 @@ class BackupRestoreTests {
         builder.environment().putAll(environment);
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes());
-        // the first pg-client.sh downloads about 25 MB of Debian packages
+        // the first pg-client.sh downloads about 20 MB of Debian packages (43-70 s on the loaded build machine)
         assertThat(process.waitFor(600, TimeUnit.SECONDS)).isTrue();
         System.out.println(String.join(" ", command) + ":\n" + output);
         return new ScriptRun(process.exitValue(), output);
