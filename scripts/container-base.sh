@@ -6,9 +6,9 @@
 #
 #   scripts/container-base.sh amd64|arm64 [output.tar]   (default target/container/base-<arch>.tar)
 #
-# The packages come from Debian's archive through apt with a private configuration (its own sources list,
-# lists and cache under target/container/apt-<arch>; the machine's apt settings are not read or changed),
-# checked against the Debian archive keyring. Needs: apt-get, dpkg-deb, tar, a JDK (its cacerts file becomes
+# The packages come from Debian's archive through apt with a private configuration (scripts/debian-packages.sh:
+# its own sources list, lists and cache under target/container/apt-<arch>; the machine's apt settings are not
+# read or changed), checked against the Debian archive keyring. Needs: apt-get, dpkg-deb, tar, a JDK (its cacerts file becomes
 # the runtime's trust store, as Debian's ca-certificates-java would build it at install time).
 # Why this and not a registry's JRE image: docs/decisions.md, "Container image without a Docker engine".
 set -euo pipefail
@@ -18,27 +18,12 @@ arch=${1:?usage: $0 amd64|arm64 [output.tar]}
 case "$arch" in amd64|arm64) ;; *) echo "unsupported architecture: $arch (amd64 or arm64)" >&2; exit 2 ;; esac
 out=${2:-target/container/base-$arch.tar}
 suite=${DEBIAN_SUITE:-trixie}
-mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 packages=(libc6 libc-bin libgcc-s1 libstdc++6 zlib1g dash openjdk-21-jre-headless)
 java_home_src=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}
 
 work=target/container/apt-$arch
 rootfs=target/container/rootfs-$arch
-mkdir -p "$work/lists/partial" "$work/archives/partial" "$work/etc/apt.conf.d" "$work/etc/preferences.d"
-: > "$work/status"
-cat > "$work/sources.list" <<SOURCES
-deb [arch=$arch signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main
-deb [arch=$arch signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite-updates main
-SOURCES
-apt_opts=(
-  -o "Dir::Etc::SourceList=$PWD/$work/sources.list" -o "Dir::Etc::SourceParts=$PWD/$work/etc/none"
-  -o "Dir::Etc::Parts=$PWD/$work/etc/apt.conf.d" -o "Dir::Etc::PreferencesParts=$PWD/$work/etc/preferences.d"
-  -o "Dir::State::Lists=$PWD/$work/lists" -o "Dir::State::status=$PWD/$work/status"
-  -o "Dir::Cache=$PWD/$work" -o "Dir::Cache::archives=$PWD/$work/archives"
-  -o "APT::Architecture=$arch" -o "APT::Architectures::=$arch" -o "Debug::NoLocking=1"
-)
-apt-get "${apt_opts[@]}" -qq update
-(cd "$work/archives" && apt-get "${apt_opts[@]}" -qq download "${packages[@]}")
+scripts/debian-packages.sh "$arch" "$suite" "$work" "${packages[@]}"
 
 rm -rf "$rootfs" && mkdir -p "$rootfs"
 for deb in "$work"/archives/*.deb; do
@@ -80,8 +65,8 @@ tar --sort=name --mtime='@0' --numeric-owner --owner=0 --group=0 \
     --mode='u+w' -C "$rootfs" -cf "$image/layer.tar" \
     --transform 's,^\./,,' --exclude='./data' --exclude='./tmp' .
 # /data and /tmp with their owners and modes (the tar above is all root-owned)
-tar --numeric-owner -C "$rootfs" --owner=10001 --group=10001 -rf "$image/layer.tar" ./data
-tar --numeric-owner -C "$rootfs" --owner=0 --group=0 -rf "$image/layer.tar" ./tmp
+tar --numeric-owner --mtime='@0' -C "$rootfs" --owner=10001 --group=10001 -rf "$image/layer.tar" ./data
+tar --numeric-owner --mtime='@0' -C "$rootfs" --owner=0 --group=0 -rf "$image/layer.tar" ./tmp
 diff_id=sha256:$(sha256sum "$image/layer.tar" | cut -d' ' -f1)
 cat > "$image/config.json" <<CONFIG
 {"architecture":"$arch","os":"linux","created":"1970-01-01T00:00:00Z",

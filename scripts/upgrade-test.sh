@@ -55,7 +55,8 @@ fail() { echo "UPGRADE TEST FAILED: $*" >&2; exit 1; }
 
 step "previous release: $old"
 start "$old" "$data/old.log"
-old_version=$(curl -fsS "$base/actuator/info" | jq -r '.build.version // "unknown"')
+# a jar from before versioning reports no version: named by the git ref it was built from, if it was
+old_version=$(curl -fsS "$base/actuator/info" | jq -r --arg ref "${ref:+commit $ref}" '.build.version // (if $ref == "" then "unknown" else $ref end)')
 step "previous release $old_version ready; creating data"
 email="upgrade-$RANDOM@example.com"
 password="correct horse battery staple"

@@ -20,15 +20,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.util.FileSystemUtils;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The backup of docs/operations.md ("Backups"), as a self-hoster runs it: {@code scripts/backup.sh} against
- * the default run's embedded PostgreSQL while the application runs and takes writes, then
- * {@code scripts/restore.sh} into a new data directory, and the application started on that finds the data
- * as it was when the backup ended (and nothing written after it), and takes writes again.
+ * The backups of docs/operations.md ("Backups"), as a self-hoster runs them: {@code scripts/backup.sh}
+ * (physical, or {@code --logical}: {@code pg_dump}) against the default run's embedded PostgreSQL while the
+ * application runs and takes writes, then {@code scripts/restore.sh} into a new data directory, and the
+ * application started on that finds the data as it was when the backup ended (and nothing written after
+ * it), with the same row-level security and grants, and takes writes again. The logical backup needs a
+ * PostgreSQL client of version 16 or newer, which Debian 12 lacks: {@code scripts/pg-client.sh} fetches
+ * Debian 13's once (into ~/.cache/virtdevice).
  */
 @IntegrationTest
 class BackupRestoreTests {
@@ -40,18 +44,35 @@ class BackupRestoreTests {
 
     @Test
     void backsUpTheRunningEmbeddedDatabaseAndRestoresItIntoANewDataDirectory() throws Exception {
-        FileSystemUtils.deleteRecursively(ROOT);
-        Path original = ROOT.resolve("original").resolve("postgres");
-        Path restored = ROOT.resolve("restored").resolve("postgres");
-        Path archive = ROOT.resolve("backup.tar.gz");
-        Files.createDirectories(ROOT);
+        backUpAndRestore("physical", List.of(), "backup.tar.gz", Map.of());
+    }
+
+    @Test
+    void dumpsTheRunningEmbeddedDatabaseWithPgDumpAndRestoresItIntoANewDataDirectory() throws Exception {
+        ScriptRun fetch = run(Map.of(), "scripts/pg-client.sh");
+        assertThat(fetch.exitCode()).as(fetch.output()).isZero();
+        String bin = fetch.output().strip().lines().reduce((first, last) -> last).orElseThrow();
+        // the restore starts the embedded server alone, from the classes the application runs from
+        backUpAndRestore("logical", List.of("--logical"), "backup.tar", Map.of(
+                "PG_BINDIR", bin,
+                "JAVA_HOME", System.getProperty("java.home"),
+                "VIRTDEVICE_CLASSPATH", System.getProperty("java.class.path")));
+    }
+
+    private void backUpAndRestore(String kind, List<String> backupOptions, String archiveName,
+            Map<String, String> environment) throws Exception {
+        Path root = ROOT.resolve(kind);
+        FileSystemUtils.deleteRecursively(root);
+        Path original = root.resolve("original").resolve("postgres");
+        Path restored = root.resolve("restored").resolve("postgres");
+        Path archive = root.resolve(archiveName);
+        Files.createDirectories(root);
         Process app = null;
         try {
             int port = AppProcess.freePort();
-            app = launch(port, original, true, 1);
-            DataSource database = new DriverManagerDataSource(
-                    "jdbc:postgresql://localhost:" + Files.readAllLines(original.resolve("postmaster.pid")).get(3).trim()
-                            + "/virtdevice", "virtdevice_app", TestDatabase.credentials(original).app());
+            app = launch(root, port, original, true, 1);
+            DataSource database = appRole(original);
+            List<String> isolation = isolation(database);
             Fixtures.TestUser user = new Fixtures(database, hasher).owner(10);
             Api api = new Api(port).bearer(user.apiKey());
             String lamp = create(api, "Lamp before the backup");
@@ -76,7 +97,10 @@ class BackupRestoreTests {
                     }
                 }
             });
-            ScriptRun backup = run("scripts/backup.sh", original.toString(), archive.toString());
+            List<String> backupCommand = new ArrayList<>(List.of("scripts/backup.sh"));
+            backupCommand.addAll(backupOptions);
+            backupCommand.addAll(List.of(original.toString(), archive.toString()));
+            ScriptRun backup = run(environment, backupCommand.toArray(String[]::new));
             writing.set(false);
             writer.join();
             assertThat(backup.exitCode()).as(backup.output()).isZero();
@@ -88,14 +112,15 @@ class BackupRestoreTests {
             app.destroy();
             assertThat(app.waitFor(60, TimeUnit.SECONDS)).isTrue();
 
-            ScriptRun restore = run("scripts/restore.sh", archive.toString(), restored.toString());
+            ScriptRun restore = run(environment, "scripts/restore.sh", archive.toString(), restored.toString());
             assertThat(restore.exitCode()).as(restore.output()).isZero();
             assertThat(restored.resolveSibling("secret.key")).hasSameBinaryContentAs(original.resolveSibling("secret.key"));
-            assertThat(run("scripts/restore.sh", archive.toString(), restored.toString()).exitCode())
+            assertThat(run(environment, "scripts/restore.sh", archive.toString(), restored.toString()).exitCode())
                     .as("never over an existing data directory").isNotZero();
 
             port = AppProcess.freePort();
-            app = launch(port, restored, false, 2);
+            app = launch(root, port, restored, false, 2);
+            assertThat(isolation(appRole(restored))).as("row-level security, policies and grants").isEqualTo(isolation);
             Api after = new Api(port).bearer(user.apiKey());
             JsonNode devices = after.get("/api/v1/devices?limit=100").json();
             List<String> names = new ArrayList<>();
@@ -122,6 +147,32 @@ class BackupRestoreTests {
         }
     }
 
+    private static DataSource appRole(Path dataDirectory) throws Exception {
+        return new DriverManagerDataSource("jdbc:postgresql://localhost:"
+                + Files.readAllLines(dataDirectory.resolve("postmaster.pid")).get(3).trim() + "/virtdevice",
+                "virtdevice_app", TestDatabase.credentials(dataDirectory).app());
+    }
+
+    /** What keeps tenants apart, as the catalogs describe it: forced RLS, the policies, the app role's grants. */
+    private static List<String> isolation(DataSource database) {
+        JdbcClient sql = JdbcClient.create(database);
+        List<String> facts = new ArrayList<>();
+        facts.addAll(sql.sql("""
+                select 'rls ' || n.nspname || '.' || c.relname || ' ' || c.relrowsecurity || ' ' || c.relforcerowsecurity
+                from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                where n.nspname = 'app' and c.relkind in ('r', 'p') order by 1""").query(String.class).list());
+        facts.addAll(sql.sql("""
+                select 'policy ' || schemaname || '.' || tablename || ' ' || policyname || ' ' || cmd || ' '
+                       || array_to_string(roles, ',') || ' ' || coalesce(qual, '') || ' ' || coalesce(with_check, '')
+                from pg_policies order by 1""").query(String.class).list());
+        facts.addAll(sql.sql("""
+                select 'grant ' || table_schema || '.' || table_name || ' ' || privilege_type
+                from information_schema.role_table_grants where grantee = 'virtdevice_app' order by 1""")
+                .query(String.class).list());
+        assertThat(facts).anyMatch(f -> f.startsWith("policy ")).anyMatch(f -> f.endsWith(" true true"));
+        return facts;
+    }
+
     private static String create(Api api, String name) {
         Api.Response created = api.post("/api/v1/devices", Map.of("name", name, "type", "switch"));
         assertThat(created.status()).as(created.body()).isEqualTo(201);
@@ -130,18 +181,21 @@ class BackupRestoreTests {
 
     private record ScriptRun(int exitCode, String output) {}
 
-    private static ScriptRun run(String... command) throws Exception {
+    private static ScriptRun run(Map<String, String> environment, String... command) throws Exception {
         List<String> line = new ArrayList<>(List.of("bash"));
         line.addAll(List.of(command));
-        Process process = new ProcessBuilder(line).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(line).redirectErrorStream(true);
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes());
-        assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        // the first pg-client.sh downloads about 20 MB of Debian packages (43-70 s on the loaded build machine)
+        assertThat(process.waitFor(600, TimeUnit.SECONDS)).isTrue();
         System.out.println(String.join(" ", command) + ":\n" + output);
         return new ScriptRun(process.exitValue(), output);
     }
 
-    private static Process launch(int port, Path data, boolean fresh, int run) throws Exception {
-        return AppProcess.launch(port, ROOT.resolve("app-" + run + ".log"), List.of(
+    private static Process launch(Path root, int port, Path data, boolean fresh, int run) throws Exception {
+        return AppProcess.launch(port, root.resolve("app-" + run + ".log"), List.of(
                 "--virtdevice.database.embedded.data-directory=" + data,
                 "--virtdevice.database.embedded.fresh=" + fresh,
                 // where a default run keeps it: next to the data directory, as backup.sh expects
