@@ -18,11 +18,19 @@
 #   server    the recommended settings for a server (docs/operations.md, "Memory and start-up")
 #   small     the recommended settings for a 2 GB machine such as a Raspberry Pi (docs/raspberry-pi.md)
 #   small-nocds  `small` without the AOT cache, to show what the cache alone is worth
+# Other knobs (environment):
+#   CONFIGS="server"  only these configurations (an empty CONFIGS= only initialises the data directory and caches)
+#   STREAMS / SMALL_STREAMS  how many streams to hold; 0 skips that phase. REST_SECONDS=0 skips the REST phase.
+#   JVM_EXTRA="-X…" / APP_EXTRA="--a.b=c"  appended to every configuration's options (to try a setting)
+#   HISTO=1  also starts the JVM with -XX:NativeMemoryTracking=summary and prints, per open stream, the
+#            live heap by class (jcmd GC.class_histogram, which collects first) and the committed native
+#            memory by NMT category, from a snapshot before the streams and one while they are held; the
+#            raw snapshots stay in target/footprint/histo-*. Give it a STREAMS_HOLD long enough for jcmd.
 # Not part of `./mvnw verify`. SKIP_BUILD=1 reuses target/*.jar.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-2}
-CONFIGS=${CONFIGS:-"default server small small-nocds"}
+CONFIGS=${CONFIGS-"default server small small-nocds"}
 STREAMS=${STREAMS:-10000}
 # the 2 GB configuration holds fewer (a household's browsers and integrations, not a hosted service's)
 SMALL_STREAMS=${SMALL_STREAMS:-1000}
@@ -31,6 +39,9 @@ REST_SECONDS=${REST_SECONDS:-30}
 DEVICES=${DEVICES:-1000}
 APP_PORT=${APP_PORT:-18090}
 PG_PORT=${PG_PORT:-55490}
+HISTO=${HISTO:-0}
+read -r -a JVM_EXTRA <<<"${JVM_EXTRA:-}"
+read -r -a APP_EXTRA <<<"${APP_EXTRA:-}"
 WORK=target/footprint
 DATA_DIR=$WORK/data/postgres
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
@@ -65,6 +76,8 @@ SERVER_JVM=(-XX:+UseSerialGC -Xms64m -Xmx1536m -Xss512k -XX:ReservedCodeCacheSiz
   -XX:AOTCache=$WORK/app.aot)
 SMALL_JVM=(-XX:+UseSerialGC -Xms32m -Xmx256m -Xss512k -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=32m
   -XX:MaxMetaspaceSize=160m -XX:AOTCache=$WORK/app-small.aot)
+# idle connections cost PostgreSQL a backend each (~1 MB PSS); the pool still grows to its maximum under load
+SERVER_APP=(--spring.datasource.hikari.minimum-idle=2)
 SMALL_APP=(--spring.datasource.hikari.maximum-pool-size=5 --db-scheduler.threads=4
   --virtdevice.database.embedded.shared-buffers=32MB --virtdevice.database.embedded.max-connections=30)
 
@@ -167,31 +180,38 @@ echo "# data directory: $(wc -l < "$DEVICES_FILE") devices of one user ($(du -sh
 
 # The AOT caches (JDK 25, JEP 483/514): one training run each, the application started and stopped
 # (spring.context.exit=onRefresh). A cache only matches the JVM options it was made with.
+# A cache is made again when the jar or the options changed (an outdated one would be ignored, with a warning).
 train() { # CACHE JVM-OPTIONS… (an -XX:AOTCache= among them is left out)
   local cache=$1; shift
-  [ -f "$cache" ] && return 0
-  local opts=() o
+  local opts=() o stamp
   for o in "$@"; do [[ $o == -XX:AOTCache=* ]] || opts+=("$o"); done
+  stamp="$(cksum < "$JAR") ${opts[*]}"
+  [ -f "$cache" ] && [ "$(cat "$cache.stamp" 2>/dev/null)" = "$stamp" ] && return 0
+  rm -f "$cache"
   "$JAVA" "${opts[@]}" -XX:AOTCacheOutput="$cache" -Dspring.context.exit=onRefresh -jar "$APP_JAR" "${COMMON[@]}" \
     > "$cache.log" 2>&1 || { echo "AOT training failed"; tail -20 "$cache.log"; exit 1; }
+  echo "$stamp" > "$cache.stamp"
 }
-train "$WORK/app.aot" "${SERVER_JVM[@]}"
-train "$WORK/app-small.aot" "${SMALL_JVM[@]}"
+[[ " $CONFIGS " == *" server "* ]] && train "$WORK/app.aot" "${SERVER_JVM[@]}"
+[[ " $CONFIGS " == *" small "* ]] && train "$WORK/app-small.aot" "${SMALL_JVM[@]}"
 
 jvm_of() {
+  local opts
   case $1 in
-    default) echo "" ;;
-    server) echo "${SERVER_JVM[*]}" ;;
-    small) echo "${SMALL_JVM[*]}" ;;
-    small-nocds) printf '%s ' "${SMALL_JVM[@]}" | sed 's/-XX:AOTCache=[^ ]*//' ;;
+    default) opts="" ;;
+    server) opts="${SERVER_JVM[*]}" ;;
+    small) opts="${SMALL_JVM[*]}" ;;
+    small-nocds) opts=$(printf '%s ' "${SMALL_JVM[@]}" | sed 's/-XX:AOTCache=[^ ]*//') ;;
     *) echo "unknown configuration $1" >&2; exit 1 ;;
   esac
+  [ "$HISTO" = 1 ] && opts="$opts -XX:NativeMemoryTracking=summary"
+  echo "$opts ${JVM_EXTRA[*]}"
 }
 app_of() {
-  case $1 in
-    small*) echo "${SMALL_APP[*]}" ;;
-    *) echo "" ;;
-  esac
+  local args=""
+  [[ $1 == server ]] && args="${SERVER_APP[*]}"
+  [[ $1 == small* ]] && args="${SMALL_APP[*]}"
+  echo "$args ${APP_EXTRA[*]}"
 }
 
 rest_load() {
@@ -210,8 +230,41 @@ rest_load() {
 hold_streams() { # COUNT
   "$JAVA" -Xmx512m bench/StreamsHold.java 127.0.0.1 $APP_PORT "$KEY" "$1" "$STREAMS_HOLD" > "$WORK/streams.out" 2>&1 &
   CLIENT=$!
+  if [ "$HISTO" = 1 ]; then
+    while kill -0 "$CLIENT" 2>/dev/null && ! grep -q '^opened=' "$WORK/streams.out"; do sleep 1; done
+    kill -0 "$CLIENT" 2>/dev/null && snapshot held
+  fi
   wait "$CLIENT"
   CLIENT=
+}
+
+# HISTO=1: the live heap by class (after a full collection) and NMT's committed memory by category
+snapshot() { # NAME
+  "$JAVA_HOME/bin/jcmd" "$APP" GC.class_histogram > "$WORK/histo-$1.txt" 2>&1
+  "$JAVA_HOME/bin/jcmd" "$APP" VM.native_memory summary > "$WORK/nmt-$1.txt" 2>&1
+}
+per_stream() { # COUNT: what the held snapshot has more than the one before, per stream
+  echo "  per stream, live heap by class (GC.class_histogram, held − before) / $1 streams:"
+  awk -v n="$1" '
+    FNR == 1 { f++ }
+    $1 ~ /^[0-9]+:$/ { if (f == 1) { bi[$4] = $2; bb[$4] = $3 } else { hi[$4] = $2; hb[$4] = $3 } seen[$4] = 1 }
+    END {
+      for (c in seen) { d = hb[c] - bb[c]; total += d; if (d > 0) printf "%d %.2f %s\n", d / n, (hi[c] - bi[c]) / n, c }
+      printf "%d total\n", total / n > "/dev/stderr"
+    }' "$WORK/histo-before.txt" "$WORK/histo-held.txt" 2> "$WORK/histo-total.txt" \
+    | sort -rn | head -${HISTO_TOP:-25} | awk '{ printf "    %7d B  %6.2f objects  %s\n", $1, $2, $3 }'
+  echo "    $(awk '{ printf "%d B", $1 }' "$WORK/histo-total.txt") in all"
+  echo "  per stream, native memory committed by NMT category (held − before) / $1 streams:"
+  awk -v n="$1" '
+    FNR == 1 { f++ }
+    /committed=/ {
+      line = $0
+      if (line ~ /^Total:/) { name = "Total" } else if (line ~ /^-/) { sub(/^-[ \t]*/, "", line); name = line; sub(/ \(reserved=.*/, "", name) } else { next }
+      c = $0; sub(/.*committed=/, "", c); sub(/KB.*/, "", c)
+      if (f == 1) before[name] = c; else { held[name] = c; order[++k] = name }
+    }
+    END { for (i = 1; i <= k; i++) { d = (held[order[i]] - before[order[i]]) * 1024 / n; if (d >= 10 || d <= -10) printf "    %7d B  %s\n", d, order[i] } }' \
+    "$WORK/nmt-before.txt" "$WORK/nmt-held.txt"
 }
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores, $(free -m | awk '/^Mem/ { print $2 }') MB RAM; load: $(uptime | sed 's/.*load/load/')"
@@ -227,20 +280,31 @@ for run in $(seq 1 "$RUNS"); do
     for _ in 1 2 3; do curl -sf -o /dev/null -H "Authorization: Bearer $KEY" "http://127.0.0.1:$APP_PORT/api/v1/devices?limit=100"; done
     sleep 10
     IDLE=$(sample)
-    max_while rest_load
-    REST=$MAX
+    REST=
+    if [ "$REST_SECONDS" -gt 0 ]; then
+      max_while rest_load
+      REST=$MAX
+    fi
     count=$STREAMS
     [[ $config == small* ]] && count=$SMALL_STREAMS
-    max_while hold_streams "$count"
-    STREAMS_MAX=$MAX
-    OPENED=$(sed -n 's/^opened=\([0-9]*\) failed=\([0-9]*\).*/opened=\1 failed=\2/p' "$WORK/streams.out")
-    DROPPED=$(sed -n 's/^closed .*dropped=\([0-9]*\).*/\1/p' "$WORK/streams.out")
+    STREAMS_MAX=
+    if [ "$count" -gt 0 ]; then
+      rm -f "$WORK"/histo-*.txt "$WORK"/nmt-*.txt
+      [ "$HISTO" = 1 ] && snapshot before
+      max_while hold_streams "$count"
+      STREAMS_MAX=$MAX
+      OPENED=$(sed -n 's/^opened=\([0-9]*\) failed=\([0-9]*\).*/opened=\1 failed=\2/p' "$WORK/streams.out")
+      DROPPED=$(sed -n 's/^closed .*dropped=\([0-9]*\).*/\1/p' "$WORK/streams.out")
+    fi
     stop_app
     # shellcheck disable=SC2086
     echo "$config run=$run ready_s=$READY_S"
     echo "  idle:    $(fmt $IDLE)"
-    echo "  rest:    $(fmt $REST) tps=$(cat "$WORK/rest.tps")"
-    echo "  streams: $(fmt $STREAMS_MAX) $OPENED dropped=${DROPPED:-?}"
+    [ -n "$REST" ] && echo "  rest:    $(fmt $REST) tps=$(cat "$WORK/rest.tps")"
+    if [ -n "$STREAMS_MAX" ]; then
+      echo "  streams: $(fmt $STREAMS_MAX) $OPENED dropped=${DROPPED:-?}"
+      [ "$HISTO" = 1 ] && [ -s "$WORK/histo-held.txt" ] && per_stream "$(sed -n 's/^opened=\([0-9]*\).*/\1/p' "$WORK/streams.out")"
+    fi
   done
   echo "# after run $run: load $(uptime | sed 's/.*load average: //')"
 done
