@@ -23,8 +23,9 @@
 # app in turn, ROUNDS (default 3) times at each concurrency, so a before/after comparison shares its time window
 # and machine load. APP_JAVA_OPTS="…" goes to the app's JVM (and the second one's), e.g.
 # APP_JAVA_OPTS="-XX:StartFlightRecording=filename=target/bench-app.jfr,settings=profile" for a CPU profile.
-# LOG_SQL=N logs every statement PostgreSQL receives (log_statement = all) while N REST changes are made one
-# after another (after 30 unlogged ones, past pgjdbc's prepare threshold), prints them and stops.
+# LOG_SQL=N prints the protocol messages the app's driver sends (pgjdbc's own trace log: Parse, Bind, Execute,
+# Sync) for 2N REST changes made one after another, after 30 others (past pgjdbc's prepare threshold), with the
+# round trips per thread, and stops. (The embedded PostgreSQL's own log is not kept anywhere readable.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${1:-20}
@@ -48,7 +49,7 @@ METRICS_TOKEN="bench-metrics-$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
 # shellcheck disable=SC2086
 "$JAVA_HOME/bin/java" ${APP_JAVA_OPTS:-} -jar "$JAR" --server.port=$APP_PORT --LOG_FORMAT= --logging.level.root=WARN \
   --virtdevice.database.embedded.data-directory=$DATA_DIR --virtdevice.database.embedded.port=$PG_PORT \
-  --virtdevice.management.metrics-token=$METRICS_TOKEN ${LOG_SQL:+--logging.level.io.zonky.test.db.postgres=INFO} \
+  --virtdevice.management.metrics-token=$METRICS_TOKEN ${LOG_SQL:+--logging.level.org.postgresql.core.v3.QueryExecutorImpl=TRACE} \
   --spring.datasource.hikari.maximum-pool-size=64 > target/bench-app.log 2>&1 &
 APP=$!
 APP2=
@@ -150,14 +151,18 @@ if [ -n "${LOG_SQL:-}" ]; then
   put() { curl -sf -o /dev/null -X PUT -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
     -d "{\"power\":$1}" "http://127.0.0.1:$APP_PORT/api/v1/devices/$ONE/properties"; }
   for i in $(seq 1 15); do put true; put false; done
-  $PSQL -U postgres -c "alter system set log_statement = 'all'" -c "alter system set log_line_prefix = '%m [%p] %u '" -c "select pg_reload_conf()" >/dev/null
   sleep 1
   MARK=$(wc -l < target/bench-app.log)
   for i in $(seq 1 "$LOG_SQL"); do put true; put false; done
-  sleep 2
-  $PSQL -U postgres -c "alter system reset log_statement" -c "alter system reset log_line_prefix" -c "select pg_reload_conf()" >/dev/null
-  echo "# statements PostgreSQL received during $((2 * LOG_SQL)) changes of one device through PUT /api/v1/devices/{id}/properties"
-  tail -n +"$MARK" target/bench-app.log | grep -E 'LOG: +(statement|execute|parse|bind)' | grep -v ' postgres LOG' | sed 's/^.*LOG: */  /'
+  sleep 1
+  echo "# what the driver sent during $((2 * LOG_SQL)) changes of one device through PUT /api/v1/devices/{id}/properties"
+  echo "# (prepared statements are named per connection: S_n on two threads can be two different statements)"
+  tail -n +"$MARK" target/bench-app.log | grep -E 'FE=> (Parse|Bind|Execute|Sync|Describe)' \
+    | sed -E 's/^[^[]*\[virtdevice\] \[ *([^]]*)\][^:]*: */\1 /' > target/bench-protocol.txt || true
+  echo "## the requests' threads:"
+  grep -E '^tomcat-handler' target/bench-protocol.txt | cut -c1-240 || true
+  echo "## round trips (Syncs) by thread, the requests' and the app's background work (relay, scheduler, notifier):"
+  awk '$NF == "Sync" || $3 == "Sync" { n[$1]++ } END { for (t in n) printf "  %s %d\n", t, n[t] }' target/bench-protocol.txt | sort
   echo "paths (all changes so far, 30 unlogged first) one_statement locked stale_guess context_lost: $(path_counts)"
   exit 0
 fi
