@@ -60,8 +60,8 @@ class DeviceEventRepository {
     }
 
     /**
-     * {@link #stored(ResultSet, String)} for a row without the JSON columns, with the JSON as it was sent (the
-     * same values; jsonb only orders the keys its own way). The state-change statements return no text: the
+     * {@link #stored(ResultSet, String)} for a row without the JSON columns, with the JSON as it was sent (in
+     * jsonb's key order, see DeviceRepository.jsonbText). The state-change statements return no text: the
      * write after the context statement must return fixed-size columns only (TenantScopedTransactionManager's
      * CONTEXT_STATEMENT says why), and the text would cost a jsonb-to-text conversion per change.
      */

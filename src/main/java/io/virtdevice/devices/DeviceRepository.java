@@ -27,7 +27,11 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcOperations;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
 
 /** Devices and their property rows. Row-level security limits every statement to the context user's rows. */
 @Component
@@ -412,10 +416,41 @@ class DeviceRepository {
         params.put("names", stored.keySet().toArray(String[]::new));
         params.put("values", stored.values().toArray(String[]::new));
         params.put("source", source.code());
-        params.put("changes", json.writeValueAsString(changes));
-        params.put("snapshot", json.writeValueAsString(Device.snapshot(after)));
+        params.put("changes", jsonbText(changes));
+        params.put("snapshot", jsonbText(Device.snapshot(after)));
         params.put("pulseResetAt", pulseResetAt == null ? null : OffsetDateTime.ofInstant(pulseResetAt, ZoneOffset.UTC));
         return params;
+    }
+
+    // jsonb's order of object keys: shorter first, then bytewise
+    private static final Comparator<String> JSONB_KEY_ORDER =
+            Comparator.<String>comparingInt(k -> k.getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
+                    .thenComparing((a, b) -> Arrays.compareUnsigned(a.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                            b.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+
+    /**
+     * JSON with its object keys in the order jsonb prints them back. The state-change statements no longer
+     * return the stored JSON as text (DeviceEventRepository.stored), so the event handed to this instance's
+     * live streams is built from this text; in jsonb's key order it is byte for byte what a stream resumed from
+     * {@code device_events} sends for the same event (values are Jackson's either way: streams re-read them).
+     */
+    private String jsonbText(Object value) {
+        return json.writeValueAsString(jsonbOrder(json.valueToTree(value)));
+    }
+
+    private static JsonNode jsonbOrder(JsonNode node) {
+        if (node.isObject()) {
+            ObjectNode sorted = JsonNodeFactory.instance.objectNode();
+            node.properties().stream().sorted(Map.Entry.comparingByKey(JSONB_KEY_ORDER))
+                    .forEach(e -> sorted.set(e.getKey(), jsonbOrder(e.getValue())));
+            return sorted;
+        }
+        if (node.isArray()) {
+            ArrayNode array = JsonNodeFactory.instance.arrayNode();
+            node.forEach(e -> array.add(jsonbOrder(e)));
+            return array;
+        }
+        return node;
     }
 
     /** The properties after writing {@code stored} (changed at {@code now}), display units applied. */
