@@ -56,7 +56,17 @@ class DeviceEventRepository {
 
     /** Reads {@link Stored} from a row that returned the event's columns ({@code idColumn} for its id). */
     static Stored stored(ResultSet rs, String idColumn) throws SQLException {
+        return stored(rs, idColumn, rs.getString("changes"), rs.getString("snapshot"));
+    }
+
+    /**
+     * {@link #stored(ResultSet, String)} for a row without the JSON columns, with the JSON as it was sent (in
+     * jsonb's key order, see DeviceRepository.jsonbText). The state-change statements return no text: the
+     * write after the context statement must return fixed-size columns only (TenantScopedTransactionManager's
+     * CONTEXT_STATEMENT says why), and the text would cost a jsonb-to-text conversion per change.
+     */
+    static Stored stored(ResultSet rs, String idColumn, String changes, String snapshot) throws SQLException {
         return new Stored(rs.getObject(idColumn, UUID.class), rs.getObject("occurred_at", OffsetDateTime.class)
-                .toInstant(), rs.getLong("seq"), rs.getString("changes"), rs.getString("snapshot"));
+                .toInstant(), rs.getLong("seq"), changes, snapshot);
     }
 }

@@ -19,10 +19,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.dao.DataAccessException;
 import org.springframework.stereotype.Service;
@@ -69,6 +71,8 @@ public class DeviceManagement {
     static final int FRIENDLY_NAME_MAX = 128;
     static final int DESCRIPTION_MAX = 128;
 
+    private static final Logger log = LoggerFactory.getLogger(DeviceManagement.class);
+
     private final DeviceRepository devices;
     private final DeviceEventRepository events;
     private final ActivityLog activity;
@@ -79,9 +83,9 @@ public class DeviceManagement {
     private final TransactionTemplate lockedChange;
     private final Counter oneStatement;
     private final Counter guessedWrong;
-    // the same counts for this instance's own use (tests), whatever registry the meters went to
-    private final LongAdder oneStatementCount = new LongAdder();
-    private final LongAdder guessedWrongCount = new LongAdder();
+    private final Counter contextLost;
+    private final Counter locked;
+    private final AtomicBoolean contextLostLogged = new AtomicBoolean();
 
     DeviceManagement(DeviceRepository devices, DeviceEventRepository events, ActivityLog activity,
             ApplicationEventPublisher publisher, PulseResets pulses, DeviceStates states,
@@ -98,6 +102,13 @@ public class DeviceManagement {
                 .register(meters);
         this.guessedWrong = Counter.builder("virtdevice.device.changes.stale.guess")
                 .description("one-statement changes that wrote nothing (the device had changed) and took the locked path")
+                .register(meters);
+        this.contextLost = Counter.builder("virtdevice.device.changes.context.lost")
+                .description("one-statement changes that ran without the tenant context (the driver split the round"
+                        + " trip), wrote nothing and took the locked path; should stay 0")
+                .register(meters);
+        this.locked = Counter.builder("virtdevice.device.changes.locked")
+                .description("property changes written after a locked read of the device")
                 .register(meters);
     }
 
@@ -486,17 +497,24 @@ public class DeviceManagement {
         }
         TenantContext owner = context();
         ActivityLog.Entry entry = activityEntry(known, source, plan.changes(), false);
-        Optional<DeviceRepository.Applied> applied = devices.applyStateChangeAtVersion(owner, known, plan.stored(),
+        DeviceRepository.AtVersion result = devices.applyStateChangeAtVersion(owner, known, plan.stored(),
                 source, Kind.PROPERTY_CHANGED, plan.changes(), entry, known.pulseResetAt());
-        applied.ifPresentOrElse(a -> {
+        Optional<DeviceRepository.Applied> applied = result.applied();
+        if (applied.isPresent()) {
             oneStatement.increment();
-            oneStatementCount.increment();
-            published(owner, a, Kind.PROPERTY_CHANGED, source, plan.changes());
-        }, () -> {
+            published(owner, applied.get(), Kind.PROPERTY_CHANGED, source, plan.changes());
+        } else if (result.contextBound()) {
             guessedWrong.increment();
-            guessedWrongCount.increment();
             states.forget(owner.userId(), known.id());
-        });
+        } else {
+            // safe (row-level security hid the device, nothing was written) but every change pays a wasted round trip
+            contextLost.increment();
+            if (contextLostLogged.compareAndSet(false, true)) {
+                log.warn("a one-statement change of device {} ran without its tenant context: the driver ended the"
+                        + " implicit transaction after the context statement; such changes take the locked path"
+                        + " (virtdevice.device.changes.context.lost counts them)", known.id());
+            }
+        }
         return applied.map(DeviceRepository.Applied::device);
     }
 
@@ -593,6 +611,7 @@ public class DeviceManagement {
         ActivityLog.Entry entry = activityEntry(current, source, changes, event);
         DeviceRepository.Applied applied =
                 devices.applyStateChange(owner, locked, stored, source, kind, changes, entry, pulseResetAt);
+        this.locked.increment();
         return published(owner, applied, kind, source, changes);
     }
 
@@ -611,11 +630,6 @@ public class DeviceManagement {
         publisher.publishEvent(changed(owner, device, kind, source, device.version(), changes, applied.event()));
         states.changed(owner.userId(), device);
         return device;
-    }
-
-    /** How many changes this instance wrote in one statement, and how many such attempts found the device changed. */
-    long[] oneStatementChanges() {
-        return new long[] {oneStatementCount.sum(), guessedWrongCount.sum()};
     }
 
     /** The pulse options are for contact and motion sensors, and a pulse lasts 1 to 3600 seconds. */

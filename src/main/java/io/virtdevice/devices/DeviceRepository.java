@@ -27,7 +27,11 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcOperations;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
 
 /** Devices and their property rows. Row-level security limits every statement to the context user's rows. */
 @Component
@@ -141,7 +145,7 @@ class DeviceRepository {
                 select :tenant, :user, :device, :name, :type, :alexaEndpointId, :iftttDeviceId, :kind, :source,
                        b.version, cast(:changes as jsonb), cast(:snapshot as jsonb)
                   from bumped b
-                returning id, occurred_at, seq, changes::text as changes, snapshot::text as snapshot
+                returning id, occurred_at, seq
             ), activity as (
                 %s
             )
@@ -161,15 +165,18 @@ class DeviceRepository {
                  where id = :device
                 returning version, updated_at
             """ + EVENT_AND_ACTIVITY + """
-            select b.version, b.updated_at, e.id as event_id, e.occurred_at, e.seq, e.changes, e.snapshot
+            select b.version, b.updated_at, e.id as event_id, e.occurred_at, e.seq
               from bumped b, event e
             """;
 
     // The same change in one statement without a locked read before it (DeviceStates): the device row is
     // locked by the version bump, and only if the version is still the one the change was computed from;
-    // otherwise nothing is written (no row comes back) and the caller takes the locked path. Every other
-    // write is joined to that bump, so it happens exactly when the bump does. Sent right after the context
-    // statement, in one round trip; without a caller's transaction the two are the whole transaction.
+    // otherwise nothing is written (the row that comes back has no version) and the caller takes the locked
+    // path. Every other write is joined to that bump, so it happens exactly when the bump does. Sent right after
+    // the context statement, in one round trip; without a caller's transaction the two are the whole
+    // transaction. One row always comes back, saying whether the context was bound (it is not if the driver
+    // ended the implicit transaction between the two: then row-level security hid the device), and only
+    // fixed-size columns, so that the driver has no reason to (TenantScopedTransactionManager.CONTEXT_STATEMENT).
     private static final String APPLY_STATE_CHANGE_AT_VERSION = """
             with bumped as (
                 update devices set version = version + 1, last_state_change = now(),
@@ -182,8 +189,9 @@ class DeviceRepository {
                   from bumped, unnest(cast(:names as text[]), cast(:values as text[])) as v (name, value)
                  where p.device_id = :device and p.name = v.name
             """ + EVENT_AND_ACTIVITY + """
-            select b.version, b.updated_at, b.tx_now, e.id as event_id, e.occurred_at, e.seq, e.changes, e.snapshot
-              from bumped b, event e
+            select b.version, b.updated_at, b.tx_now, e.id as event_id, e.occurred_at, e.seq,
+                   coalesce(current_setting('app.current_user_id', true), '') <> '' as context_bound
+              from (values (1)) as one (n) left join (bumped b cross join event e) on true
             """;
 
     private static final String UPDATE_DETAILS = """
@@ -355,19 +363,27 @@ class DeviceRepository {
         Object[] result = jdbc.sql(APPLY_STATE_CHANGE.formatted(activity.sql()))
                 .params(params)
                 .query((rs, i) -> new Object[] {rs.getLong("version"), instant(rs, "updated_at"),
-                        DeviceEventRepository.stored(rs, "event_id")})
+                        DeviceEventRepository.stored(rs, "event_id", (String) params.get("changes"),
+                                (String) params.get("snapshot"))})
                 .single();
         return applied(locked.device(), after, pulseResetAt, (Long) result[0], (Instant) result[1], locked.now(),
                 (DeviceEventRepository.Stored) result[2]);
     }
 
     /**
+     * What {@link #applyStateChangeAtVersion} did: the change as written, or nothing; and whether the tenant
+     * context was bound when the write ran (if not, nothing was written because row-level security hid the
+     * device: the driver split the round trip, see {@link TenantScopedTransactionManager#CONTEXT_STATEMENT}).
+     */
+    record AtVersion(Optional<Applied> applied, boolean contextBound) {}
+
+    /**
      * {@link #applyStateChange} without a locked read: the change was computed from {@code current}, a copy
      * of the device at its version, and is written in the transaction's first statement (with the context)
-     * only if the device is still at that version. Empty when it is not (changed meanwhile, deleted, or not
-     * the context user's): nothing was written, and the caller locks and reads the device instead.
+     * only if the device is still at that version. Nothing is written when it is not (changed meanwhile,
+     * deleted, or not the context user's), and the caller locks and reads the device instead.
      */
-    Optional<Applied> applyStateChangeAtVersion(TenantContext owner, Device current, Map<String, String> stored,
+    AtVersion applyStateChangeAtVersion(TenantContext owner, Device current, Map<String, String> stored,
             ChangeSource source, DeviceStateChanged.Kind kind, List<DeviceStateChanged.Change> changes,
             ActivityLog.Entry activity, Instant pulseResetAt) {
         // the stored values as the locked path would return them, the time filled in from the statement
@@ -375,10 +391,14 @@ class DeviceRepository {
                 source, kind, changes, activity, pulseResetAt);
         params.put("expectedVersion", current.version());
         return afterContext(APPLY_STATE_CHANGE_AT_VERSION.formatted(activity.sqlFrom("bumped")), params, (rs, i) -> {
+            if (rs.getObject("version") == null) {
+                return new AtVersion(Optional.empty(), rs.getBoolean("context_bound"));
+            }
             Instant now = instant(rs, "tx_now");
-            return applied(current, after(current, stored, source, now), pulseResetAt, rs.getLong("version"),
-                    instant(rs, "updated_at"), now, DeviceEventRepository.stored(rs, "event_id"));
-        }).stream().findFirst();
+            return new AtVersion(Optional.of(applied(current, after(current, stored, source, now), pulseResetAt,
+                    rs.getLong("version"), instant(rs, "updated_at"), now, DeviceEventRepository.stored(rs, "event_id",
+                            (String) params.get("changes"), (String) params.get("snapshot")))), true);
+        }).getFirst();
     }
 
     private Map<String, Object> stateChangeParams(TenantContext owner, Device current, Map<String, DeviceProperty> after,
@@ -396,10 +416,41 @@ class DeviceRepository {
         params.put("names", stored.keySet().toArray(String[]::new));
         params.put("values", stored.values().toArray(String[]::new));
         params.put("source", source.code());
-        params.put("changes", json.writeValueAsString(changes));
-        params.put("snapshot", json.writeValueAsString(Device.snapshot(after)));
+        params.put("changes", jsonbText(changes));
+        params.put("snapshot", jsonbText(Device.snapshot(after)));
         params.put("pulseResetAt", pulseResetAt == null ? null : OffsetDateTime.ofInstant(pulseResetAt, ZoneOffset.UTC));
         return params;
+    }
+
+    // jsonb's order of object keys: shorter first, then bytewise
+    private static final Comparator<String> JSONB_KEY_ORDER =
+            Comparator.<String>comparingInt(k -> k.getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
+                    .thenComparing((a, b) -> Arrays.compareUnsigned(a.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                            b.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+
+    /**
+     * JSON with its object keys in the order jsonb prints them back. The state-change statements no longer
+     * return the stored JSON as text (DeviceEventRepository.stored), so the event handed to this instance's
+     * live streams is built from this text; in jsonb's key order it is byte for byte what a stream resumed from
+     * {@code device_events} sends for the same event (values are Jackson's either way: streams re-read them).
+     */
+    private String jsonbText(Object value) {
+        return json.writeValueAsString(jsonbOrder(json.valueToTree(value)));
+    }
+
+    private static JsonNode jsonbOrder(JsonNode node) {
+        if (node.isObject()) {
+            ObjectNode sorted = JsonNodeFactory.instance.objectNode();
+            node.properties().stream().sorted(Map.Entry.comparingByKey(JSONB_KEY_ORDER))
+                    .forEach(e -> sorted.set(e.getKey(), jsonbOrder(e.getValue())));
+            return sorted;
+        }
+        if (node.isArray()) {
+            ArrayNode array = JsonNodeFactory.instance.arrayNode();
+            node.forEach(e -> array.add(jsonbOrder(e)));
+            return array;
+        }
+        return node;
     }
 
     /** The properties after writing {@code stored} (changed at {@code now}), display units applied. */
@@ -427,7 +478,10 @@ class DeviceRepository {
      * Runs {@code sql} as the statement after {@link TenantScopedTransactionManager#CONTEXT_STATEMENT}: both go
      * to the database in one round trip (one Sync), and PostgreSQL runs them in order. Outside a transaction
      * (auto-commit) the two are one implicit transaction, committed at the end of that round trip: the
-     * context is set for it alone, and a failure of the second statement rolls back both.
+     * context is set for it alone, and a failure of the second statement rolls back both. That holds only while
+     * {@code sql} returns fixed-size columns: for one that returns text (the locked read) pgjdbc sends a Sync
+     * between the two once the query is server-prepared, which inside a transaction costs a round trip and
+     * nothing else ({@link TenantScopedTransactionManager#CONTEXT_STATEMENT}).
      */
     private <T> List<T> afterContext(String sql, Map<String, Object> params, RowMapper<T> rows) {
         Map<String, Object> all = new HashMap<>(params);

@@ -36,9 +36,16 @@ public class TenantScopedTransactionManager extends JdbcTransactionManager {
      * ({@link #contextParams}), ending in {@code ;}: put it in front of a transaction's first statement. The
      * driver sends both in one round trip, and PostgreSQL runs them in order, so every row-level security
      * check of the second statement sees the context.
+     *
+     * <p>It returns one {@code int4}, not the two settings' text: pgjdbc sends a Sync between the statements of
+     * one query once they are server-prepared (from a connection's 5th use) if it cannot bound the size of
+     * their result rows (any {@code text} or {@code jsonb} column), to keep its receive buffer from filling.
+     * Outside a transaction that Sync commits the context statement's implicit transaction on its own, and the
+     * next statement runs without the context (row-level security then hides every row: it fails closed).
+     * A statement sent after this one outside a transaction must return fixed-size columns only, too.
      */
-    public static final String CONTEXT_STATEMENT =
-            "select set_config('app.current_tenant_id', :ctx_tenant, true), set_config('app.current_user_id', :ctx_user, true);\n";
+    public static final String CONTEXT_STATEMENT = "select length(set_config('app.current_tenant_id', :ctx_tenant, true))"
+            + " + length(set_config('app.current_user_id', :ctx_user, true)) as context_bound;\n";
 
     /** The parameters of {@link #CONTEXT_STATEMENT} for the current scope ('' outside any: fail closed). */
     public static Map<String, Object> contextParams() {
