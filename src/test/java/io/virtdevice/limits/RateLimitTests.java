@@ -125,27 +125,10 @@ class RateLimitTests {
         Api[] busyOn = {new Api(a.port()).bearer(busy.apiKey()), new Api(port(b)).bearer(busy.apiKey())};
         Api[] otherOn = {new Api(a.port()).bearer(other.apiKey()), new Api(port(b)).bearer(other.apiKey())};
 
-        for (int i = 0; i < 20; i++) {
-            Api.Response ok = busyOn[i % 2].get("/api/v1/devices");
-            assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
-            assertThat(ok.header("RateLimit-Policy")).isEqualTo("\"api-requests\";q=20;w=3600");
-            assertThat(ok.header("RateLimit")).matches("\"api-requests\";r=" + (19 - i) + ";t=\\d+");
-        }
+        spendTheRequestQuota(busyOn);
         // the 21st, on either instance: one quota, not one per instance
         for (Api on : busyOn) {
-            Api.Response refused = on.get("/api/v1/devices");
-            assertThat(refused.status()).as(refused.toString()).isEqualTo(429);
-            assertThat(Long.parseLong(refused.header("Retry-After"))).isBetween(1L, 3600L);
-            assertThat(refused.header("Content-Type")).startsWith("application/problem+json");
-            assertThat(refused.header("RateLimit-Policy")).isEqualTo("\"api-requests\";q=20;w=3600");
-            assertThat(refused.header("RateLimit")).matches("\"api-requests\";r=0;t=\\d+");
-            JsonNode problem = refused.json();
-            assertThat(problem.path("type").asString()).isEqualTo("https://virtdevice.io/problems/rate-limit/api-requests");
-            assertThat(problem.path("status").asInt()).isEqualTo(429);
-            assertThat(problem.path("limit").asString()).isEqualTo("api-requests");
-            assertThat(problem.path("plan").asString()).isEqualTo("free");
-            assertThat(problem.path("liftedBy").asString()).isEqualTo("pro");
-            assertThat(problem.path("detail").asString()).contains("20 API requests per hour").contains("pro plan");
+            assertTheRequestQuotaRefused(on.get("/api/v1/devices"));
             // the other user, in between, on both instances: their own full quota
             Api.Response fine = otherOn[on == busyOn[0] ? 1 : 0].get("/api/v1/devices");
             assertThat(fine.status()).isEqualTo(200);
@@ -298,19 +281,9 @@ class RateLimitTests {
             assertThat(d.getBean(LimitBuckets.class).backend()).isEqualTo("redis");
             Fixtures.TestUser user = fixtures.owner();
             Api[] on = {new Api(port(c)).bearer(user.apiKey()), new Api(port(d)).bearer(user.apiKey())};
-            for (int i = 0; i < 20; i++) {
-                Api.Response ok = on[i % 2].get("/api/v1/devices");
-                assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
-                assertThat(ok.header("RateLimit-Policy")).isEqualTo("\"api-requests\";q=20;w=3600");
-                assertThat(ok.header("RateLimit")).matches("\"api-requests\";r=" + (19 - i) + ";t=\\d+");
-            }
+            spendTheRequestQuota(on);
             for (Api instance : on) {
-                Api.Response refused = instance.get("/api/v1/devices");
-                assertThat(refused.status()).as(refused.toString()).isEqualTo(429);
-                assertThat(Long.parseLong(refused.header("Retry-After"))).isBetween(1L, 3600L);
-                assertThat(refused.header("RateLimit")).matches("\"api-requests\";r=0;t=\\d+");
-                assertThat(refused.json().path("type").asString())
-                        .isEqualTo("https://virtdevice.io/problems/rate-limit/api-requests");
+                assertTheRequestQuotaRefused(instance.get("/api/v1/devices"));
             }
             // the PostgreSQL instances keep their own buckets: the same key is untouched there
             assertThat(new Api(a.port()).bearer(user.apiKey()).get("/api/v1/devices").header("RateLimit"))
@@ -328,6 +301,32 @@ class RateLimitTests {
             d.close();
             assertThat(onC.consume(RateLimit.WEBHOOK_TESTS, SHARED_PLAN, key).remaining()).isEqualTo(SHARED_QUOTA - 6);
         }
+    }
+
+    /** The free plan's 20 requests, taking turns on the instances: each answer's fields exact. */
+    private static void spendTheRequestQuota(Api[] on) {
+        for (int i = 0; i < 20; i++) {
+            Api.Response ok = on[i % 2].get("/api/v1/devices");
+            assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
+            assertThat(ok.header("RateLimit-Policy")).isEqualTo("\"api-requests\";q=20;w=3600");
+            assertThat(ok.header("RateLimit")).matches("\"api-requests\";r=" + (19 - i) + ";t=\\d+");
+        }
+    }
+
+    /** A request over the free plan's request quota: 429 with Retry-After, the fields and the problem. */
+    private static void assertTheRequestQuotaRefused(Api.Response refused) {
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(429);
+        assertThat(Long.parseLong(refused.header("Retry-After"))).isBetween(1L, 3600L);
+        assertThat(refused.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(refused.header("RateLimit-Policy")).isEqualTo("\"api-requests\";q=20;w=3600");
+        assertThat(refused.header("RateLimit")).matches("\"api-requests\";r=0;t=\\d+");
+        JsonNode problem = refused.json();
+        assertThat(problem.path("type").asString()).isEqualTo("https://virtdevice.io/problems/rate-limit/api-requests");
+        assertThat(problem.path("status").asInt()).isEqualTo(429);
+        assertThat(problem.path("limit").asString()).isEqualTo("api-requests");
+        assertThat(problem.path("plan").asString()).isEqualTo("free");
+        assertThat(problem.path("liftedBy").asString()).isEqualTo("pro");
+        assertThat(problem.path("detail").asString()).contains("20 API requests per hour").contains("pro plan");
     }
 
     /**
