@@ -16,9 +16,14 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param planCacheTtl how long a user's plan is cached per instance; a plan change takes effect within it
  * @param backend {@code auto} (Redis when {@code spring.data.redis} is configured, else PostgreSQL),
  *     {@code postgresql} or {@code redis}
+ * @param localShare the share of a quota (0 to 0.5) an instance may take from its local copy of a bucket
+ *     before it writes what it took to the shared store; 0 asks the store on every check (exact, dearer).
+ *     A quota whose share is less than one unit is always exact (docs/rate-limits.md, "How exact")
+ * @param syncInterval the longest an instance answers from its local copy of a bucket before asking the store
  */
 @ConfigurationProperties("virtdevice.limits")
-record RateLimitSettings(Map<String, Map<RateLimit, Quota>> plans, Duration planCacheTtl, String backend) {
+record RateLimitSettings(Map<String, Map<RateLimit, Quota>> plans, Duration planCacheTtl, String backend,
+        Double localShare, Duration syncInterval) {
 
     static final String SELF_HOSTED = "self-hosted";
 
@@ -38,6 +43,23 @@ record RateLimitSettings(Map<String, Map<RateLimit, Quota>> plans, Duration plan
             throw new IllegalArgumentException("virtdevice.limits.backend must be auto, postgresql or redis, not '"
                     + backend + "'");
         }
+        localShare = localShare == null ? 0.01 : localShare;
+        if (!(localShare >= 0 && localShare <= 0.5)) {
+            throw new IllegalArgumentException("virtdevice.limits.local-share must be between 0 and 0.5, not "
+                    + localShare);
+        }
+        syncInterval = syncInterval == null ? Duration.ofSeconds(1) : syncInterval;
+        if (syncInterval.isNegative() || syncInterval.isZero()) {
+            throw new IllegalArgumentException("virtdevice.limits.sync-interval must be positive, not " + syncInterval);
+        }
+    }
+
+    /**
+     * How many units of {@code quota} an instance may take locally between two writes to the shared store:
+     * {@code floor(limit × localShare)}; 0 means every check asks the store.
+     */
+    long localUnits(Quota quota) {
+        return (long) Math.floor(quota.limit() * localShare);
     }
 
     Optional<Quota> quota(String plan, RateLimit limit) {

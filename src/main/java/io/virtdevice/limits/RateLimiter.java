@@ -2,9 +2,15 @@ package io.virtdevice.limits;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.distributed.BucketProxy;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
+import io.github.bucket4j.distributed.proxy.optimization.DelayParameters;
+import io.github.bucket4j.distributed.proxy.optimization.Optimization;
+import io.github.bucket4j.distributed.proxy.optimization.OptimizationListener;
+import io.github.bucket4j.distributed.proxy.optimization.Optimizations;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.virtdevice.platform.tenancy.TenantContext;
@@ -30,6 +36,15 @@ import org.springframework.stereotype.Service;
  * A user's plan is read from the {@link PlanSource} and cached for {@code virtdevice.limits.plan-cache-ttl};
  * with {@code virtdevice.billing.mode=none} every user is on the {@code self-hosted} plan.
  *
+ * <p>Each instance keeps one Bucket4j proxy per bucket key ({@link #bucket}) with one of Bucket4j's
+ * optimizations: <em>delaying</em> when {@code virtdevice.limits.local-share} of the quota is at least one
+ * unit (the instance answers from its local copy of the bucket and writes what it took to the store after
+ * that many units or {@code virtdevice.limits.sync-interval}, whichever comes first), else <em>batching</em>
+ * (exact: every check reaches the store, concurrent checks of one key share a store call). Asking the store
+ * on every check cost −47 % throughput on the REST write path (docs/decisions.md, "Rate limits"): every
+ * request serialized on the same two rows. What the local copy costs in exactness, and its bound across
+ * instances, is in docs/rate-limits.md ("How exact").
+ *
  * <p>When the bucket store cannot be reached the request is allowed (and counted in
  * {@code virtdevice.rate_limit.unavailable}): a limit protects the service, and refusing everything while the
  * database is away would not.
@@ -47,6 +62,9 @@ public class RateLimiter {
     private final MeterRegistry meters;
     private final Map<String, Counter> refusals = new ConcurrentHashMap<>();
     private final Map<Quota, BucketConfiguration> configurations = new ConcurrentHashMap<>();
+    /** This instance's proxy of each bucket in use: the local copy and batching queue live in it. */
+    private final Cache<String, Local> local;
+    private final OptimizationListener answeredLocally;
 
     RateLimiter(RateLimitSettings settings, LimitBuckets buckets, ObjectProvider<PlanSource> planSource,
             @Value("${virtdevice.billing.mode:none}") String billingMode, MeterRegistry meters) {
@@ -56,6 +74,30 @@ public class RateLimiter {
         this.billing = !billingMode.strip().toLowerCase(Locale.ROOT).matches("none|");
         this.tiers = Caffeine.newBuilder().expireAfterWrite(settings.planCacheTtl()).maximumSize(100_000).build();
         this.meters = meters;
+        // an idle key's proxy goes after a while; what it took locally is written to the store first
+        this.local = Caffeine.newBuilder().expireAfterAccess(Duration.ofMinutes(2).plus(settings.syncInterval()))
+                .maximumSize(200_000)
+                .removalListener((String key, Local proxy, RemovalCause cause) -> {
+                    if (proxy != null) {
+                        proxy.flush();
+                    }
+                })
+                .build();
+        Counter skipped = Counter.builder("virtdevice.rate_limit.local")
+                .description("Rate-limit checks answered from the instance's local copy of a bucket").register(meters);
+        Counter merged = Counter.builder("virtdevice.rate_limit.merged")
+                .description("Rate-limit checks that shared another check's call to the bucket store").register(meters);
+        this.answeredLocally = new OptimizationListener() {
+            @Override
+            public void incrementMergeCount(int count) {
+                merged.increment(count);
+            }
+
+            @Override
+            public void incrementSkipCount(int count) {
+                skipped.increment(count);
+            }
+        };
     }
 
     /** The user's plan: their subscription's tier, or {@code self-hosted} without billing. */
@@ -87,8 +129,7 @@ public class RateLimiter {
             return Decision.unlimited(limit, plan);
         }
         try {
-            ConsumptionProbe probe = buckets.builder().build(bucketKey(limit, quota, key), () -> configuration(quota))
-                    .tryConsumeAndReturnRemaining(1);
+            ConsumptionProbe probe = bucket(bucketKey(limit, quota, key), quota).tryConsumeAndReturnRemaining(1);
             Decision decision = new Decision(limit, plan, quota, probe.isConsumed(), probe.getRemainingTokens(),
                     seconds(probe.getNanosToWaitForReset()), Math.max(1, seconds(probe.getNanosToWaitForRefill())),
                     probe.getNanosToWaitForRefill());
@@ -162,8 +203,7 @@ public class RateLimiter {
                 continue;
             }
             try {
-                long available = buckets.builder().build(bucketKey(limit, quota, key), () -> configuration(quota))
-                        .getAvailableTokens();
+                long available = bucket(bucketKey(limit, quota, key), quota).getAvailableTokens();
                 all.add(new Decision(limit, plan, quota, true, available, 0, 0, 0));
             } catch (RuntimeException e) {
                 all.add(new Decision(limit, plan, quota, true, quota.limit(), 0, 0, 0));
@@ -179,8 +219,8 @@ public class RateLimiter {
      */
     public Optional<Duration> take(String budget, Quota quota, String key) {
         try {
-            ConsumptionProbe probe = buckets.builder().build(budget + ":" + quota.limit() + "/"
-                    + quota.window().toMillis() + "ms:" + key, () -> configuration(quota)).tryConsumeAndReturnRemaining(1);
+            ConsumptionProbe probe = bucket(budget + ":" + quota.limit() + "/" + quota.window().toMillis() + "ms:" + key,
+                    quota).tryConsumeAndReturnRemaining(1);
             return probe.isConsumed() ? Optional.empty() : Optional.of(Duration.ofNanos(probe.getNanosToWaitForRefill()));
         } catch (RuntimeException e) {
             log.warn("budget {} not checked (bucket store unavailable): {}", budget, e.toString());
@@ -221,6 +261,38 @@ public class RateLimiter {
             throw refusal(decision);
         }
         return decision;
+    }
+
+    /** Writes what this instance took locally to the store (the other instances count it); on shutdown. */
+    void flushLocal() {
+        local.asMap().values().forEach(Local::flush);
+    }
+
+    /** This instance's proxy of the shared bucket {@code key} (the quota is part of the key). */
+    private BucketProxy bucket(String key, Quota quota) {
+        return local.get(key, k -> {
+            long units = settings.localUnits(quota);
+            Optimization optimization = units < 1 ? Optimizations.batching()
+                    : Optimizations.delaying(new DelayParameters(units, settings.syncInterval()));
+            return new Local(buckets.builder().withOptimization(optimization.withListener(answeredLocally))
+                    .build(k, () -> configuration(quota)), units >= 1);
+        }).proxy();
+    }
+
+    /** A bucket's proxy on this instance; {@code delayed} when it may hold units not yet written to the store. */
+    private record Local(BucketProxy proxy, boolean delayed) {
+
+        /** Writes the units taken locally since the last store call, if any. */
+        void flush() {
+            if (!delayed) {
+                return;
+            }
+            try {
+                proxy.getOptimizationController().syncByCondition(1, Duration.ZERO);
+            } catch (RuntimeException e) {
+                log.warn("rate-limit units taken locally not written (bucket store unavailable): {}", e.toString());
+            }
+        }
     }
 
     private BucketConfiguration configuration(Quota quota) {

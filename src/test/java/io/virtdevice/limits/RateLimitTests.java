@@ -15,6 +15,7 @@ import io.virtdevice.testing.MailSink;
 import io.virtdevice.testing.WebhookReceiver;
 import io.virtdevice.oauth.OAuthFlow;
 import io.virtdevice.testing.SecondInstance;
+import io.virtdevice.testing.TestRedis;
 import io.virtdevice.testing.fakes.FakeEventGateway;
 import io.virtdevice.testing.fakes.FakeLoginWithAmazon;
 import java.nio.file.Files;
@@ -41,7 +42,13 @@ import tools.jackson.databind.JsonNode;
  */
 class RateLimitTests {
 
+    private static final String SHARED_PLAN = "shared-test";
+    private static final int SHARED_QUOTA = 1000;
+    /** What one instance may take from its local copy between two store writes: 1 % of the quota. */
+    private static final int LOCAL_UNITS = SHARED_QUOTA / 100;
+
     private static final Path DATA = tempDirectory();
+    private static List<String> settings;
     private static final FakeEventGateway GATEWAY = FakeEventGateway.shared();
     private static FakeLoginWithAmazon lwa;
     private static AppInstance a;
@@ -53,7 +60,7 @@ class RateLimitTests {
         lwa = FakeLoginWithAmazon.start();
         GATEWAY.acceptAnywhere(lwa::issued);
         // (SecondInstance adds LOG_FORMAT and secure-cookies=false itself)
-        List<String> settings = new ArrayList<>(List.of(
+        settings = new ArrayList<>(List.of(
                 "virtdevice.billing.mode=plans",
                 // one master key for both (the Alexa link's sealed tokens are opened by either instance)
                 "virtdevice.crypto.secret-key=" + java.util.Base64.getEncoder().encodeToString(new byte[32]),
@@ -89,7 +96,12 @@ class RateLimitTests {
                 "virtdevice.limits.plans.free.webhook-tests.window=1h",
                 "virtdevice.limits.plans.free.url-trigger-fires.limit=3",
                 "virtdevice.limits.plans.free.url-trigger-fires.window=1h",
-                "virtdevice.webhooks.allowed-cidrs=127.0.0.1/32"));
+                "virtdevice.webhooks.allowed-cidrs=127.0.0.1/32",
+                // a plan of this test only, whose quota is large enough for the default local share (1 %) to
+                // let an instance take units locally: 10 of 1000 between two writes to the store. Every quota
+                // above is below 100, so all of them are exact (asked of the store on every check)
+                "virtdevice.limits.plans." + SHARED_PLAN + ".webhook-tests.limit=" + SHARED_QUOTA,
+                "virtdevice.limits.plans." + SHARED_PLAN + ".webhook-tests.window=7d"));
         for (AlexaRegion region : AlexaRegion.values()) {
             settings.add("virtdevice.alexa.event-gateway." + region.name().toLowerCase(java.util.Locale.ROOT) + "="
                     + GATEWAY.url(region));
@@ -130,27 +142,10 @@ class RateLimitTests {
         Api[] busyOn = {new Api(a.port()).bearer(busy.apiKey()), new Api(port(b)).bearer(busy.apiKey())};
         Api[] otherOn = {new Api(a.port()).bearer(other.apiKey()), new Api(port(b)).bearer(other.apiKey())};
 
-        for (int i = 0; i < 20; i++) {
-            Api.Response ok = busyOn[i % 2].get("/api/v1/devices");
-            assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
-            assertThat(ok.header("RateLimit-Policy")).isEqualTo("\"api-requests\";q=20;w=3600");
-            assertThat(ok.header("RateLimit")).matches("\"api-requests\";r=" + (19 - i) + ";t=\\d+");
-        }
+        spendTheRequestQuota(busyOn);
         // the 21st, on either instance: one quota, not one per instance
         for (Api on : busyOn) {
-            Api.Response refused = on.get("/api/v1/devices");
-            assertThat(refused.status()).as(refused.toString()).isEqualTo(429);
-            assertThat(Long.parseLong(refused.header("Retry-After"))).isBetween(1L, 3600L);
-            assertThat(refused.header("Content-Type")).startsWith("application/problem+json");
-            assertThat(refused.header("RateLimit-Policy")).isEqualTo("\"api-requests\";q=20;w=3600");
-            assertThat(refused.header("RateLimit")).matches("\"api-requests\";r=0;t=\\d+");
-            JsonNode problem = refused.json();
-            assertThat(problem.path("type").asString()).isEqualTo("https://virtdevice.io/problems/rate-limit/api-requests");
-            assertThat(problem.path("status").asInt()).isEqualTo(429);
-            assertThat(problem.path("limit").asString()).isEqualTo("api-requests");
-            assertThat(problem.path("plan").asString()).isEqualTo("free");
-            assertThat(problem.path("liftedBy").asString()).isEqualTo("pro");
-            assertThat(problem.path("detail").asString()).contains("20 API requests per hour").contains("pro plan");
+            assertTheRequestQuotaRefused(on.get("/api/v1/devices"));
             // the other user, in between, on both instances: their own full quota
             Api.Response fine = otherOn[on == busyOn[0] ? 1 : 0].get("/api/v1/devices");
             assertThat(fine.status()).isEqualTo(200);
@@ -506,6 +501,116 @@ class RateLimitTests {
         assertThat(limited.header("Retry-After")).isNotNull();
         assertThat(limited.header("Content-Type")).startsWith("application/json");
         assertThat(limited.json().path("error").asString()).isEqualTo("rate_limited");
+    }
+
+    @Test
+    void withALocalShareAQuotaHoldsAcrossInstancesWithinTheDocumentedBoundAndOneInstanceStaysExact() {
+        RateLimiter onA = a.context().getBean(RateLimiter.class);
+        RateLimiter onB = b.getBean(RateLimiter.class);
+        assertThat(a.context().getBean(LimitBuckets.class).backend()).isEqualTo("postgresql");
+        assertLocalShareBound(onA, onB);
+    }
+
+    /**
+     * The same over Redis: two more instances on this class's database whose buckets live in one Redis (the
+     * tests' own, {@link TestRedis}); a quota holds across both, the fields are exact, a refusal is a 429
+     * problem with {@code Retry-After}, and units an instance took locally are written when it stops.
+     */
+    @Test
+    void onRedisTheQuotaHoldsAcrossInstancesWithExactFieldsAndA429WithRetryAfter() {
+        List<String> redis = new ArrayList<>(settings);
+        redis.addAll(List.of(TestRedis.settings()));
+        try (ConfigurableApplicationContext c = SecondInstance.start(a.context(), "limits-c", redis);
+                ConfigurableApplicationContext d = SecondInstance.start(a.context(), "limits-d", redis)) {
+            assertThat(c.getBean(LimitBuckets.class).backend()).isEqualTo("redis");
+            assertThat(d.getBean(LimitBuckets.class).backend()).isEqualTo("redis");
+            Fixtures.TestUser user = fixtures.owner();
+            Api[] on = {new Api(port(c)).bearer(user.apiKey()), new Api(port(d)).bearer(user.apiKey())};
+            spendTheRequestQuota(on);
+            for (Api instance : on) {
+                assertTheRequestQuotaRefused(instance.get("/api/v1/devices"));
+            }
+            // the PostgreSQL instances keep their own buckets: the same key is untouched there
+            assertThat(new Api(a.port()).bearer(user.apiKey()).get("/api/v1/devices").header("RateLimit"))
+                    .startsWith("\"api-requests\";r=19;");
+
+            RateLimiter onC = c.getBean(RateLimiter.class);
+            RateLimiter onD = d.getBean(RateLimiter.class);
+            assertLocalShareBound(onC, onD);
+
+            // units taken locally are written to the store when an instance stops
+            String key = "flush-" + UUID.randomUUID();
+            for (int i = 0; i < 5; i++) {
+                assertThat(onD.consume(RateLimit.WEBHOOK_TESTS, SHARED_PLAN, key).allowed()).isTrue();
+            }
+            d.close();
+            assertThat(onC.consume(RateLimit.WEBHOOK_TESTS, SHARED_PLAN, key).remaining()).isEqualTo(SHARED_QUOTA - 6);
+        }
+    }
+
+    /** The free plan's 20 requests, taking turns on the instances: each answer's fields exact. */
+    private static void spendTheRequestQuota(Api[] on) {
+        for (int i = 0; i < 20; i++) {
+            Api.Response ok = on[i % 2].get("/api/v1/devices");
+            assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
+            assertThat(ok.header("RateLimit-Policy")).isEqualTo("\"api-requests\";q=20;w=3600");
+            assertThat(ok.header("RateLimit")).matches("\"api-requests\";r=" + (19 - i) + ";t=\\d+");
+        }
+    }
+
+    /** A request over the free plan's request quota: 429 with Retry-After, the fields and the problem. */
+    private static void assertTheRequestQuotaRefused(Api.Response refused) {
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(429);
+        assertThat(Long.parseLong(refused.header("Retry-After"))).isBetween(1L, 3600L);
+        assertThat(refused.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(refused.header("RateLimit-Policy")).isEqualTo("\"api-requests\";q=20;w=3600");
+        assertThat(refused.header("RateLimit")).matches("\"api-requests\";r=0;t=\\d+");
+        JsonNode problem = refused.json();
+        assertThat(problem.path("type").asString()).isEqualTo("https://virtdevice.io/problems/rate-limit/api-requests");
+        assertThat(problem.path("status").asInt()).isEqualTo(429);
+        assertThat(problem.path("limit").asString()).isEqualTo("api-requests");
+        assertThat(problem.path("plan").asString()).isEqualTo("free");
+        assertThat(problem.path("liftedBy").asString()).isEqualTo("pro");
+        assertThat(problem.path("detail").asString()).contains("20 API requests per hour").contains("pro plan");
+    }
+
+    /**
+     * With a local share of {@link #LOCAL_UNITS} units: alone, an instance's {@code remaining} is exact; taking
+     * turns, the two instances never let through fewer than the quota nor more than the quota plus the other
+     * instance's local units (docs/rate-limits.md, "How exact"), each announces at least what is truly left
+     * and at most that plus what the other took since this one last asked the store, and once refused both
+     * refuse.
+     */
+    private static void assertLocalShareBound(RateLimiter first, RateLimiter second) {
+        String alone = "alone-" + UUID.randomUUID();
+        for (int i = 1; i <= 3 * LOCAL_UNITS; i++) {
+            Decision taken = first.consume(RateLimit.WEBHOOK_TESTS, SHARED_PLAN, alone);
+            assertThat(taken.allowed()).isTrue();
+            assertThat(taken.remaining()).as("check %d on one instance", i).isEqualTo(SHARED_QUOTA - i);
+        }
+
+        String shared = "shared-" + UUID.randomUUID();
+        RateLimiter[] instances = {first, second};
+        int allowed = 0;
+        boolean[] refused = new boolean[2];
+        for (int i = 0; i < 2 * SHARED_QUOTA && !(refused[0] && refused[1]); i++) {
+            Decision decision = instances[i % 2].consume(RateLimit.WEBHOOK_TESTS, SHARED_PLAN, shared);
+            if (decision.allowed()) {
+                assertThat(refused[i % 2]).as("allowed again after a refusal").isFalse();
+                allowed++;
+                long left = Math.max(0, SHARED_QUOTA - allowed);
+                // not less than what is truly left; more by at most what the other took unseen: its units
+                // not yet written when this one last asked the store, and its turns since (one per turn here)
+                assertThat(decision.remaining()).as("remaining after %d allowed", allowed)
+                        .isBetween(left, left + 2L * LOCAL_UNITS + 1);
+            } else {
+                refused[i % 2] = true;
+                assertThat(decision.retryAfterSeconds()).isPositive();
+            }
+        }
+        assertThat(refused).containsExactly(true, true);
+        // the window is 7 days: a unit refills every 10 minutes, so at most one during the test
+        assertThat(allowed).isBetween(SHARED_QUOTA, SHARED_QUOTA + LOCAL_UNITS + 1);
     }
 
     @Test
