@@ -242,7 +242,10 @@ class MigrationUpgradeTests {
         return Flyway.configure()
                 .dataSource(url, EmbeddedDatabaseEnvironment.OWNER_ROLE, "")
                 .locations(location)
-                .placeholders(Map.of("app_role", "virtdevice_app", "definer_role", "virtdevice_definer"));
+                .placeholders(Map.of("app_role", "virtdevice_app", "definer_role", "virtdevice_definer"))
+                // as the app runs it (spring.flyway.postgresql.transactional-lock: false): a session lock, so a
+                // migration that builds an index CONCURRENTLY outside a transaction does not wait for Flyway's own
+                .configuration(Map.of("flyway.postgresql.transactional.lock", "false"));
     }
 
     private static Connection superuser(String url) throws SQLException {
