@@ -147,7 +147,7 @@ class BackupRestoreTests {
         }
     }
 
-    private static DataSource appRole(Path dataDirectory) throws Exception {
+    static DataSource appRole(Path dataDirectory) throws Exception {
         return new DriverManagerDataSource("jdbc:postgresql://localhost:"
                 + Files.readAllLines(dataDirectory.resolve("postmaster.pid")).get(3).trim() + "/virtdevice",
                 "virtdevice_app", TestDatabase.credentials(dataDirectory).app());
