@@ -43,7 +43,7 @@ BEGIN
                           WHERE e.tx_id IS NOT NULL AND (e.tx_id, e.seq) > (c.tx_id, c.seq)),
                         (SELECT max(e.seq) FROM public.device_events e), 0)
           INTO cursor_seq;
-        UPDATE public.event_dispatch_cursor SET tx_id = cur, seq = cursor_seq WHERE tx_id > '2';
+        UPDATE public.event_dispatch_cursor SET tx_id = cur, seq = cursor_seq;
     END IF;
     IF pg_catalog.to_regclass('public.device_event_partitions') IS NULL THEN
         -- before V003: one table; V003 partitions it in the new cluster's ids

@@ -3,6 +3,7 @@ package io.virtdevice.platform.database;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.virtdevice.platform.crypto.PasswordHasher;
+import io.virtdevice.platform.database.BackupRestoreTests.ScriptRun;
 import io.virtdevice.testing.Api;
 import io.virtdevice.testing.AppProcess;
 import io.virtdevice.testing.Fixtures;
@@ -10,10 +11,10 @@ import io.virtdevice.testing.IntegrationTest;
 import io.virtdevice.testing.TestDatabase;
 import io.virtdevice.testing.WebhookReceiver;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,20 +34,22 @@ import org.springframework.util.FileSystemUtils;
  * for a while is, and the webhook consumer is two events behind when the dump is taken (its position set back
  * and the two messages not yet staged, exactly the state of a consumer that had not got to them). After the
  * restore: the two events reach the webhook receiver exactly once, a change made after the restore reaches
- * it too, and the partition job leaves the ranges covering the new cluster's ids without errors.
+ * it too, the partition job leaves the ranges covering the new cluster's ids without errors, and retention
+ * drops the restored events' range (written "two days ago") once every consumer is past it.
  */
 @IntegrationTest
 class LogicalRestoreTransactionIdsTests {
 
     private static final Path ROOT = Path.of("target", "logical-restore-xids").toAbsolutePath();
     private static final int AHEAD = 20_000;
+    private static final String WEBHOOKS_TO_THE_TEST = "--virtdevice.webhooks.allowed-cidrs=127.0.0.1/32";
 
     @Autowired
     PasswordHasher hasher;
 
     @Test
     void eventsPendingAtTheDumpAndNewOnesReachTheConsumersOfTheRestoredCluster() throws Exception {
-        ScriptRun fetch = run(Map.of(), "scripts/pg-client.sh");
+        ScriptRun fetch = BackupRestoreTests.run(Map.of(), "scripts/pg-client.sh");
         assertThat(fetch.exitCode()).as(fetch.output()).isZero();
         String bin = fetch.output().strip().lines().reduce((first, last) -> last).orElseThrow();
         Map<String, String> environment = Map.of(
@@ -61,7 +64,7 @@ class LogicalRestoreTransactionIdsTests {
         Process app = null;
         try (WebhookReceiver receiver = new WebhookReceiver()) {
             int port = AppProcess.freePort();
-            app = launch(port, original, true, 1);
+            app = BackupRestoreTests.launch(ROOT, port, original, true, 1, WEBHOOKS_TO_THE_TEST);
             JdbcClient superuser = superuser(original);
             // a cluster that has run a while: its ids are well ahead of a new cluster's
             superuser.sql("""
@@ -80,6 +83,7 @@ class LogicalRestoreTransactionIdsTests {
             int before;
             List<String> pending;
             long oldTx;
+            long pendingSeq;
             try (Connection consumerLock = DriverManager.getConnection(url(original), "postgres",
                     TestDatabase.credentials(original).superuser())) {
                 // the webhook consumer does not get to the next two changes: its position row is locked (the
@@ -100,10 +104,13 @@ class LogicalRestoreTransactionIdsTests {
                 assertThat(superuser.sql("select count(*) from device_events where seq > :seq and id::text in (:ids)")
                         .param("seq", position).param("ids", pending).query(Long.class).single())
                         .as("both after the webhook consumer's position").isEqualTo(2);
+                // written two days ago, so that retention (at least a day) may drop them once they are processed
+                superuser.sql("update device_events set occurred_at = occurred_at - interval '2 days'").update();
+                pendingSeq = superuser.sql("select max(seq) from device_events").query(Long.class).single();
                 oldTx = superuser.sql("select max(tx_id)::text::bigint from device_events").query(Long.class).single();
                 System.out.println("original cluster: newest event tx " + oldTx + ", ledger " + ledger(superuser));
 
-                ScriptRun backup = run(environment, "scripts/backup.sh", "--logical", original.toString(),
+                ScriptRun backup = BackupRestoreTests.run(environment, "scripts/backup.sh", "--logical", original.toString(),
                         archive.toString());
                 assertThat(backup.exitCode()).as(backup.output()).isZero();
                 before = receiver.deliveries().size();
@@ -112,11 +119,11 @@ class LogicalRestoreTransactionIdsTests {
                 assertThat(app.waitFor(60, TimeUnit.SECONDS)).isTrue();
             } // the lock's connection ended with the embedded server, which stops with the application
 
-            ScriptRun restore = run(environment, "scripts/restore.sh", archive.toString(), restored.toString());
+            ScriptRun restore = BackupRestoreTests.run(environment, "scripts/restore.sh", archive.toString(), restored.toString());
             assertThat(restore.exitCode()).as(restore.output()).isZero();
 
             port = AppProcess.freePort();
-            app = launch(port, restored, false, 2);
+            app = BackupRestoreTests.launch(ROOT, port, restored, false, 2, WEBHOOKS_TO_THE_TEST);
             JdbcClient restoredDb = superuser(restored);
             long newTx = restoredDb.sql("select pg_current_xact_id()::text::bigint").query(Long.class).single();
             System.out.println("restored cluster: transaction " + newTx + ", ledger " + ledger(restoredDb));
@@ -136,12 +143,10 @@ class LogicalRestoreTransactionIdsTests {
             receiver.assertStaysAt(before + 3, Duration.ofSeconds(3));
             assertThat(eventIds(receiver, before)).containsExactlyInAnyOrder(pending.get(0), pending.get(1), fresh);
 
-            // (iii) the partition job and retention: the new cluster's ids are in a range of their own, no
-            // event in the default partition, no range ahead of the new ids sealed, and both run without errors
+            // (iii) the partition job: the new cluster's ids are in a range of their own, no event in the default
+            // partition, no range ahead of the new ids sealed
             assertThat(restoredDb.sql("select app.ensure_device_event_partitions(1000, interval '1 day')")
                     .query(Integer.class).single()).isNotNull();
-            assertThat(restoredDb.sql("select app.drop_expired_device_event_partition(interval '1 day')")
-                    .query().listOfRows()).isNotNull();
             String ledgerAfter = ledger(restoredDb);
             System.out.println("restored cluster after the job: " + ledgerAfter + ", retention floor "
                     + restoredDb.sql("select app.device_events_retention_floor()::text").query(String.class).single());
@@ -159,6 +164,24 @@ class LogicalRestoreTransactionIdsTests {
                     .as("no sealed range above the new cluster's ids: " + ledgerAfter).isZero();
             assertThat(restoredDb.sql("select count(*) from device_events where tx_id >= pg_current_xact_id()")
                     .query(Long.class).single()).as("events above the new cluster's ids").isZero();
+            // retention drops the restored range once every consumer is past it (they catch up on their own)
+            Awaitility.await("retention drops the restored events' range").atMost(Duration.ofSeconds(90))
+                    .until(() -> {
+                        restoredDb.sql("select app.drop_expired_device_event_partition(interval '1 day')")
+                                .query(String.class).list();
+                        return restoredDb.sql("select count(*) from device_event_partitions "
+                                + "where name = 'device_events_2' and dropped_at is not null").query(Long.class).single() == 1;
+                    });
+            System.out.println("restored cluster after retention: " + ledger(restoredDb));
+            assertThat(restoredDb.sql("select app.device_events_expired_through()").query(Long.class).single())
+                    .as("live streams resuming from a restored event are told to reload").isEqualTo(pendingSeq);
+            assertThat(after.put("/api/v1/devices/" + lamp + "/properties", Map.of("power", true)).status())
+                    .isEqualTo(200);
+            String newest = restoredDb.sql("select id::text from device_events order by seq desc limit 1")
+                    .query(String.class).single();
+            Awaitility.await("a change after retention").atMost(Duration.ofSeconds(90))
+                    .until(() -> eventIds(receiver, before).contains(newest));
+            receiver.assertStaysAt(before + 4, Duration.ofSeconds(3));
             app.destroy();
             assertThat(app.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(Files.readString(ROOT.resolve("app-2.log"))).doesNotContain("ERROR");
@@ -192,30 +215,5 @@ class LogicalRestoreTransactionIdsTests {
     private static String url(Path dataDirectory) throws Exception {
         return "jdbc:postgresql://localhost:"
                 + Files.readAllLines(dataDirectory.resolve("postmaster.pid")).get(3).trim() + "/virtdevice";
-    }
-
-    private record ScriptRun(int exitCode, String output) {}
-
-    private static ScriptRun run(Map<String, String> environment, String... command) throws Exception {
-        List<String> line = new ArrayList<>(List.of("bash"));
-        line.addAll(List.of(command));
-        ProcessBuilder builder = new ProcessBuilder(line).redirectErrorStream(true);
-        builder.environment().putAll(environment);
-        Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes());
-        assertThat(process.waitFor(600, TimeUnit.SECONDS)).isTrue();
-        System.out.println(String.join(" ", command) + ":\n" + output);
-        return new ScriptRun(process.exitValue(), output);
-    }
-
-    private static Process launch(int port, Path data, boolean fresh, int run) throws Exception {
-        return AppProcess.launch(port, ROOT.resolve("app-" + run + ".log"), List.of(
-                "--virtdevice.database.embedded.data-directory=" + data,
-                "--virtdevice.database.embedded.fresh=" + fresh,
-                "--virtdevice.crypto.secret-key-file=" + data.resolveSibling("secret.key"),
-                "--virtdevice.webhooks.allowed-cidrs=127.0.0.1/32",
-                "--virtdevice.web.secure-cookies=false",
-                "--LOG_FORMAT=",
-                "--logging.level.root=WARN"));
     }
 }
