@@ -134,12 +134,7 @@ class LogicalRestoreTransactionIdsTests {
                     .until(() -> eventIds(receiver, before).containsAll(pending));
             // (ii) a change after the restore
             Api after = new Api(port).bearer(user.apiKey());
-            assertThat(after.put("/api/v1/devices/" + lamp + "/properties", Map.of("power", false)).status())
-                    .isEqualTo(200);
-            String fresh = restoredDb.sql("select id::text from device_events order by seq desc limit 1")
-                    .query(String.class).single();
-            Awaitility.await("the change after the restore").atMost(Duration.ofSeconds(90))
-                    .until(() -> eventIds(receiver, before).contains(fresh));
+            String fresh = switchAndAwaitDelivery(after, lamp, false, restoredDb, receiver, before);
             receiver.assertStaysAt(before + 3, Duration.ofSeconds(3));
             assertThat(eventIds(receiver, before)).containsExactlyInAnyOrder(pending.get(0), pending.get(1), fresh);
 
@@ -175,12 +170,7 @@ class LogicalRestoreTransactionIdsTests {
             System.out.println("restored cluster after retention: " + ledger(restoredDb));
             assertThat(restoredDb.sql("select app.device_events_expired_through()").query(Long.class).single())
                     .as("live streams resuming from a restored event are told to reload").isEqualTo(pendingSeq);
-            assertThat(after.put("/api/v1/devices/" + lamp + "/properties", Map.of("power", true)).status())
-                    .isEqualTo(200);
-            String newest = restoredDb.sql("select id::text from device_events order by seq desc limit 1")
-                    .query(String.class).single();
-            Awaitility.await("a change after retention").atMost(Duration.ofSeconds(90))
-                    .until(() -> eventIds(receiver, before).contains(newest));
+            switchAndAwaitDelivery(after, lamp, true, restoredDb, receiver, before);
             receiver.assertStaysAt(before + 4, Duration.ofSeconds(3));
             app.destroy();
             assertThat(app.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -192,6 +182,17 @@ class LogicalRestoreTransactionIdsTests {
             LeftBehindPostmaster.stop(original, Duration.ofSeconds(30), System.err::println);
             LeftBehindPostmaster.stop(restored, Duration.ofSeconds(30), System.err::println);
         }
+    }
+
+    /** Switches the lamp and waits until the webhook receiver has the change's event; returns its id. */
+    private static String switchAndAwaitDelivery(Api api, String lamp, boolean on, JdbcClient superuser,
+            WebhookReceiver receiver, int from) {
+        assertThat(api.put("/api/v1/devices/" + lamp + "/properties", Map.of("power", on)).status()).isEqualTo(200);
+        String event = superuser.sql("select id::text from device_events order by seq desc limit 1")
+                .query(String.class).single();
+        Awaitility.await("the change's webhook").atMost(Duration.ofSeconds(90))
+                .until(() -> eventIds(receiver, from).contains(event));
+        return event;
     }
 
     private static List<String> eventIds(WebhookReceiver receiver, int from) {
