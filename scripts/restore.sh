@@ -12,7 +12,8 @@
 # Logical (backup.sh --logical, a pg_dump): a new embedded server is created on DATA_DIR exactly as
 # VirtDevice creates one (its roles, database and passwords; the class EmbeddedServer of the VirtDevice jar,
 # VIRTDEVICE_JAR, default /opt/virtdevice/virtdevice.jar, or VIRTDEVICE_CLASSPATH), the dump is loaded into
-# it in one transaction as the superuser, and the server is stopped. VirtDevice then migrates the restored
+# it in one transaction as the superuser (with scripts/logical-restore-xids.sql, which moves the restored
+# events' transaction ids into the new cluster's), and the server is stopped. VirtDevice then migrates the restored
 # schema forward if the dump is from an older release. Needs java (JAVA_HOME or PATH) and a pg_restore and
 # psql at least as new as the pg_dump that wrote the dump (scripts/pg-client.sh --find).
 set -euo pipefail
@@ -66,10 +67,13 @@ if [ -f "$STAGE/virtdevice.dump" ]; then
   [ -n "$port" ] || { cat "$STAGE/server.log" >&2; echo "the embedded PostgreSQL did not start in 300 s" >&2; exit 1; }
   # pg_restore 17 starts its script with SET transaction_timeout, a setting PostgreSQL 16 does not know: taken
   # out of the header (the SET lines before the first statement), never out of the data
-  "$BIN/pg_restore" -f - "$STAGE/virtdevice.dump" \
+  # then, in the same transaction, the restored events' transaction ids are moved into the new cluster's
+  # (which starts its ids again): scripts/logical-restore-xids.sql says why and how
+  { "$BIN/pg_restore" -f - "$STAGE/virtdevice.dump" \
     | awk 'header && $0 == "SET transaction_timeout = 0;" { next }
            header && !/^(--.*|SET .*|SELECT pg_catalog\.set_config\(.*|\\restrict .*|)$/ { header = 0 }
-           { print }' header=1 \
+           { print }' header=1
+    cat "$(dirname "$0")/logical-restore-xids.sql"; } \
     | PGPASSFILE="$STAGE/postgres/virtdevice.pgpass" "$BIN/psql" -X -q -v ON_ERROR_STOP=1 --single-transaction \
         -h 127.0.0.1 -p "$port" -U postgres -d virtdevice -o /dev/null
   kill -TERM "$server_pid"

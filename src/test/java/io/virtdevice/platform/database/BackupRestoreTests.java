@@ -147,7 +147,7 @@ class BackupRestoreTests {
         }
     }
 
-    private static DataSource appRole(Path dataDirectory) throws Exception {
+    static DataSource appRole(Path dataDirectory) throws Exception {
         return new DriverManagerDataSource("jdbc:postgresql://localhost:"
                 + Files.readAllLines(dataDirectory.resolve("postmaster.pid")).get(3).trim() + "/virtdevice",
                 "virtdevice_app", TestDatabase.credentials(dataDirectory).app());
@@ -179,9 +179,9 @@ class BackupRestoreTests {
         return created.json().path("id").asString();
     }
 
-    private record ScriptRun(int exitCode, String output) {}
+    record ScriptRun(int exitCode, String output) {}
 
-    private static ScriptRun run(Map<String, String> environment, String... command) throws Exception {
+    static ScriptRun run(Map<String, String> environment, String... command) throws Exception {
         List<String> line = new ArrayList<>(List.of("bash"));
         line.addAll(List.of(command));
         ProcessBuilder builder = new ProcessBuilder(line).redirectErrorStream(true);
@@ -194,8 +194,8 @@ class BackupRestoreTests {
         return new ScriptRun(process.exitValue(), output);
     }
 
-    private static Process launch(Path root, int port, Path data, boolean fresh, int run) throws Exception {
-        return AppProcess.launch(port, root.resolve("app-" + run + ".log"), List.of(
+    static Process launch(Path root, int port, Path data, boolean fresh, int run, String... more) throws Exception {
+        List<String> args = new ArrayList<>(List.of(
                 "--virtdevice.database.embedded.data-directory=" + data,
                 "--virtdevice.database.embedded.fresh=" + fresh,
                 // where a default run keeps it: next to the data directory, as backup.sh expects
@@ -203,5 +203,7 @@ class BackupRestoreTests {
                 "--virtdevice.web.secure-cookies=false",
                 "--LOG_FORMAT=",
                 "--logging.level.root=WARN"));
+        args.addAll(List.of(more));
+        return AppProcess.launch(port, root.resolve("app-" + run + ".log"), args);
     }
 }
