@@ -46,6 +46,11 @@ for platform in linux-amd64 linux-arm64 macos-amd64 macos-arm64 windows-amd64; d
 done
 cp target/virtdevice-alexa-lambda.zip "$out/virtdevice-alexa-lambda-$version.zip"
 cp target/virtdevice-"$version"-image-amd64.tar target/virtdevice-"$version"-image-arm64.tar "$out/"
+# the operator's scripts next to the jar: backups and restores (physical and logical, with the transaction-id
+# fix-up a logical restore needs), the PostgreSQL client fetch they use, and the systemd unit
+tar -czf "$out/virtdevice-$version-ops.tar.gz" --owner=0 --group=0 --transform "s,^,virtdevice-$version/," \
+  scripts/backup.sh scripts/restore.sh scripts/logical-restore-xids.sql scripts/pg-client.sh \
+  scripts/debian-packages.sh packaging/systemd
 (cd "$out" && sha256sum -- * > SHA256SUMS && sha256sum -c --quiet SHA256SUMS)
 echo "release $version built in $((SECONDS - started)) s:"
 (cd "$out" && ls -l --block-size=K -- *)
