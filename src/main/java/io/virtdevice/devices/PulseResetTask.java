@@ -39,7 +39,7 @@ class PulseResetTask extends CustomTask<PulseResets.Job> {
         if (again == null) {
             return new CompletionHandler.OnCompleteRemove<>();
         }
-        pulses.wakeAt(again);
+        pulses.runAt(job, again);
         return (complete, operations) -> operations.reschedule(complete, again);
     }
 }

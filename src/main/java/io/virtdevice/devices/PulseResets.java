@@ -1,19 +1,26 @@
 package io.virtdevice.devices;
 
-import com.github.kagkarlsson.scheduler.Scheduler;
 import com.github.kagkarlsson.scheduler.SchedulerClient;
+import com.github.kagkarlsson.scheduler.exceptions.TaskInstanceCurrentlyExecutingException;
+import com.github.kagkarlsson.scheduler.exceptions.TaskInstanceNotFoundException;
 import com.github.kagkarlsson.scheduler.task.TaskInstance;
+import com.github.kagkarlsson.scheduler.task.TaskInstanceId;
+import io.virtdevice.platform.jobs.ExecutorShutdown;
 import io.virtdevice.platform.tenancy.TenantContext;
+import io.virtdevice.platform.tenancy.TenantScope;
 import jakarta.annotation.PreDestroy;
 import java.io.Serial;
 import java.io.Serializable;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionSynchronization;
@@ -27,17 +34,25 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * ({@link DeviceManagement#finishPulse}), so an execution of a superseded pulse, or one that runs twice,
  * changes nothing.
  *
- * <p>db-scheduler only looks for due work every polling interval (2 s); so that a pulse ends on time, the
- * instance that staged it also wakes its scheduler when the reset falls due. If that instance dies, another
- * one finds the reset at its next poll.
+ * <p>The instance that staged a pulse also runs its reset itself, on a timer of its own, when it falls due,
+ * and then removes the durable execution: db-scheduler's threads are shared with every other tenant's work
+ * (webhook attempts wait up to {@code virtdevice.webhooks.timeout} each) and it picks due work oldest first,
+ * so a reset left to it waits behind whatever was due before it (docs/decisions.md, "Leftovers: pulse
+ * timing, stream subscribers, restore check"). The durable execution is the fallback for when this instance
+ * dies or cannot reach the database at the due time: another instance's scheduler finds it at its next poll.
  */
 @Component
 class PulseResets {
 
     static final String TASK = "devices.pulse-reset";
 
-    /** Wake the scheduler a little after the due time, so the database's clock has passed it too. */
+    private static final Logger log = LoggerFactory.getLogger(PulseResets.class);
+
+    /** Run a little after the due time, so the database's clock has passed it too. */
     private static final Duration MARGIN = Duration.ofMillis(20);
+
+    /** Resets falling due together run this many at a time (each is one short transaction). */
+    private static final int CONCURRENCY = 4;
 
     /**
      * A pulse's reset.
@@ -53,18 +68,20 @@ class PulseResets {
         }
     }
 
-    // Lazy: the scheduler's beans depend on the tasks, and the reset task on the devices module.
+    // Lazy: the scheduler's beans depend on the tasks, and the reset task on the devices module, which uses this.
     private final ObjectProvider<SchedulerClient> client;
-    private final ObjectProvider<Scheduler> scheduler;
+    private final ObjectProvider<DeviceManagement> devices;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().daemon().name("pulse-reset-wake-up").factory());
+            Thread.ofPlatform().daemon().name("pulse-reset-timer").factory());
+    private final ExecutorService workers = Executors.newFixedThreadPool(CONCURRENCY,
+            Thread.ofVirtual().name("pulse-reset-", 0).factory());
 
-    PulseResets(ObjectProvider<SchedulerClient> client, ObjectProvider<Scheduler> scheduler) {
+    PulseResets(ObjectProvider<SchedulerClient> client, ObjectProvider<DeviceManagement> devices) {
         this.client = client;
-        this.scheduler = scheduler;
+        this.devices = devices;
     }
 
-    /** In the pulse's transaction: stages its reset for {@code resetAt}. */
+    /** In the pulse's transaction: stages its reset for {@code resetAt}, run here when due once it commits. */
     void schedule(TenantContext owner, UUID deviceId, Instant resetAt) {
         Job job = new Job(owner.tenantId(), owner.userId(), deviceId, resetAt);
         client.getObject().scheduleIfNotExists(new TaskInstance<>(TASK, instanceId(job), job), resetAt);
@@ -72,11 +89,11 @@ class PulseResets {
             TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
                 @Override
                 public void afterCommit() {
-                    wakeAt(resetAt);
+                    runAt(job, resetAt);
                 }
             });
         } else {
-            wakeAt(resetAt);
+            runAt(job, resetAt);
         }
     }
 
@@ -84,23 +101,48 @@ class PulseResets {
         return job.deviceId() + "@" + job.resetAt().getEpochSecond() + "." + job.resetAt().getNano() / 1_000;
     }
 
-    /** Wakes this instance's scheduler when {@code at} has passed (no-op once it stops). */
-    void wakeAt(Instant at) {
+    /** Runs {@code job}'s reset in this instance once {@code at} has passed (no-op once it stops). */
+    void runAt(Job job, Instant at) {
         long delay = Math.max(0, Duration.between(Instant.now(), at.plus(MARGIN)).toMillis());
         try {
             timer.schedule(() -> {
-                Scheduler s = scheduler.getIfAvailable();
-                if (s != null) {
-                    s.triggerCheckForDueExecutions();
+                try {
+                    workers.execute(() -> run(job));
+                } catch (RejectedExecutionException e) {
+                    // stopping: the durable execution resets it
                 }
             }, delay, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
-            // shutting down: the next instance's poll finds the reset
+            // stopping: the durable execution resets it
+        }
+    }
+
+    private void run(Job job) {
+        Instant again;
+        try {
+            again = TenantScope.call(job.owner(), () -> devices.getObject().finishPulse(job.deviceId(), job.resetAt()));
+        } catch (RuntimeException e) {
+            log.warn("pulse reset of device {} failed here ({}); its durable execution retries it", job.deviceId(),
+                    e.toString());
+            return;
+        }
+        if (again != null) {
+            runAt(job, again); // the database's clock is behind this one's
+            return;
+        }
+        try {
+            client.getObject().cancel(TaskInstanceId.of(TASK, instanceId(job)));
+        } catch (TaskInstanceCurrentlyExecutingException | TaskInstanceNotFoundException e) {
+            // another instance is running it or has run it: it finds the pulse ended and changes nothing
+        } catch (RuntimeException e) {
+            // picked in between, or the database went away: the execution runs and changes nothing
+            log.debug("could not remove the pulse reset execution of device {}: {}", job.deviceId(), e.toString());
         }
     }
 
     @PreDestroy
     void stop() {
         timer.shutdownNow();
+        ExecutorShutdown.within(workers, Duration.ofSeconds(5));
     }
 }

@@ -23,7 +23,6 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -379,7 +378,12 @@ class EventStreams implements RevocationListener {
         private static final int RECENT = 512;
 
         final TenantContext owner;
-        final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
+        /**
+         * A set, not a copy-on-write list: a subscribe or unsubscribe stays O(1) whatever
+         * {@code max-streams-per-user} allows (a list copies itself on each: 40 KB and 4-10 µs per stream at 10,000
+         * streams of one user), for a fan-out some 10-15 ns slower per event (bench/StreamSubscribers.java).
+         */
+        final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
         final Queue<UUID> pending = new ConcurrentLinkedQueue<>();
         final AtomicBoolean draining = new AtomicBoolean();
         volatile long lastSeq;

@@ -1,6 +1,7 @@
 package io.virtdevice.platform.database;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.virtdevice.platform.crypto.PasswordHasher;
 import io.virtdevice.platform.database.BackupRestoreTests.ScriptRun;
@@ -59,6 +60,7 @@ class LogicalRestoreTransactionIdsTests {
         FileSystemUtils.deleteRecursively(ROOT);
         Path original = ROOT.resolve("original").resolve("postgres");
         Path restored = ROOT.resolve("restored").resolve("postgres");
+        Path unfixedData = ROOT.resolve("restored-without-fix-up").resolve("postgres");
         Path archive = ROOT.resolve("backup.tar");
         Files.createDirectories(ROOT);
         Process app = null;
@@ -118,6 +120,27 @@ class LogicalRestoreTransactionIdsTests {
                 app.destroy();
                 assertThat(app.waitFor(60, TimeUnit.SECONDS)).isTrue();
             } // the lock's connection ended with the embedded server, which stops with the application
+
+            // the same archive loaded without the fix-up (as a pg_dump moved by hand would be): the application
+            // refuses to start, naming the script and the documentation (RestoredTransactionIdsCheck, V701)
+            Path bare = ROOT.resolve("scripts-without-fix-up");
+            Files.createDirectories(bare);
+            for (String script : List.of("restore.sh", "pg-client.sh")) {
+                Files.copy(Path.of("scripts", script), bare.resolve(script));
+            }
+            Files.writeString(bare.resolve("logical-restore-xids.sql"), "-- left out\n");
+            ScriptRun unfixed = BackupRestoreTests.run(environment, bare.resolve("restore.sh").toString(),
+                    archive.toString(), unfixedData.toString());
+            assertThat(unfixed.exitCode()).as(unfixed.output()).isZero();
+            int refusedPort = AppProcess.freePort();
+            assertThatThrownBy(() -> BackupRestoreTests.launch(ROOT, refusedPort, unfixedData, false, 3,
+                    WEBHOOKS_TO_THE_TEST))
+                    .hasMessageContaining("Refusing to start")
+                    .hasMessageContaining("scripts/logical-restore-xids.sql")
+                    .hasMessageContaining("docs/operations.md");
+            String refusal = Files.readString(ROOT.resolve("app-3.log")).lines()
+                    .filter(l -> l.contains("Refusing to start")).findFirst().orElseThrow();
+            System.out.println("without the fix-up: " + refusal);
 
             ScriptRun restore = BackupRestoreTests.run(environment, "scripts/restore.sh", archive.toString(), restored.toString());
             assertThat(restore.exitCode()).as(restore.output()).isZero();
@@ -181,6 +204,7 @@ class LogicalRestoreTransactionIdsTests {
             }
             LeftBehindPostmaster.stop(original, Duration.ofSeconds(30), System.err::println);
             LeftBehindPostmaster.stop(restored, Duration.ofSeconds(30), System.err::println);
+            LeftBehindPostmaster.stop(unfixedData, Duration.ofSeconds(30), System.err::println);
         }
     }
 
