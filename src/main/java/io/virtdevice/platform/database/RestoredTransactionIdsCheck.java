@@ -15,7 +15,7 @@ import org.springframework.stereotype.Component;
  * partitions, lies at or above the next transaction id of the cluster. Started so, the relay would pass over
  * every event a consumer (webhooks, Alexa, IFTTT) had not got to at the dump, without an error
  * (docs/operations.md, "Transaction ids after a logical restore"). The facts come from the definer function
- * {@code app.device_event_ids_ahead_of_cluster()} (migration V701), since the application's role sees no
+ * {@code app.device_event_ids_ahead_of_cluster()} (migration V022), since the application's role sees no
  * events under forced row-level security outside a tenant's context. Runs once the schema is migrated and
  * before anything relays (db-scheduler and the dispatchers start after the context is refreshed).
  */

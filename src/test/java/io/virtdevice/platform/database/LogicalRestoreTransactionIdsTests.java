@@ -122,7 +122,7 @@ class LogicalRestoreTransactionIdsTests {
             } // the lock's connection ended with the embedded server, which stops with the application
 
             // the same archive loaded without the fix-up (as a pg_dump moved by hand would be): the application
-            // refuses to start, naming the script and the documentation (RestoredTransactionIdsCheck, V701)
+            // refuses to start, naming the script and the documentation (RestoredTransactionIdsCheck, V022)
             Path bare = ROOT.resolve("scripts-without-fix-up");
             Files.createDirectories(bare);
             for (String script : List.of("restore.sh", "pg-client.sh")) {

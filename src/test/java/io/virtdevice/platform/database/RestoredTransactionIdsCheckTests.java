@@ -20,7 +20,7 @@ import org.springframework.context.ApplicationContext;
 
 /**
  * The start-up check for a logical restore loaded without {@code scripts/logical-restore-xids.sql}
- * (RestoredTransactionIdsCheck, V701) on the tests' database: it passes on a cluster that wrote its own events
+ * (RestoredTransactionIdsCheck, V022) on the tests' database: it passes on a cluster that wrote its own events
  * (this context started with it), and its definer function, called as the application's role under forced
  * row-level security, sees an event or a sealed range above the cluster's next transaction id. The restored
  * state is made inside a superuser transaction that is rolled back, so no other test sees it. The real restore
