@@ -18,7 +18,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The noisy user of bench/fairness.sh: open-loop PUT /api/v1/devices/{id}/properties (power flipped each time)
+ * The noisy user of bench/fairness.sh: open-loop PUT /api/v1/devices/{id}/properties (each dimmer's brightness
+ * counted up, so every accepted request is a change)
  * at a fixed RATE per second over the given devices, whatever the answers take (at most MAX_IN_FLIGHT at once;
  * a tick that finds them all busy is counted as skipped, never sent late). Unlike wrk, the attempt rate is the
  * one asked for.
@@ -32,19 +33,19 @@ import java.util.regex.Pattern;
  *
  * It stops after SECONDS, or earlier once the file STOP_FILE (environment) exists.
  *
- * Usage: java NoisyLoad.java BASE_URL API_KEY RATE SECONDS DEVICE_IDS(comma-separated) [SEGMENT_SECONDS [MARGIN_SECONDS]]
+ * Usage: java NoisyLoad.java BASE_URL API_KEY RATE SECONDS DIMMER_IDS(comma-separated, or a count to create) [SEGMENT_SECONDS [MARGIN_SECONDS]]
  */
 public class NoisyLoad {
 
     private static final Pattern LIMIT = Pattern.compile("\"limit\"\\s*:\\s*\"([a-z-]+)\"");
-    private static final int MAX_IN_FLIGHT = Integer.parseInt(System.getenv().getOrDefault("MAX_IN_FLIGHT", "256"));
+    private static final int MAX_IN_FLIGHT = Integer.parseInt(System.getenv().getOrDefault("MAX_IN_FLIGHT", "1024"));
 
     public static void main(String[] args) throws Exception {
         String base = args[0];
         String key = args[1];
         double rate = Double.parseDouble(args[2]);
         int seconds = Integer.parseInt(args[3]);
-        String[] devices = args[4].split(",");
+        String[] devices = args[4].matches("\\d+") ? null : args[4].split(",");
         int segment = args.length > 5 ? Integer.parseInt(args[5]) : 0;
         int margin = args.length > 6 ? Integer.parseInt(args[6]) : 0;
         String appPid = System.getenv("APP_PID");
@@ -55,6 +56,9 @@ public class NoisyLoad {
                 .executor(Executors.newVirtualThreadPerTaskExecutor())
                 .build();
 
+        if (devices == null) {
+            devices = dimmers(http, base, key, Integer.parseInt(args[4]));
+        }
         AtomicInteger inFlight = new AtomicInteger();
         AtomicLong sent = new AtomicLong();
         AtomicLong skipped = new AtomicLong();
@@ -62,7 +66,7 @@ public class NoisyLoad {
         AtomicLong errors = new AtomicLong();
         Map<String, AtomicLong> refused = new ConcurrentHashMap<>();
         Map<Integer, AtomicLong> other = new ConcurrentHashMap<>();
-        boolean[] power = new boolean[devices.length];
+        int[] brightness = new int[devices.length];
         long[] cpu = new long[2]; // ticks in quiet, noisy measured segments
         long[] cpuNanos = new long[2];
         long[] sentIn = new long[2];
@@ -117,14 +121,14 @@ public class NoisyLoad {
                 continue;
             }
             int d = (int) (i % devices.length);
-            power[d] = !power[d];
+            brightness[d] = brightness[d] % 100 + 1;
             inFlight.incrementAndGet();
             sent.incrementAndGet();
             http.sendAsync(HttpRequest.newBuilder(URI.create(base + "/api/v1/devices/" + devices[d] + "/properties"))
                                     .timeout(Duration.ofSeconds(30))
                                     .header("Authorization", "Bearer " + key)
                                     .header("Content-Type", "application/json")
-                                    .PUT(HttpRequest.BodyPublishers.ofString("{\"power\":" + power[d] + "}")).build(),
+                                    .PUT(HttpRequest.BodyPublishers.ofString("{\"brightness\":" + brightness[d] + "}")).build(),
                             HttpResponse.BodyHandlers.ofString())
                     .whenComplete((response, error) -> {
                         inFlight.decrementAndGet();
@@ -160,6 +164,24 @@ public class NoisyLoad {
                             + "(%.2f ms of cpu per noisy attempt)%n", quiet, noisy, perAttempt);
         }
         System.exit(0);
+    }
+
+    /** Creates {@code count} dimmers of the user's and returns their ids. */
+    static String[] dimmers(HttpClient http, String base, String key, int count) throws Exception {
+        String[] ids = new String[count];
+        Pattern id = Pattern.compile("\"id\"\\s*:\\s*\"([0-9a-f-]{36})\"");
+        for (int i = 0; i < count; i++) {
+            HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/devices"))
+                    .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"noisy-" + i + "\",\"type\":\"dimmer\"}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            Matcher m = id.matcher(created.body());
+            if (created.statusCode() != 201 || !m.find()) {
+                throw new IllegalStateException("device creation failed: " + created.statusCode() + " " + created.body());
+            }
+            ids[i] = m.group(1);
+        }
+        return ids;
     }
 
     /** utime + stime (+ reaped children's) of the process and its live descendants, in clock ticks. */

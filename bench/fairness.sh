@@ -8,7 +8,7 @@
 # NOISY_LIMIT/s per user (default 40), alexa-events 2 x RATE/s per user (the normal user never waits for
 # its own share; the noisy user, allowed NOISY_LIMIT changes/s, is over it, so its events are held and
 # coalesced). The noisy user (bench/NoisyLoad.java) sends open-loop at exactly 10 x NOISY_LIMIT attempts/s
-# over NOISY_DEVICES switches (default 20), in every other SEGMENT-second slice of the wall clock (default
+# over NOISY_DEVICES dimmers (default 20; each accepted request changes the brightness), in every other SEGMENT-second slice of the wall clock (default
 # 15 s), so "alone" and "next to the noisy user" alternate within one run on the same app and machine;
 # EventsLoad tells the normal user's changes apart by the same clock, leaving out the first MARGIN s (3) of
 # each slice (the switch-over). Prints the noisy user's achieved attempt rate and answers, the app's and
@@ -39,7 +39,15 @@ export ALEXA_GATEWAY_PORT ALEXA_TOKEN
 rm -rf "$DATA_DIR" target/bench-fairness-secret.key
 APP=
 NOISE=
-trap 'kill $NOISE 2>/dev/null; kill $APP 2>/dev/null; wait $APP 2>/dev/null || true' EXIT
+stop_app() { # SIGTERM, then SIGKILL after 60 s (a graceful stop under load can hang)
+  [ -n "$APP" ] || return 0
+  kill "$APP" 2>/dev/null || return 0
+  for _ in $(seq 1 60); do kill -0 "$APP" 2>/dev/null || return 0; sleep 1; done
+  kill -9 "$APP" 2>/dev/null || true
+  [ ! -f "$DATA_DIR/postmaster.pid" ] || kill "$(head -1 "$DATA_DIR/postmaster.pid")" 2>/dev/null || true
+}
+trap '[ -z "$NOISE" ] || kill $NOISE 2>/dev/null; stop_app' EXIT
+if curl -s -o /dev/null "http://127.0.0.1:$APP_PORT/"; then echo "port $APP_PORT is taken"; exit 1; fi
 # three tries: on a busy machine the embedded PostgreSQL may miss its 10 s start-up wait
 for _ in 1 2 3; do
   "$JAVA_HOME/bin/java" -cp "target/classes:target/test-classes:$(cat target/bench-classpath.txt)" \
@@ -60,7 +68,7 @@ for _ in 1 2 3; do
     grep -q "Application run failed" target/bench-fairness-app.log && break
     sleep 1
   done
-  kill $APP 2>/dev/null; wait $APP 2>/dev/null || true
+  stop_app
 done
 curl -sf "http://127.0.0.1:$APP_PORT/actuator/health/readiness" >/dev/null || { echo "app did not start"; tail -50 target/bench-fairness-app.log; exit 1; }
 export PGPASSFILE="$PWD/$DATA_DIR/virtdevice.pgpass"
@@ -78,25 +86,39 @@ bench_user() { # prints "API_KEY USER_ID" of a new user allowed 200 devices
 }
 read -r KEY _ <<<"$(bench_user)"
 read -r NOISY_KEY _ <<<"$(bench_user)"
-NOISY_DEVICES=$("$JAVA_HOME/bin/java" bench/RestLoad.java "http://127.0.0.1:$APP_PORT" "$NOISY_KEY" "$NOISY_DEVICES_COUNT" 0 0 devices | paste -sd, -)
 NOISY_RATE=$((10 * NOISY_LIMIT))
 metrics() { curl -sf -H "Authorization: Bearer $METRICS_TOKEN" "http://127.0.0.1:$APP_PORT/actuator/prometheus" \
   | grep -E '^virtdevice_(alexa_events_(delayed|coalesced)_total|alexa_events_total|rate_limit_refused_total)' | grep -v ' 0\.0$' || true; }
 
-echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); normal user $RATE changes/s on 200 dimmers, ${SECONDS_TO_RUN}s measured; noisy user limit $NOISY_LIMIT changes/s, $NOISY_RATE attempts/s on $NOISY_DEVICES_COUNT switches in every other ${SEGMENT}s slice"
-rm -f target/bench-fairness-stop
+echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); normal user $RATE changes/s on 200 dimmers, ${SECONDS_TO_RUN}s measured; noisy user limit $NOISY_LIMIT changes/s, $NOISY_RATE attempts/s on $NOISY_DEVICES_COUNT dimmers in every other ${SEGMENT}s slice"
+rm -f target/bench-fairness-stop target/bench-fairness-pool.txt
+# the connection pool once a second: epoch second, connections waited for, active, acquisitions, seconds spent acquiring
+( while [ ! -e target/bench-fairness-stop ]; do
+    curl -sf -H "Authorization: Bearer $METRICS_TOKEN" "http://127.0.0.1:$APP_PORT/actuator/prometheus" \
+      | awk -v t="$(date +%s)" '/^hikaricp_connections_pending/ {p=$2} /^hikaricp_connections_active/ {a=$2}
+          /^hikaricp_connections_acquire_seconds_count/ {c=$2} /^hikaricp_connections_acquire_seconds_sum/ {s=$2}
+          END {print t, p, a, c, s}' >> target/bench-fairness-pool.txt
+    sleep 1
+  done ) &
+SAMPLER=$!
 APP_PID=$APP STOP_FILE=target/bench-fairness-stop "$JAVA_HOME/bin/java" bench/NoisyLoad.java "http://127.0.0.1:$APP_PORT" \
-  "$NOISY_KEY" "$NOISY_RATE" 3600 "$NOISY_DEVICES" "$SEGMENT" "$MARGIN" > target/bench-fairness-noisy.txt &
+  "$NOISY_KEY" "$NOISY_RATE" 3600 "$NOISY_DEVICES_COUNT" "$SEGMENT" "$MARGIN" > target/bench-fairness-noisy.txt &
 NOISE=$!
 NOISE_SEGMENT_SECONDS=$SEGMENT NOISE_MARGIN_SECONDS=$MARGIN "$JAVA_HOME/bin/java" bench/EventsLoad.java \
   "http://127.0.0.1:$APP_PORT" "$KEY" "$RATE" "$SECONDS_TO_RUN" "$WARMUP" 200 "$JIT_WARMUP" "$RATE" \
   | tee target/bench-fairness-normal.txt
 touch target/bench-fairness-stop
-wait $NOISE || true
+wait $NOISE $SAMPLER || true
 NOISE=
 cat target/bench-fairness-noisy.txt
 ACCEPTED=$(sed -n 's/.*accepted=[0-9]* (\([0-9.]*\)\/s).*/\1/p' target/bench-fairness-noisy.txt)
 echo "noisy user's accepted changes: $ACCEPTED/s against an alexa-events share of $((2 * RATE))/s (held when over it)"
+awk -v seg="$SEGMENT" -v m="$MARGIN" 'NR > 1 && $4 > pc {
+    k = ($1 % seg < m) ? -1 : int($1 / seg) % 2
+    if (k >= 0) { n[k]++; pend[k] += $2; act[k] += $3; acq[k] += $4 - pc; wait[k] += $5 - ps }
+  } { pc = $4; ps = $5 }
+  END { for (k = 0; k < 2; k++) if (n[k]) printf "connection pool in %s slices: %.1f waiting, %.1f active on average; %.0f acquisitions/s, %.2f ms each\n",
+          k ? "noisy" : "quiet", pend[k] / n[k], act[k] / n[k], acq[k] / n[k], 1000 * wait[k] / acq[k] }' target/bench-fairness-pool.txt
 echo "## metrics"
 metrics
 echo "## alexa_event_outbox now, per user (pending = due, retrying or held)"
