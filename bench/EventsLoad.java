@@ -43,7 +43,7 @@ import javax.crypto.spec.SecretKeySpec;
  * changes are also reported apart by the wall-clock segment they were sent in: {@code [alone]} for even
  * segments ({@code (epochMillis / 1000 / NOISE_SEGMENT_SECONDS) % 2 == 0}), {@code [noisy]} for odd ones, when
  * bench/NoisyLoad.java sends (the same clock); changes sent within the first NOISE_MARGIN_SECONDS of a segment
- * (the switch-over) are in neither.
+ * (the switch-over) are in neither. With {@code READY_FILE} it writes that file when it starts sending.
  */
 public class EventsLoad {
 
@@ -80,7 +80,17 @@ public class EventsLoad {
     private static final Pattern ALEXA_ENDPOINT = Pattern.compile("\"alexaEndpointId\"\\s*:\\s*\"([A-Za-z0-9_]+)\"");
     private static final Pattern BRIGHTNESS = Pattern.compile("\"name\":\"brightness\",\"value\":(\\d+)");
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            run(args);
+        } catch (Exception e) {
+            // the receivers' threads would keep the JVM (and the calling script) waiting
+            e.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    static void run(String[] args) throws Exception {
         String base = args[0];
         String key = args[1];
         int rate = Integer.parseInt(args[2]);
@@ -193,6 +203,9 @@ public class EventsLoad {
         int noiseSegment = Integer.parseInt(System.getenv().getOrDefault("NOISE_SEGMENT_SECONDS", "0"));
         int noiseMargin = Integer.parseInt(System.getenv().getOrDefault("NOISE_MARGIN_SECONDS", "0"));
         int[] counters = new int[devices.size()];
+        if (System.getenv("READY_FILE") != null) { // bench/NoisyLoad.java waits for it
+            java.nio.file.Files.writeString(java.nio.file.Path.of(System.getenv("READY_FILE")), "sending");
+        }
         long begin = System.nanoTime();
         long start = begin + TimeUnit.SECONDS.toNanos(preSeconds);
         long measuredFrom = start + TimeUnit.SECONDS.toNanos(warmup);

@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  * PostgreSQL) at each segment's measured start (after MARGIN_SECONDS) and end, and prints the CPU used per
  * second in the quiet and in the noisy segments.
  *
- * It stops after SECONDS, or earlier once the file STOP_FILE (environment) exists.
+ * With START_FILE (environment) it creates its dimmers, then waits for that file before sending. It stops after SECONDS, or earlier once the file STOP_FILE (environment) exists.
  *
  * Usage: java NoisyLoad.java BASE_URL API_KEY RATE SECONDS DIMMER_IDS(comma-separated, or a count to create) [SEGMENT_SECONDS [MARGIN_SECONDS]]
  */
@@ -58,6 +58,11 @@ public class NoisyLoad {
 
         if (devices == null) {
             devices = dimmers(http, base, key, Integer.parseInt(args[4]));
+        }
+        if (System.getenv("START_FILE") != null) { // EventsLoad's setup (200 dimmers, webhook, stream) goes first
+            while (!Files.exists(Path.of(System.getenv("START_FILE")))) {
+                Thread.sleep(200);
+            }
         }
         AtomicInteger inFlight = new AtomicInteger();
         AtomicLong sent = new AtomicLong();

@@ -14,6 +14,7 @@
 # each slice (the switch-over). Prints the noisy user's achieved attempt rate and answers, the app's and
 # PostgreSQL's CPU in quiet and noisy slices, the fair share's metrics and outbox, both classes' percentiles
 # and the ratio of the p99s (target: noisy within 1.2 x alone).
+# APP_JAVA_OPTS: extra JVM options of the app.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RATE=${1:-10}
@@ -50,7 +51,7 @@ trap '[ -z "$NOISE" ] || kill $NOISE 2>/dev/null; stop_app' EXIT
 if curl -s -o /dev/null "http://127.0.0.1:$APP_PORT/"; then echo "port $APP_PORT is taken"; exit 1; fi
 # three tries: on a busy machine the embedded PostgreSQL may miss its 10 s start-up wait
 for _ in 1 2 3; do
-  "$JAVA_HOME/bin/java" -cp "target/classes:target/test-classes:$(cat target/bench-classpath.txt)" \
+  "$JAVA_HOME/bin/java" ${APP_JAVA_OPTS:-} -cp "target/classes:target/test-classes:$(cat target/bench-classpath.txt)" \
     io.virtdevice.VirtDeviceApplication "--virtdevice.test.alexa-links=NA:$ALEXA_TOKEN" \
     "--virtdevice.alexa.event-gateway.na=http://127.0.0.1:$ALEXA_GATEWAY_PORT/na/v3/events" \
     --server.port=$APP_PORT --LOG_FORMAT= --logging.level.root=WARN \
@@ -91,7 +92,7 @@ metrics() { curl -sf -H "Authorization: Bearer $METRICS_TOKEN" "http://127.0.0.1
   | grep -E '^virtdevice_(alexa_events_(delayed|coalesced)_total|alexa_events_total|rate_limit_refused_total)' | grep -v ' 0\.0$' || true; }
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); normal user $RATE changes/s on 200 dimmers, ${SECONDS_TO_RUN}s measured; noisy user limit $NOISY_LIMIT changes/s, $NOISY_RATE attempts/s on $NOISY_DEVICES_COUNT dimmers in every other ${SEGMENT}s slice"
-rm -f target/bench-fairness-stop target/bench-fairness-pool.txt
+rm -f target/bench-fairness-stop target/bench-fairness-ready target/bench-fairness-pool.txt
 # the connection pool once a second: epoch second, connections waited for, active, acquisitions, seconds spent acquiring
 ( while [ ! -e target/bench-fairness-stop ]; do
     curl -sf -H "Authorization: Bearer $METRICS_TOKEN" "http://127.0.0.1:$APP_PORT/actuator/prometheus" \
@@ -101,10 +102,10 @@ rm -f target/bench-fairness-stop target/bench-fairness-pool.txt
     sleep 1
   done ) &
 SAMPLER=$!
-APP_PID=$APP STOP_FILE=target/bench-fairness-stop "$JAVA_HOME/bin/java" bench/NoisyLoad.java "http://127.0.0.1:$APP_PORT" \
+APP_PID=$APP STOP_FILE=target/bench-fairness-stop START_FILE=target/bench-fairness-ready "$JAVA_HOME/bin/java" bench/NoisyLoad.java "http://127.0.0.1:$APP_PORT" \
   "$NOISY_KEY" "$NOISY_RATE" 3600 "$NOISY_DEVICES_COUNT" "$SEGMENT" "$MARGIN" > target/bench-fairness-noisy.txt &
 NOISE=$!
-NOISE_SEGMENT_SECONDS=$SEGMENT NOISE_MARGIN_SECONDS=$MARGIN "$JAVA_HOME/bin/java" bench/EventsLoad.java \
+READY_FILE=target/bench-fairness-ready NOISE_SEGMENT_SECONDS=$SEGMENT NOISE_MARGIN_SECONDS=$MARGIN "$JAVA_HOME/bin/java" bench/EventsLoad.java \
   "http://127.0.0.1:$APP_PORT" "$KEY" "$RATE" "$SECONDS_TO_RUN" "$WARMUP" 200 "$JIT_WARMUP" "$RATE" \
   | tee target/bench-fairness-normal.txt
 touch target/bench-fairness-stop
