@@ -38,6 +38,12 @@ import javax.crypto.spec.SecretKeySpec;
  * Usage: java EventsLoad.java BASE_URL API_KEY RATE SECONDS WARMUP_SECONDS [DEVICES [PRE_SECONDS PRE_RATE]]
  * PRE_SECONDS at PRE_RATE come first (JIT warm-up of the server and of this JVM, which is also the receiver),
  * then the WARMUP_SECONDS ramp to RATE, then the measured SECONDS.
+ *
+ * <p>With {@code NOISE_SEGMENT_SECONDS} (and {@code NOISE_MARGIN_SECONDS}) in the environment, the measured
+ * changes are also reported apart by the wall-clock segment they were sent in: {@code [alone]} for even
+ * segments ({@code (epochMillis / 1000 / NOISE_SEGMENT_SECONDS) % 2 == 0}), {@code [noisy]} for odd ones, when
+ * bench/NoisyLoad.java sends (the same clock); changes sent within the first NOISE_MARGIN_SECONDS of a segment
+ * (the switch-over) are in neither. With {@code READY_FILE} it writes that file when it starts sending.
  */
 public class EventsLoad {
 
@@ -50,6 +56,8 @@ public class EventsLoad {
     static final class Change {
         final long sent;
         final boolean measured;
+        /** With NOISE_SEGMENT_SECONDS: 0 sent in a quiet segment, 1 in a noisy one, -1 within a segment's margin. */
+        int segment = -1;
         volatile long committed;
         volatile long webhook;
         volatile long sse;
@@ -72,7 +80,17 @@ public class EventsLoad {
     private static final Pattern ALEXA_ENDPOINT = Pattern.compile("\"alexaEndpointId\"\\s*:\\s*\"([A-Za-z0-9_]+)\"");
     private static final Pattern BRIGHTNESS = Pattern.compile("\"name\":\"brightness\",\"value\":(\\d+)");
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            run(args);
+        } catch (Exception e) {
+            // the receivers' threads would keep the JVM (and the calling script) waiting
+            e.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    static void run(String[] args) throws Exception {
         String base = args[0];
         String key = args[1];
         int rate = Integer.parseInt(args[2]);
@@ -182,7 +200,12 @@ public class EventsLoad {
             throw new IllegalStateException("the live stream did not open: " + sse.statusCode());
         }
 
+        int noiseSegment = Integer.parseInt(System.getenv().getOrDefault("NOISE_SEGMENT_SECONDS", "0"));
+        int noiseMargin = Integer.parseInt(System.getenv().getOrDefault("NOISE_MARGIN_SECONDS", "0"));
         int[] counters = new int[devices.size()];
+        if (System.getenv("READY_FILE") != null) { // bench/NoisyLoad.java waits for it
+            java.nio.file.Files.writeString(java.nio.file.Path.of(System.getenv("READY_FILE")), "sending");
+        }
         long begin = System.nanoTime();
         long start = begin + TimeUnit.SECONDS.toNanos(preSeconds);
         long measuredFrom = start + TimeUnit.SECONDS.toNanos(warmup);
@@ -205,6 +228,10 @@ public class EventsLoad {
             String device = devices.get(d);
             long sent = System.nanoTime();
             Change change = new Change(sent, sent >= measuredFrom);
+            if (noiseSegment > 0) {
+                long wall = System.currentTimeMillis() / 1000;
+                change.segment = wall % noiseSegment < noiseMargin ? -1 : (int) ((wall / noiseSegment) % 2);
+            }
             if (change.measured) {
                 sentInWindow++;
             }
@@ -246,6 +273,15 @@ public class EventsLoad {
         if (alexa) {
             report("alexa    (request sent -> ChangeReport received)", measured, c -> c.sent, c -> c.alexa);
             report("alexa    (200 received -> ChangeReport received)", measured, c -> c.committed, c -> c.alexa);
+            if (noiseSegment > 0) {
+                for (int c = 0; c < 2; c++) {
+                    int k = c;
+                    List<Change> in = measured.stream().filter(x -> x.segment == k).toList();
+                    String tag = k == 0 ? " [alone]" : " [noisy]";
+                    report("rest     (request sent -> 200)" + tag, in, x -> x.sent, x -> x.committed);
+                    report("alexa    (request sent -> ChangeReport received)" + tag, in, x -> x.sent, x -> x.alexa);
+                }
+            }
             System.out.printf("alexa change_reports=%d bad_tokens=%d (missing = coalesced into a later report of "
                     + "the same dimmer)%n", ALEXA_REPORTS.get(), ALEXA_BAD_TOKENS.get());
             gateway.stop(0);
@@ -263,7 +299,7 @@ public class EventsLoad {
         long[] latencies = changes.stream().filter(c -> arrival.at(c) != 0).mapToLong(c -> arrival.at(c) - from.at(c))
                 .sorted().toArray();
         long missing = changes.size() - latencies.length;
-        System.out.printf("%-46s n=%d missing=%d p50_ms=%.1f p90_ms=%.1f p99_ms=%.1f max_ms=%.1f%n", name,
+        System.out.printf("%-54s n=%d missing=%d p50_ms=%.1f p90_ms=%.1f p99_ms=%.1f max_ms=%.1f%n", name,
                 latencies.length, missing, pct(latencies, 0.50), pct(latencies, 0.90), pct(latencies, 0.99),
                 latencies.length == 0 ? Double.NaN : latencies[latencies.length - 1] / 1e6);
     }

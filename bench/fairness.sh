@@ -1,28 +1,36 @@
 #!/usr/bin/env bash
 # Benchmark: a noisy user at 10x their change limit next to a normal user; the normal user's change ->
 # Alexa ChangeReport latency with and without the noisy user, in the same run (issue 16).
-#   bench/fairness.sh [RATE] [SECONDS]      (normal user: default 10 changes/s for 30 s per phase)
+#   bench/fairness.sh [RATE] [SECONDS]      (normal user: default 10 changes/s, 120 s measured)
 # Starts VirtDevice from the test class path (TestAlexaLinks links every user to the NA gateway with one
 # token; bench/EventsLoad.java plays that gateway and times the normal user's ChangeReports) on a fresh
 # embedded PostgreSQL, self-hosted with limits: device-changes 5/s per device, user-changes
 # NOISY_LIMIT/s per user (default 40), alexa-events 2 x RATE/s per user (the normal user never waits for
-# its own share; the noisy user, allowed 40 changes/s, is over it). Phase 1: the normal user alone (after JIT_WARMUP s). Phase 2: the same load while the
-# noisy user's wrk hammers 20 switches as fast as 4 connections go (the attempt rate is printed; the target is 10 x NOISY_LIMIT/s, nearly all
-# refused with 429; the rest produce Alexa events over their share, held and coalesced). Prints both
-# phases' percentiles and the ratio of the p99s (target: phase 2 within 1.2 x phase 1).
+# its own share; the noisy user, allowed NOISY_LIMIT changes/s, is over it, so its events are held and
+# coalesced). The noisy user (bench/NoisyLoad.java) sends open-loop at exactly 10 x NOISY_LIMIT attempts/s
+# over NOISY_DEVICES dimmers (default 20; each accepted request changes the brightness), in every other SEGMENT-second slice of the wall clock (default
+# 15 s), so "alone" and "next to the noisy user" alternate within one run on the same app and machine;
+# EventsLoad tells the normal user's changes apart by the same clock, leaving out the first MARGIN s (3) of
+# each slice (the switch-over). Prints the noisy user's achieved attempt rate and answers, the app's and
+# PostgreSQL's CPU in quiet and noisy slices, the fair share's metrics and outbox, both classes' percentiles
+# and the ratio of the p99s (target: noisy within 1.2 x alone).
+# APP_JAVA_OPTS: extra JVM options of the app.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RATE=${1:-10}
-SECONDS_TO_RUN=${2:-30}
+SECONDS_TO_RUN=${2:-120}
 WARMUP=${WARMUP:-10}
-JIT_WARMUP=${JIT_WARMUP:-60}
+JIT_WARMUP=${JIT_WARMUP:-30}
+NOISY_DEVICES_COUNT=${NOISY_DEVICES:-20}
+SEGMENT=${SEGMENT:-15}
+MARGIN=${MARGIN:-3}
+METRICS_TOKEN=bench-metrics-token-$RANDOM$RANDOM$RANDOM
 NOISY_LIMIT=${NOISY_LIMIT:-40}
 APP_PORT=${APP_PORT:-18083}
 PG_PORT=${PG_PORT:-55435}
 DATA_DIR=target/bench-fairness-postgres
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 command -v psql >/dev/null || { echo "psql is needed (apt-get install -y postgresql-client)"; exit 1; }
-command -v wrk >/dev/null || { echo "wrk is needed (apt-get install -y wrk)"; exit 1; }
 ALEXA_GATEWAY_PORT=${ALEXA_GATEWAY_PORT:-18091}
 ALEXA_TOKEN="Atza|bench-$RANDOM$RANDOM"
 export ALEXA_GATEWAY_PORT ALEXA_TOKEN
@@ -32,16 +40,24 @@ export ALEXA_GATEWAY_PORT ALEXA_TOKEN
 rm -rf "$DATA_DIR" target/bench-fairness-secret.key
 APP=
 NOISE=
-trap 'kill $NOISE 2>/dev/null; kill $APP 2>/dev/null; wait $APP 2>/dev/null || true' EXIT
+stop_app() { # SIGTERM, then SIGKILL after 60 s (a graceful stop under load can hang)
+  [ -n "$APP" ] || return 0
+  kill "$APP" 2>/dev/null || return 0
+  for _ in $(seq 1 60); do kill -0 "$APP" 2>/dev/null || return 0; sleep 1; done
+  kill -9 "$APP" 2>/dev/null || true
+  [ ! -f "$DATA_DIR/postmaster.pid" ] || kill "$(head -1 "$DATA_DIR/postmaster.pid")" 2>/dev/null || true
+}
+trap '[ -z "$NOISE" ] || kill $NOISE 2>/dev/null; stop_app' EXIT
+if curl -s -o /dev/null "http://127.0.0.1:$APP_PORT/"; then echo "port $APP_PORT is taken"; exit 1; fi
 # three tries: on a busy machine the embedded PostgreSQL may miss its 10 s start-up wait
 for _ in 1 2 3; do
-  "$JAVA_HOME/bin/java" -cp "target/classes:target/test-classes:$(cat target/bench-classpath.txt)" \
+  "$JAVA_HOME/bin/java" ${APP_JAVA_OPTS:-} -cp "target/classes:target/test-classes:$(cat target/bench-classpath.txt)" \
     io.virtdevice.VirtDeviceApplication "--virtdevice.test.alexa-links=NA:$ALEXA_TOKEN" \
     "--virtdevice.alexa.event-gateway.na=http://127.0.0.1:$ALEXA_GATEWAY_PORT/na/v3/events" \
     --server.port=$APP_PORT --LOG_FORMAT= --logging.level.root=WARN \
     --virtdevice.database.embedded.data-directory=$DATA_DIR --virtdevice.database.embedded.port=$PG_PORT \
     --virtdevice.crypto.secret-key-file=target/bench-fairness-secret.key \
-    --virtdevice.webhooks.allowed-cidrs=127.0.0.1/32 \
+    --virtdevice.webhooks.allowed-cidrs=127.0.0.1/32 --virtdevice.management.metrics-token=$METRICS_TOKEN \
     --virtdevice.limits.plans.self-hosted.device-changes.limit=5 --virtdevice.limits.plans.self-hosted.device-changes.window=1s \
     --virtdevice.limits.plans.self-hosted.user-changes.limit=$NOISY_LIMIT --virtdevice.limits.plans.self-hosted.user-changes.window=1s \
     --virtdevice.limits.plans.self-hosted.alexa-events.limit=$((2 * RATE)) --virtdevice.limits.plans.self-hosted.alexa-events.window=1s \
@@ -53,7 +69,7 @@ for _ in 1 2 3; do
     grep -q "Application run failed" target/bench-fairness-app.log && break
     sleep 1
   done
-  kill $APP 2>/dev/null; wait $APP 2>/dev/null || true
+  stop_app
 done
 curl -sf "http://127.0.0.1:$APP_PORT/actuator/health/readiness" >/dev/null || { echo "app did not start"; tail -50 target/bench-fairness-app.log; exit 1; }
 export PGPASSFILE="$PWD/$DATA_DIR/virtdevice.pgpass"
@@ -71,23 +87,49 @@ bench_user() { # prints "API_KEY USER_ID" of a new user allowed 200 devices
 }
 read -r KEY _ <<<"$(bench_user)"
 read -r NOISY_KEY _ <<<"$(bench_user)"
-NOISY_DEVICES=$("$JAVA_HOME/bin/java" bench/RestLoad.java "http://127.0.0.1:$APP_PORT" "$NOISY_KEY" 20 0 0 devices | paste -sd, -)
+NOISY_RATE=$((10 * NOISY_LIMIT))
+metrics() { curl -sf -H "Authorization: Bearer $METRICS_TOKEN" "http://127.0.0.1:$APP_PORT/actuator/prometheus" \
+  | grep -E '^virtdevice_(alexa_events_(delayed|coalesced)_total|alexa_events_total|rate_limit_refused_total)' | grep -v ' 0\.0$' || true; }
 
-echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); normal user $RATE changes/s on 200 dimmers for ${SECONDS_TO_RUN}s per phase; noisy user limit $NOISY_LIMIT changes/s"
-echo "## phase 1: the normal user alone (after ${JIT_WARMUP}s of JIT warm-up)"
-"$JAVA_HOME/bin/java" bench/EventsLoad.java "http://127.0.0.1:$APP_PORT" "$KEY" "$RATE" "$SECONDS_TO_RUN" "$WARMUP" 200 \
-  "$JIT_WARMUP" "$RATE" | tee target/bench-fairness-phase1.txt
-echo "## phase 2: the same, next to the noisy user"
-VD_KEY=$NOISY_KEY VD_DEVICES=$NOISY_DEVICES VD_THREADS=1 wrk -t1 -c4 -d$((SECONDS_TO_RUN + WARMUP + 30))s --latency \
-  -s bench/rest.lua "http://127.0.0.1:$APP_PORT" > target/bench-fairness-noisy.txt &
+echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); normal user $RATE changes/s on 200 dimmers, ${SECONDS_TO_RUN}s measured; noisy user limit $NOISY_LIMIT changes/s, $NOISY_RATE attempts/s on $NOISY_DEVICES_COUNT dimmers in every other ${SEGMENT}s slice"
+rm -f target/bench-fairness-stop target/bench-fairness-ready target/bench-fairness-pool.txt
+# the connection pool once a second: epoch second, connections waited for, active, acquisitions, seconds spent acquiring
+( while [ ! -e target/bench-fairness-stop ]; do
+    curl -sf -H "Authorization: Bearer $METRICS_TOKEN" "http://127.0.0.1:$APP_PORT/actuator/prometheus" \
+      | awk -v t="$(date +%s)" '/^hikaricp_connections_pending/ {p=$2} /^hikaricp_connections_active/ {a=$2}
+          /^hikaricp_connections_acquire_seconds_count/ {c=$2} /^hikaricp_connections_acquire_seconds_sum/ {s=$2}
+          END {print t, p, a, c, s}' >> target/bench-fairness-pool.txt
+    sleep 1
+  done ) &
+SAMPLER=$!
+APP_PID=$APP STOP_FILE=target/bench-fairness-stop START_FILE=target/bench-fairness-ready "$JAVA_HOME/bin/java" bench/NoisyLoad.java "http://127.0.0.1:$APP_PORT" \
+  "$NOISY_KEY" "$NOISY_RATE" 3600 "$NOISY_DEVICES_COUNT" "$SEGMENT" "$MARGIN" > target/bench-fairness-noisy.txt &
 NOISE=$!
-sleep 5
-"$JAVA_HOME/bin/java" bench/EventsLoad.java "http://127.0.0.1:$APP_PORT" "$KEY" "$RATE" "$SECONDS_TO_RUN" "$WARMUP" 200 \
-  | tee target/bench-fairness-phase2.txt
-wait $NOISE || true
+READY_FILE=target/bench-fairness-ready NOISE_SEGMENT_SECONDS=$SEGMENT NOISE_MARGIN_SECONDS=$MARGIN "$JAVA_HOME/bin/java" bench/EventsLoad.java \
+  "http://127.0.0.1:$APP_PORT" "$KEY" "$RATE" "$SECONDS_TO_RUN" "$WARMUP" 200 "$JIT_WARMUP" "$RATE" \
+  | tee target/bench-fairness-normal.txt
+touch target/bench-fairness-stop
+wait $NOISE $SAMPLER || true
 NOISE=
-echo "noisy user: $(grep -E 'Requests/sec' target/bench-fairness-noisy.txt | awk '{print $2}') attempts/s ($(awk -v l=$NOISY_LIMIT 'BEGIN{print 10*l}') = 10 x the limit), $(grep -E 'Non-2xx' target/bench-fairness-noisy.txt | awk '{print $NF}') refused of $(grep -E 'requests in' target/bench-fairness-noisy.txt | awk '{print $1}')"
-P1=$(grep 'request sent -> ChangeReport' target/bench-fairness-phase1.txt | sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p')
-P2=$(grep 'request sent -> ChangeReport' target/bench-fairness-phase2.txt | sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p')
-awk -v a="$P1" -v b="$P2" 'BEGIN { printf "normal user change -> ChangeReport p99: alone %.1f ms, next to the noisy user %.1f ms, ratio %.2f (target <= 1.2)\n", a, b, b / a }'
+cat target/bench-fairness-noisy.txt
+ACCEPTED=$(sed -n 's/.*accepted=[0-9]* (\([0-9.]*\)\/s).*/\1/p' target/bench-fairness-noisy.txt)
+echo "noisy user's accepted changes: $ACCEPTED/s against an alexa-events share of $((2 * RATE))/s (held when over it)"
+awk -v seg="$SEGMENT" -v m="$MARGIN" 'NR > 1 && $4 > pc {
+    k = ($1 % seg < m) ? -1 : int($1 / seg) % 2
+    if (k >= 0) { n[k]++; pend[k] += $2; act[k] += $3; acq[k] += $4 - pc; wait[k] += $5 - ps }
+  } { pc = $4; ps = $5 }
+  END { for (k = 0; k < 2; k++) if (n[k]) printf "connection pool in %s slices: %.1f waiting, %.1f active on average; %.0f acquisitions/s, %.2f ms each\n",
+          k ? "noisy" : "quiet", pend[k] / n[k], act[k] / n[k], acq[k] / n[k], 1000 * wait[k] / acq[k] }' target/bench-fairness-pool.txt
+echo "## metrics"
+metrics
+echo "## alexa_event_outbox now, per user (pending = due, retrying or held)"
+$PSQL -U postgres -c "select case when o.user_id = (select user_id from api_keys where token_hash = decode('$(printf '%s' "$NOISY_KEY" | sha256sum | cut -d' ' -f1)', 'hex')) then 'noisy' else 'normal' end as who,
+  status, count(*) as rows, sum(event_count) as changes, sum(delayed) as holds from alexa_event_outbox o group by 1, 2 order by 1, 2"
+line() { grep -F "$1" target/bench-fairness-normal.txt | sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p'; }
+A=$(line 'request sent -> ChangeReport received) [alone]')
+B=$(line 'request sent -> ChangeReport received) [noisy]')
+RA=$(line 'request sent -> 200) [alone]')
+RB=$(line 'request sent -> 200) [noisy]')
+awk -v a="$RA" -v b="$RB" 'BEGIN { printf "normal user REST p99: alone %.1f ms, next to the noisy user %.1f ms, ratio %.2f\n", a, b, b / a }'
+awk -v a="$A" -v b="$B" 'BEGIN { r = b / a; printf "normal user change -> ChangeReport p99: alone %.1f ms, next to the noisy user %.1f ms, ratio %.2f: %s (target <= 1.2)\n", a, b, r, r <= 1.2 ? "met" : "NOT met" }'
 echo "# $(date -u +%FT%TZ) load average $(cut -d' ' -f1-3 /proc/loadavg)"
