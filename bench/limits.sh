@@ -8,9 +8,13 @@
 #   requests answered in it. The app's CPU time is utime+stime of its JVM (/proc/PID/stat: every thread, GC
 #   and JIT included); PostgreSQL's is the postmaster's and all its children's (backends, walwriter,
 #   checkpointer, …; children that ended in the window are in the postmaster's cutime/cstime). Throughput is
-#   printed too, but on this shared 2-core machine it moves 8–27 % between rounds of the same build, so it
+#   printed too, but on this shared 2-core machine it moves 8–42 % between rounds of the same build, so it
 #   cannot resolve a 5 % target; CPU per request is work done, which other tenants of the machine blur far
 #   less (they slow a request, they do not make it execute more instructions).
+#   The limiter's cost has a per-request part (the checks) and a per-second part: each bucket in use is
+#   written to the store once per sync-interval whatever its traffic (34 buckets here: 32 devices', the
+#   key's, the user's), so its share per request grows as throughput falls. Compare rounds whose modes ran
+#   at similar tps; store_ops_per_s shows the per-second part.
 #
 # Builds the jar and starts VirtDevice on an embedded PostgreSQL 16 (data in target/bench-limits-postgres),
 # creates a bench user with an API key and 32 dimmers, then starts a second app on the same database with
@@ -27,8 +31,8 @@
 #
 # Each line: tps/p50/p99, app_cpu_ms (the measured JVM's CPU per request), pg_cpu_ms (PostgreSQL's),
 # total_cpu_ms (their sum), idle_cpu_ms (the other, idle apps' JVMs per request: background work, the same
-# in every mode; not in the total), store_ops_per_req (PostgreSQL: rows of rate_limit_buckets inserted or
-# updated per request; Redis: commands the server processed per request, the events bus's included, so
+# in every mode; not in the total), store_ops_per_req and _per_s (PostgreSQL: rows of rate_limit_buckets
+# inserted or updated per request and per second; Redis: commands the server processed per request, the events bus's included, so
 # compare with the "off" line), db_xacts_per_req (PostgreSQL transactions committed per request) and the
 # load average at its start. After each round, the on/off ratios of app CPU per request, total CPU per
 # request and throughput; at the end the means per build and mode, the overhead by CPU and by throughput,
@@ -191,7 +195,7 @@ measure() { # NAME ROUND: one line (see the header)
   sleep 1 # PostgreSQL publishes its statistics within a second
   ops1=$(store_ops); x1=$(db_xacts)
   echo "$line" | awk -v name="$name" -v round="$round" -v c0="$c0" -v c1="$c1" -v tick="$TICK_MS" \
-    -v o=$((ops1 - ops0)) -v x=$((x1 - x0)) -v loadavg="$load" '
+    -v o=$((ops1 - ops0)) -v x=$((x1 - x0)) -v loadavg="$load" -v secs="$SECONDS_PER_RUN" '
     { for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } }
     END {
       n = f["requests"]; split(c0, a, " "); split(c1, b, " ")
@@ -200,8 +204,8 @@ measure() { # NAME ROUND: one line (see the header)
       for (i = 2; i in b; i++) { split(b[i], q, "="); d = (q[2] - before[q[1]]) * tick
         if (q[1] == name) app = d; else idle += d }
       split(name, nm, "-")
-      printf "round=%d build=%s limits=%s %s app_cpu_ms=%.3f pg_cpu_ms=%.3f total_cpu_ms=%.3f idle_cpu_ms=%.3f store_ops_per_req=%.3f db_xacts_per_req=%.2f load=%s\n",
-        round, nm[1], nm[2], $0, app / n, pg / n, (app + pg) / n, idle / n, o / n, x / n, loadavg }'
+      printf "round=%d build=%s limits=%s %s app_cpu_ms=%.3f pg_cpu_ms=%.3f total_cpu_ms=%.3f idle_cpu_ms=%.3f store_ops_per_req=%.3f store_ops_per_s=%.1f db_xacts_per_req=%.2f load=%s\n",
+        round, nm[1], nm[2], $0, app / n, pg / n, (app + pg) / n, idle / n, o / n, o / secs, x / n, loadavg }'
 }
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
