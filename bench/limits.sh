@@ -14,7 +14,10 @@
 #   The limiter's cost has a per-request part (the checks) and a per-second part: each bucket in use is
 #   written to the store once per sync-interval whatever its traffic (34 buckets here: 32 devices', the
 #   key's, the user's), so its share per request grows as throughput falls. Compare rounds whose modes ran
-#   at similar tps; store_ops_per_s shows the per-second part.
+#   at similar tps; store_ops_per_s shows the per-second part. THINK_MS=N paces the measured load: each
+#   connection waits N ms before its next request (bench/rest.lua), so both modes get about the same
+#   offered rate (connections / (think + latency)) and the per-second costs divide alike; the JIT warm-up
+#   stays unpaced.
 #
 # Builds the jar and starts VirtDevice on an embedded PostgreSQL 16 (data in target/bench-limits-postgres),
 # creates a bench user with an API key and 32 dimmers, then starts a second app on the same database with
@@ -183,10 +186,10 @@ db_xacts() {
   $PSQL -U postgres -At -c "select xact_commit from pg_stat_database where datname = 'virtdevice'"
 }
 run() { # NAME SECONDS [--latency]
-  VD_KEY=$KEY VD_DEVICES=$IDS_CSV VD_THREADS=2 wrk -t2 -c$CONNECTIONS -d${2}s ${3:-} -s bench/rest.lua "http://127.0.0.1:${PORT_OF[$1]}"
+  VD_THINK_MS=${THINK:-} VD_KEY=$KEY VD_DEVICES=$IDS_CSV VD_THREADS=2 wrk -t2 -c$CONNECTIONS -d${2}s ${3:-} -s bench/rest.lua "http://127.0.0.1:${PORT_OF[$1]}"
 }
 measure() { # NAME ROUND: one line (see the header)
-  local name=$1 round=$2 load c0 c1 ops0 ops1 x0 x1 line
+  local name=$1 round=$2 load c0 c1 ops0 ops1 x0 x1 line THINK=${THINK_MS:-}
   [ "$WARMUP" -gt 0 ] && run "$name" "$WARMUP" >/dev/null
   load=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' /)
   ops0=$(store_ops); x0=$(db_xacts); c0=$(cpu_ticks)
@@ -211,6 +214,7 @@ measure() { # NAME ROUND: one line (see the header)
 echo "# $(date -u +%FT%TZ) $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# A: ${JAR}${COMPARE_JAR:+; B: $COMPARE_JAR}"
 echo "# ${SECONDS_PER_RUN}s per measurement after ${WARMUP}s of warm-up (each app: ${JIT_WARMUP}s JIT warm-up first), c=$CONNECTIONS, $ROUNDS rounds, all apps up on one database"
+[ -n "${THINK_MS:-}" ] && echo "# paced: each connection waits ${THINK_MS} ms between requests"
 echo "# backend: ${LIMITS_BACKEND:-auto}${REDIS_URL:+ ($REDIS_URL, every app)}; on-mode settings: ${LIMITS[*]}"
 echo "# (the local share and sync interval are application.yaml's unless LIMITS_EXTRA sets them)"
 echo "# CPU figures are milliseconds of CPU per request: app = the measured JVM, pg = PostgreSQL, total = app + pg"
