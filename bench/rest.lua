@@ -26,6 +26,15 @@ function init(args)
   headers = { ["Authorization"] = "Bearer " .. os.getenv("VD_KEY"), ["Content-Type"] = "application/json" }
 end
 
+-- VD_THINK_MS (optional): each connection waits that long before its next request, so the offered rate is
+-- about connections / (think + latency) whatever the server's speed (bench/limits.sh THINK_MS)
+local think = tonumber(os.getenv("VD_THINK_MS") or "")
+if think then
+  function delay()
+    return think
+  end
+end
+
 function request()
   n = n % #mine + 1
   local id = mine[n]

@@ -1,5 +1,8 @@
 package io.virtdevice.limits;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
 /**
  * One limit's answer for one request: allowed or not, what is left, and when it is full again. A limit the
  * plan does not set ({@code quota == null}) always allows and announces nothing.
@@ -11,6 +14,9 @@ package io.virtdevice.limits;
  */
 public record Decision(RateLimit limit, String plan, Quota quota, boolean allowed, long remaining, long resetSeconds,
         long retryAfterSeconds, long retryAfterNanos) {
+
+    /** The {@code RateLimit-Policy} items by quota and limit (a handful: the configured quotas). */
+    private static final Map<Quota, Map<RateLimit, String>> POLICY_ITEMS = new ConcurrentHashMap<>();
 
     static Decision unlimited(RateLimit limit, String plan) {
         return new Decision(limit, plan, null, true, Long.MAX_VALUE, 0, 0, 0);
@@ -30,7 +36,10 @@ public record Decision(RateLimit limit, String plan, Quota quota, boolean allowe
      * {@code "api-requests";q=600;w=60}.
      */
     public String policyItem() {
-        return "\"" + limit.policy() + "\";q=" + quota.limit() + ";w=" + quota.window().toSeconds();
+        // the same for every response under a quota: formatted once per quota and limit
+        return POLICY_ITEMS.computeIfAbsent(quota, q -> new ConcurrentHashMap<>())
+                .computeIfAbsent(limit, l -> "\"" + l.policy() + "\";q=" + quota.limit() + ";w="
+                        + quota.window().toSeconds());
     }
 
     /**

@@ -33,14 +33,16 @@ public enum RateLimit {
     ALEXA_EVENTS("Alexa events");
 
     private final String description;
+    private final String policy;
 
     RateLimit(String description) {
         this.description = description;
+        this.policy = name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     /** {@code api-requests}, {@code device-changes}, …: the policy name, the configuration key, the problem slug. */
     public String policy() {
-        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        return policy;
     }
 
     /** What each bucket of this limit belongs to: "API key or token", "device", "user", … */

@@ -17,6 +17,7 @@ import io.virtdevice.platform.tenancy.TenantContext;
 import io.virtdevice.platform.tenancy.TenantScope;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -61,9 +62,12 @@ public class RateLimiter {
     private final Cache<UUID, String> tiers;
     private final MeterRegistry meters;
     private final Map<String, Counter> refusals = new ConcurrentHashMap<>();
-    private final Map<Quota, BucketConfiguration> configurations = new ConcurrentHashMap<>();
+    /** Each plan's rules, limit by limit, computed once: nothing about a limit is worked out per check. */
+    private final Map<String, Map<RateLimit, Rule>> rules = new ConcurrentHashMap<>();
+    /** One rule per store-key prefix, so two plans with the same quota share one local proxy per bucket. */
+    private final Map<String, Rule> rulesByPrefix = new ConcurrentHashMap<>();
     /** This instance's proxy of each bucket in use: the local copy and batching queue live in it. */
-    private final Cache<String, Local> local;
+    private final Cache<BucketId, Local> local;
     private final OptimizationListener answeredLocally;
 
     RateLimiter(RateLimitSettings settings, LimitBuckets buckets, ObjectProvider<PlanSource> planSource,
@@ -77,7 +81,7 @@ public class RateLimiter {
         // an idle key's proxy goes after a while; what it took locally is written to the store first
         this.local = Caffeine.newBuilder().expireAfterAccess(Duration.ofMinutes(2).plus(settings.syncInterval()))
                 .maximumSize(200_000)
-                .removalListener((String key, Local proxy, RemovalCause cause) -> {
+                .removalListener((BucketId key, Local proxy, RemovalCause cause) -> {
                     if (proxy != null) {
                         proxy.flush();
                     }
@@ -87,6 +91,11 @@ public class RateLimiter {
                 .description("Rate-limit checks answered from the instance's local copy of a bucket").register(meters);
         Counter merged = Counter.builder("virtdevice.rate_limit.merged")
                 .description("Rate-limit checks that shared another check's call to the bucket store").register(meters);
+        settings.plans().forEach((plan, quotas) -> {
+            Map<RateLimit, Rule> byLimit = new EnumMap<>(RateLimit.class);
+            quotas.forEach((limit, quota) -> byLimit.put(limit, rule(bucketPrefix(limit, quota), quota)));
+            rules.put(plan, byLimit);
+        });
         this.answeredLocally = new OptimizationListener() {
             @Override
             public void incrementMergeCount(int count) {
@@ -124,12 +133,13 @@ public class RateLimiter {
 
     /** Takes one unit from {@code key}'s bucket of {@code limit} under {@code plan}. */
     public Decision consume(RateLimit limit, String plan, String key) {
-        Quota quota = settings.quota(plan, limit).orElse(null);
-        if (quota == null) {
+        Rule rule = rule(plan, limit);
+        if (rule == null) {
             return Decision.unlimited(limit, plan);
         }
+        Quota quota = rule.quota();
         try {
-            ConsumptionProbe probe = bucket(bucketKey(limit, quota, key), quota).tryConsumeAndReturnRemaining(1);
+            ConsumptionProbe probe = bucket(rule, key).tryConsumeAndReturnRemaining(1);
             Decision decision = new Decision(limit, plan, quota, probe.isConsumed(), probe.getRemainingTokens(),
                     seconds(probe.getNanosToWaitForReset()), Math.max(1, seconds(probe.getNanosToWaitForRefill())),
                     probe.getNanosToWaitForRefill());
@@ -191,7 +201,8 @@ public class RateLimiter {
         String plan = plan(user);
         List<Decision> all = new ArrayList<>();
         for (RateLimit limit : RateLimit.values()) {
-            Quota quota = settings.quota(plan, limit).orElse(null);
+            Rule rule = rule(plan, limit);
+            Quota quota = rule == null ? null : rule.quota();
             String key = switch (limit) {
                 case API_REQUESTS -> sessionKey(user.userId());
                 case USER_CHANGES, WEBHOOK_TESTS, ALEXA_EVENTS -> user.userId().toString();
@@ -203,7 +214,7 @@ public class RateLimiter {
                 continue;
             }
             try {
-                long available = bucket(bucketKey(limit, quota, key), quota).getAvailableTokens();
+                long available = bucket(rule, key).getAvailableTokens();
                 all.add(new Decision(limit, plan, quota, true, available, 0, 0, 0));
             } catch (RuntimeException e) {
                 all.add(new Decision(limit, plan, quota, true, quota.limit(), 0, 0, 0));
@@ -219,8 +230,8 @@ public class RateLimiter {
      */
     public Optional<Duration> take(String budget, Quota quota, String key) {
         try {
-            ConsumptionProbe probe = bucket(budget + ":" + quota.limit() + "/" + quota.window().toMillis() + "ms:" + key,
-                    quota).tryConsumeAndReturnRemaining(1);
+            ConsumptionProbe probe = bucket(rule(budgetPrefix(budget, quota, ""), quota), key)
+                    .tryConsumeAndReturnRemaining(1);
             return probe.isConsumed() ? Optional.empty() : Optional.of(Duration.ofNanos(probe.getNanosToWaitForRefill()));
         } catch (RuntimeException e) {
             log.warn("budget {} not checked (bucket store unavailable): {}", budget, e.toString());
@@ -230,15 +241,17 @@ public class RateLimiter {
     }
 
     /**
-     * Up to {@code units} units of an internal budget in one round trip (e.g. a batch of IFTTT realtime
-     * notices), in buckets of their own: as many as the bucket holds, and when that is fewer, about how long
-     * until the next unit (one unit's refill interval: the bucket is then empty). All of them when the bucket
-     * store is unavailable.
+     * Up to {@code units} units of an internal budget in one check (e.g. a batch of IFTTT realtime notices), in
+     * buckets of their own: as many as the bucket holds, and when that is fewer, about how long until the next
+     * unit (one unit's refill interval: the bucket is then empty). All of them when the bucket store is
+     * unavailable. Through the same local proxy as every other check ({@link #bucket}), so the local share's
+     * rules hold: units are taken from the local copy only while they stay within the bucket's local units
+     * (a request for more than that, or a quota under 100 units with the default share, asks the store), and
+     * concurrent checks of one bucket share a store call.
      */
     public Taken takeUpTo(String budget, Quota quota, String key, long units) {
         try {
-            long taken = buckets.builder().build(budget + ":" + quota.limit() + "/" + quota.window().toMillis()
-                    + "ms:n:" + key, () -> configuration(quota)).tryConsumeAsMuchAsPossible(units);
+            long taken = bucket(rule(budgetPrefix(budget, quota, "n:"), quota), key).tryConsumeAsMuchAsPossible(units);
             return new Taken(taken, taken == units ? Duration.ZERO
                     : Duration.ofNanos(Math.max(1, quota.window().toNanos() / quota.limit())));
         } catch (RuntimeException e) {
@@ -268,16 +281,67 @@ public class RateLimiter {
         local.asMap().values().forEach(Local::flush);
     }
 
-    /** This instance's proxy of the shared bucket {@code key} (the quota is part of the key). */
-    private BucketProxy bucket(String key, Quota quota) {
-        return local.get(key, k -> {
-            long units = settings.localUnits(quota);
+    /** The plan's rule for the limit, or null when the plan does not set it (unlimited). */
+    private Rule rule(String plan, RateLimit limit) {
+        Map<RateLimit, Rule> byLimit = rules.get(plan);
+        return byLimit == null ? null : byLimit.get(limit);
+    }
+
+    private Rule rule(String prefix, Quota quota) {
+        return rulesByPrefix.computeIfAbsent(prefix, p -> new Rule(p, quota, settings.localUnits(quota),
+                BucketConfiguration.builder()
+                        .addLimit(l -> l.capacity(quota.limit()).refillGreedy(quota.limit(), quota.window()))
+                        .build()));
+    }
+
+    /** This instance's proxy of the shared bucket {@code rule}'s prefix + {@code key}. */
+    private BucketProxy bucket(Rule rule, String key) {
+        return local.get(new BucketId(rule, key), id -> {
+            long units = rule.localUnits();
             Optimization optimization = units < 1 ? Optimizations.batching()
                     : Optimizations.delaying(new DelayParameters(units, settings.syncInterval()));
             return new Local(buckets.builder().withOptimization(optimization.withListener(answeredLocally))
-                    .build(k, () -> configuration(quota)), units >= 1);
+                    .build(rule.prefix() + key, rule::configuration), units >= 1);
         }).proxy();
     }
+
+    /**
+     * A quota of a limit or budget with what its checks need, built once: the store-key prefix (the quota is
+     * part of it: a plan change or a new configuration starts a fresh bucket), the local units and Bucket4j's
+     * configuration. Compared by identity: there is one per prefix.
+     */
+    private static final class Rule {
+        private final String prefix;
+        private final Quota quota;
+        private final long localUnits;
+        private final BucketConfiguration configuration;
+
+        Rule(String prefix, Quota quota, long localUnits, BucketConfiguration configuration) {
+            this.prefix = prefix;
+            this.quota = quota;
+            this.localUnits = localUnits;
+            this.configuration = configuration;
+        }
+
+        String prefix() {
+            return prefix;
+        }
+
+        Quota quota() {
+            return quota;
+        }
+
+        long localUnits() {
+            return localUnits;
+        }
+
+        BucketConfiguration configuration() {
+            return configuration;
+        }
+    }
+
+    /** One bucket on this instance: its rule and its key (device id, user id, credential, …). */
+    private record BucketId(Rule rule, String key) {}
 
     /** A bucket's proxy on this instance; {@code delayed} when it may hold units not yet written to the store. */
     private record Local(BucketProxy proxy, boolean delayed) {
@@ -295,15 +359,14 @@ public class RateLimiter {
         }
     }
 
-    private BucketConfiguration configuration(Quota quota) {
-        return configurations.computeIfAbsent(quota, q -> BucketConfiguration.builder()
-                .addLimit(l -> l.capacity(q.limit()).refillGreedy(q.limit(), q.window()))
-                .build());
+    /** {@code device-changes:600/60:}: the store keys of a limit's buckets under a quota. */
+    private static String bucketPrefix(RateLimit limit, Quota quota) {
+        return limit.policy() + ":" + quota.limit() + "/" + quota.window().toSeconds() + ":";
     }
 
-    /** The quota is part of the key: a plan change or a new configuration starts a fresh bucket. */
-    private static String bucketKey(RateLimit limit, Quota quota, String key) {
-        return limit.policy() + ":" + quota.limit() + "/" + quota.window().toSeconds() + ":" + key;
+    /** {@code ifttt-realtime-user:120/60000ms:}: the store keys of an internal budget's buckets. */
+    private static String budgetPrefix(String budget, Quota quota, String kind) {
+        return budget + ":" + quota.limit() + "/" + quota.window().toMillis() + "ms:" + kind;
     }
 
     private static long seconds(long nanos) {

@@ -512,6 +512,48 @@ class RateLimitTests {
     }
 
     /**
+     * {@link RateLimiter#takeUpTo} (the IFTTT realtime fair share's budget) goes through the same local proxy
+     * as every other check: on one instance it is exact; across two, a quota under 100 units stays exact and a
+     * larger one holds within the local share's bound (docs/rate-limits.md, "How exact").
+     */
+    @Test
+    void takeUpToKeepsTheLocalShareRulesOnOneInstanceAndAcrossTwo() {
+        RateLimiter onA = a.context().getBean(RateLimiter.class);
+        RateLimiter onB = b.getBean(RateLimiter.class);
+        Quota large = new Quota(SHARED_QUOTA, Duration.ofDays(7));
+        String alone = "alone-" + UUID.randomUUID();
+        for (int i = 0; i < 10; i++) {
+            assertThat(onA.takeUpTo("test-budget", large, alone, 5).units()).as("take %d", i).isEqualTo(5);
+        }
+        assertThat(onA.takeUpTo("test-budget", large, alone, 2L * SHARED_QUOTA).units()).isEqualTo(SHARED_QUOTA - 50);
+        RateLimiter.Taken spent = onA.takeUpTo("test-budget", large, alone, 1);
+        assertThat(spent.units()).isZero();
+        assertThat(spent.retryIn()).isPositive();
+
+        // under 100 units (no local share): exact across the instances
+        Quota small = new Quota(20, Duration.ofHours(1));
+        String exact = "exact-" + UUID.randomUUID();
+        long taken = 0;
+        for (int i = 0; i < 20; i++) {
+            taken += (i % 2 == 0 ? onA : onB).takeUpTo("test-budget", small, exact, 3).units();
+        }
+        assertThat(taken).isEqualTo(20);
+
+        // 1000 units, 10 of them local: taking turns, within the quota plus the other instance's local units
+        String shared = "shared-" + UUID.randomUUID();
+        RateLimiter[] instances = {onA, onB};
+        long total = 0;
+        boolean[] empty = new boolean[2];
+        for (int i = 0; i < 2 * SHARED_QUOTA && !(empty[0] && empty[1]); i++) {
+            long units = instances[i % 2].takeUpTo("test-budget", large, shared, 3).units();
+            total += units;
+            empty[i % 2] = units == 0;
+        }
+        assertThat(empty).containsExactly(true, true);
+        assertThat(total).isBetween((long) SHARED_QUOTA, SHARED_QUOTA + LOCAL_UNITS + 1L);
+    }
+
+    /**
      * The same over Redis: two more instances on this class's database whose buckets live in one Redis (the
      * tests' own, {@link TestRedis}); a quota holds across both, the fields are exact, a refusal is a 429
      * problem with {@code Retry-After}, and units an instance took locally are written when it stops.
