@@ -23,8 +23,9 @@
 # app in turn, ROUNDS (default 3) times at each concurrency, so a before/after comparison shares its time window
 # and machine load; then the new SQL replay once, and a "summary" line per build (mean tps, REST/new-sql, mean app
 # and PostgreSQL CPU per request). APP_JAVA_OPTS2 (default APP_JAVA_OPTS) goes to the second app only, so one jar
-# against itself with -Dsome.property=… compares a setting. APP_JAVA_OPTS="…" goes to the app's JVM (and the second one's), e.g.
-# APP_JAVA_OPTS="-XX:StartFlightRecording=filename=target/bench-app.jfr,settings=profile" for a CPU profile.
+# against itself with -Dsome.property=… compares a setting. APP_JAVA_OPTS="…" goes to the app's JVM (and the
+# second one's), e.g. APP_JAVA_OPTS="-XX:StartFlightRecording=filename=target/bench-app.jfr,settings=profile" for
+# a CPU profile.
 # LOG_SQL=N prints the protocol messages the app's driver sends (pgjdbc's own trace log: Parse, Bind, Execute,
 # Sync) for 2N REST changes made one after another, after 30 others (past pgjdbc's prepare threshold), with the
 # round trips per thread, and stops. (The embedded PostgreSQL's own log is not kept anywhere readable.)
