@@ -21,11 +21,20 @@
 # tenant context; should be 0). A REST figure with few one_statement changes does not measure the new path.
 # COMPARE_JAR=other.jar starts that build as a second app on the same database and measures REST only, on each
 # app in turn, ROUNDS (default 3) times at each concurrency, so a before/after comparison shares its time window
-# and machine load. APP_JAVA_OPTS="…" goes to the app's JVM (and the second one's), e.g.
-# APP_JAVA_OPTS="-XX:StartFlightRecording=filename=target/bench-app.jfr,settings=profile" for a CPU profile.
+# and machine load; then the new SQL replay once, and a "summary" line per build (mean tps, REST/new-sql, mean app
+# and PostgreSQL CPU per request). APP_JAVA_OPTS2 (default APP_JAVA_OPTS) goes to the second app only, so one jar
+# against itself with -Dsome.property=… compares a setting. APP_JAVA_OPTS="…" goes to the app's JVM (and the
+# second one's), e.g. APP_JAVA_OPTS="-XX:StartFlightRecording=filename=target/bench-app.jfr,settings=profile" for
+# a CPU profile.
 # LOG_SQL=N prints the protocol messages the app's driver sends (pgjdbc's own trace log: Parse, Bind, Execute,
 # Sync) for 2N REST changes made one after another, after 30 others (past pgjdbc's prepare threshold), with the
 # round trips per thread, and stops. (The embedded PostgreSQL's own log is not kept anywhere readable.)
+# CPU per request (issue 14, h-restpath): every REST run is followed by a "cpu …" line, the CPU time (utime+stime
+# from /proc, over the measured window only, divided by its requests) of the app's JVM (all its threads: requests,
+# GC, JIT), of PostgreSQL (the postmaster and all its children, exited ones included through cutime/cstime), of
+# the load client (wrk) and of everything else on the machine (other work, /proc/stat's busy time less those), and
+# the bound they put on REST: cores × 1000 / (app + pg + client) ms = the most requests/s the machine could serve
+# if nothing else ran. Each pgbench replay gets the same line (pg + pgbench client per transaction).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${1:-20}
@@ -53,7 +62,7 @@ METRICS_TOKEN="bench-metrics-$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
   --spring.datasource.hikari.maximum-pool-size=64 > target/bench-app.log 2>&1 &
 APP=$!
 APP2=
-trap 'kill $APP $APP2 2>/dev/null; wait $APP $APP2 2>/dev/null || true' EXIT
+trap 'kill $APP $APP2 2>/dev/null; wait $APP $APP2 2>/dev/null || true; rm -rf "${CPU_TMP:-}"' EXIT
 for i in $(seq 1 "${START_TIMEOUT:-120}"); do
   curl -sf "http://127.0.0.1:$APP_PORT/actuator/health/readiness" >/dev/null && break
   sleep 1
@@ -77,6 +86,46 @@ printf 'UPDATE bench.rows SET v = v + 1 WHERE id = :client_id + 1;\n' > target/b
 # Two devices per connection of the largest run, spread over wrk's threads.
 DEVICES=$("$JAVA_HOME/bin/java" bench/RestLoad.java "http://127.0.0.1:$APP_PORT" "$KEY" 128 0 0 devices)
 
+# CPU accounting: ticks (1/CLK_TCK s) of utime+stime of a process and, with its reaped children, cutime+cstime
+TICK_MS=$(awk -v t="$(getconf CLK_TCK)" 'BEGIN { print 1000 / t }')
+CORES=$(nproc)
+PG_PID=$(head -1 "$DATA_DIR/postmaster.pid" 2>/dev/null || true)
+proc_ticks() { # PID [WITH_CHILDREN] -> ticks (0 if gone); the command name is skipped up to its last ')'
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+  echo "${stat##*) }" | awk -v c="${2:-0}" '{ print $12 + $13 + (c ? $14 + $15 : 0) }'
+}
+pg_ticks() { # the postmaster, its live children and (through its cutime/cstime) its exited ones
+  [ -n "$PG_PID" ] || { echo 0; return; }
+  local total child
+  total=$(proc_ticks "$PG_PID" 1)
+  for child in $(cat /proc/"$PG_PID"/task/*/children 2>/dev/null); do
+    total=$((total + $(proc_ticks "$child" 1)))
+  done
+  echo "$total"
+}
+busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }  # user nice system irq softirq steal
+# The load client's CPU: bash's `times` (this shell's waited-for children, in ms) written to a file by the
+# shell that ran the client, since a command substitution would be a fresh process with no children.
+CPU_TMP=$(mktemp -d)
+children_ms() { awk 'END { n = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); n += a[1] * 60 + a[2] } print int(n * 1000) }' "$1"; }
+# "APP PG CLIENT BUSY SECONDS" now into FILE: ticks, ticks, ms, ticks, wall clock (APP 0 without an app pid)
+cpu_snapshot() { # FILE [APP_PID]
+  times > "$1.times"  # not in a pipeline: that would be a fresh process without children
+  echo "$( [ -n "${2:-}" ] && proc_ticks "$2" || echo 0) $(pg_ticks) $(children_ms "$1.times") $(busy_ticks) $(date +%s.%N)" > "$1"
+}
+# two snapshots and a count -> "cpu … app_ms=… pg_ms=… client_ms=… other_ms=… … bound_tps=…" (ms per request)
+cpu_line() { # WHAT BEFORE_FILE AFTER_FILE COUNT
+  echo "$(cat "$2") $(cat "$3")" | awk -v what="$1" -v n="$4" -v tick="$TICK_MS" -v cores="$CORES" '
+    { app = ($6 - $1) * tick; pg = ($7 - $2) * tick; cl = $8 - $3; busy = ($9 - $4) * tick; window = $10 - $5
+      other = busy - app - pg - cl; if (other < 0) other = 0
+      if (n <= 0 || window <= 0) { print "cpu " what " (no requests)"; exit }
+      per = app + pg + cl
+      printf "cpu %s app_ms=%.3f pg_ms=%.3f client_ms=%.3f other_ms=%.3f per %s; cores busy %.0f%% (%d cores), other work %.0f%% of it; bound_tps=%.0f (%d cores x 1000 / (app+pg+client))\n",
+        what, app / n, pg / n, cl / n, other / n, (what ~ /^sql/ ? "transaction" : "request"),
+        100 * busy / (cores * 1000 * window), cores, (busy > 0 ? 100 * other / busy : 0), cores * 1000 * n / per, cores }'
+}
+
 # wrk's --latency report -> "tps=… p50_ms=… p99_ms=… requests=… errors=…"
 wrk_line() {
   awk '
@@ -87,6 +136,9 @@ wrk_line() {
     END { printf "tps=%.0f p50_ms=%.2f p99_ms=%.2f requests=%d errors=%d\n", tps, p50, p99, n, err }'
 }
 
+# the JVM that serves APP_PORT (the second app's in an A/B run)
+app_pid() { if [ -n "${APP_PORT2:-}" ] && [ "$APP_PORT" = "$APP_PORT2" ]; then echo "$APP2"; else echo "$APP"; fi; }
+
 rest_run() { # CONCURRENCY SECONDS
   if command -v wrk >/dev/null; then
     local threads=2
@@ -94,7 +146,15 @@ rest_run() { # CONCURRENCY SECONDS
     local ids
     ids=$(echo "$DEVICES" | head -$((2 * $1)) | paste -sd, -)
     VD_KEY=$KEY VD_DEVICES=$ids VD_THREADS=$threads wrk -t$threads -c$1 -d${WARMUP}s -s bench/rest.lua "http://127.0.0.1:$APP_PORT" >/dev/null
-    echo "rest c=$1 $(VD_KEY=$KEY VD_DEVICES=$ids VD_THREADS=$threads wrk -t$threads -c$1 -d${2}s --latency -s bench/rest.lua "http://127.0.0.1:$APP_PORT" | wrk_line)"
+    local line
+    cpu_snapshot "$CPU_TMP/before" "$(app_pid)"
+    VD_KEY=$KEY VD_DEVICES=$ids VD_THREADS=$threads wrk -t$threads -c$1 -d${2}s --latency -s bench/rest.lua "http://127.0.0.1:$APP_PORT" > "$CPU_TMP/wrk"
+    cpu_snapshot "$CPU_TMP/after" "$(app_pid)"
+    line=$(wrk_line < "$CPU_TMP/wrk")
+    echo "rest c=$1 $line"
+    if [ "$2" -gt 1 ]; then
+      cpu_line "rest c=$1" "$CPU_TMP/before" "$CPU_TMP/after" "$(echo "$line" | sed -n 's/.*requests=\([0-9]*\).*/\1/p')"
+    fi
   else
     "$JAVA_HOME/bin/java" bench/RestLoad.java "http://127.0.0.1:$APP_PORT" "$KEY" "$1" "$2" "$WARMUP"
   fi
@@ -126,7 +186,13 @@ rest_run_with_paths() { # CONCURRENCY SECONDS
 floor_run() { # CONCURRENCY SECONDS
   command -v wrk >/dev/null || return 0
   wrk -t2 -c$1 -d${WARMUP}s "http://127.0.0.1:$APP_PORT/api/v1/device-types" >/dev/null
-  echo "floor c=$1 $(wrk -t2 -c$1 -d${2}s --latency "http://127.0.0.1:$APP_PORT/api/v1/device-types" | wrk_line) (GET /api/v1/device-types: no database, no auth)"
+  local line
+  cpu_snapshot "$CPU_TMP/before" "$(app_pid)"
+  wrk -t2 -c$1 -d${2}s --latency "http://127.0.0.1:$APP_PORT/api/v1/device-types" > "$CPU_TMP/wrk"
+  cpu_snapshot "$CPU_TMP/after" "$(app_pid)"
+  line=$(wrk_line < "$CPU_TMP/wrk")
+  echo "floor c=$1 $line (GET /api/v1/device-types: no database, no auth)"
+  cpu_line "floor c=$1" "$CPU_TMP/before" "$CPU_TMP/after" "$(echo "$line" | sed -n 's/.*requests=\([0-9]*\).*/\1/p')"
 }
 
 # The SQL ceiling: the same statements the app sends per request, replayed by pgbench as the app role.
@@ -140,10 +206,15 @@ sql_run() { # CONCURRENCY SECONDS [SCRIPT]: the baseline replay (bench/rest-tran
     -D v=$v -f $script virtdevice >/dev/null 2>&1
   $PSQL -U postgres -c "update devices set version = $v where id in (select id from bench.rest_devices)"
   before=$($PSQL -U postgres -At -c "select count(*) from device_events")
-  out=$(pgbench -h 127.0.0.1 -p $PG_PORT -U virtdevice_app -n -M prepared -c $1 -j 2 -T $2 -D tenant=$TENANT -D user=$USER_ID \
-    -D v=$v -f $script virtdevice 2>&1)
+  cpu_snapshot "$CPU_TMP/before"
+  pgbench -h 127.0.0.1 -p $PG_PORT -U virtdevice_app -n -M prepared -c $1 -j 2 -T $2 -D tenant=$TENANT -D user=$USER_ID \
+    -D v=$v -f $script virtdevice > "$CPU_TMP/pgbench" 2>&1 || true
+  sleep 0.3  # the backends exit after pgbench: let the postmaster reap them (their CPU moves to its cutime)
+  cpu_snapshot "$CPU_TMP/after"
+  out=$(cat "$CPU_TMP/pgbench")
   after=$($PSQL -U postgres -At -c "select count(*) from device_events")
   echo "sql c=$1 tps=$(echo "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p') latency_avg_ms=$(echo "$out" | sed -n 's/^latency average = \([0-9.]*\).*/\1/p') failed=$(echo "$out" | sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p') events_written=$((after - before))/$(echo "$out" | sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p') (pgbench replay of the request's SQL: $script)"
+  cpu_line "sql c=$1 ${script##*/}" "$CPU_TMP/before" "$CPU_TMP/after" "$(echo "$out" | sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p')"
 }
 
 if [ -n "${LOG_SQL:-}" ]; then
@@ -200,8 +271,18 @@ if [ -n "${COMPARE_JAR:-}" ]; then
       for port in $APP_PORT1 $APP_PORT2; do
         APP_PORT=$port
         echo "# c=$C round $round $(label) $(date -u +%T) load average $(cut -d' ' -f1-3 /proc/loadavg)"
-        rest_run_with_paths $C $SECONDS_PER_RUN | sed "s|\$| ($(label))|"
+        rest_run_with_paths $C $SECONDS_PER_RUN | sed "s|\$| ($(label))|" | tee -a "$CPU_TMP/ab-$C"
       done
+    done
+    # the new SQL ceiling in the same window, and each build's mean REST tps and app CPU against it
+    NEW=$(sql_run $C $SECONDS_PER_RUN bench/rest-transaction-one-round-trip.sql)
+    echo "$NEW"
+    NEW_TPS=$(echo "$NEW" | head -1 | sed -n 's/.*tps=\([0-9.]*\).*/\1/p')
+    for l in "${JAR##*/}" "COMPARE_JAR ${COMPARE_JAR##*/}"; do
+      grep -F "($l)" "$CPU_TMP/ab-$C" | awk -v n="$NEW_TPS" -v c="$C" -v l="$l" '
+        /^rest / { for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "tps") { t += kv[2]; k++ } if (kv[1] == "p99_ms") { p = p " " kv[2] } } }
+        /^cpu / { for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "app_ms") { a += kv[2]; m++ } if (kv[1] == "pg_ms") { g += kv[2] } } }
+        END { if (k && m) printf "summary c=%d %s: rest mean tps=%.0f (p99_ms:%s) rest/new-sql=%.1f%% app_ms=%.3f pg_ms=%.3f per request (means of %d runs)\n", c, l, t / k, p, 100 * t / k / n, a / m, g / m, k }'
     done
   done
   exit 0
@@ -222,17 +303,17 @@ for C in 16 64; do
   awk -v r="$REST_TPS" -v p="$PG_TPS" -v c="$C" 'BEGIN { printf "ratio c=%d rest/pgbench=%.1f%%\n", c, 100 * r / p }'
   SQL=$(sql_run $C $SECONDS_PER_RUN)
   echo "$SQL"
-  SQL_TPS=$(echo "$SQL" | sed -n 's/.*tps=\([0-9.]*\).*/\1/p')
+  SQL_TPS=$(echo "$SQL" | head -1 | sed -n 's/.*tps=\([0-9.]*\).*/\1/p')
   awk -v s="$SQL_TPS" -v p="$PG_TPS" -v r="$REST_TPS" -v c="$C" 'BEGIN { printf "ratio c=%d sql/pgbench=%.1f%% rest/sql=%.1f%%\n", c, 100 * s / p, 100 * r / s }'
   # issue 14: the write path in one round trip, against the baseline replay just measured
   NEW=$(sql_run $C $SECONDS_PER_RUN bench/rest-transaction-one-round-trip.sql)
   echo "$NEW"
-  NEW_TPS=$(echo "$NEW" | sed -n 's/.*tps=\([0-9.]*\).*/\1/p')
+  NEW_TPS=$(echo "$NEW" | head -1 | sed -n 's/.*tps=\([0-9.]*\).*/\1/p')
   awk -v n="$NEW_TPS" -v s="$SQL_TPS" -v r="$REST_TPS" -v c="$C" 'BEGIN { printf "ratio c=%d new-sql/baseline-sql=%.2fx rest/new-sql=%.1f%%\n", c, n / s, 100 * r / n }'
   FLOOR=$(floor_run $C $SECONDS_PER_RUN)
   if [ -n "$FLOOR" ]; then
     echo "$FLOOR"
-    FLOOR_TPS=$(echo "$FLOOR" | sed -n 's/.*tps=\([0-9.]*\).*/\1/p')
+    FLOOR_TPS=$(echo "$FLOOR" | head -1 | sed -n 's/.*tps=\([0-9.]*\).*/\1/p')
     awk -v f="$FLOOR_TPS" -v p="$PG_TPS" -v r="$REST_TPS" -v c="$C" 'BEGIN { printf "ratio c=%d floor/pgbench=%.1f%% rest/floor=%.1f%%\n", c, 100 * f / p, 100 * r / f }'
   fi
 done
