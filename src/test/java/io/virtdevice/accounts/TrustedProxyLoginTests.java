@@ -53,7 +53,7 @@ class TrustedProxyLoginTests {
     @BeforeAll
     static void startBehindAProxy() {
         behindProxy = AppInstance.start("server.forward-headers-strategy=native",
-                "server.tomcat.remoteip.internal-proxies=127\\.0\\.0\\.1", "virtdevice.web.secure-cookies=false",
+                "virtdevice.web.trusted-proxies=127\\.0\\.0\\.1", "virtdevice.web.secure-cookies=false",
                 "LOG_FORMAT=", "logging.level.root=WARN");
     }
 
