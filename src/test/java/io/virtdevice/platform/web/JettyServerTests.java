@@ -68,6 +68,20 @@ class JettyServerTests {
     }
 
     @Test
+    void whatJettyRefusesItselfIsAProblemUnderApi() {
+        RawHttp.Response badPath = RawHttp.send(port, "GET", "/api/v1/devices/%zz", List.of(), null);
+        assertThat(badPath.status()).isEqualTo(400);
+        assertThat(badPath.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(badPath.body()).contains("\"status\":400");
+
+        RawHttp.Response oversized = RawHttp.send(port, "GET", "/api/v1/devices",
+                List.of("X-Padding: " + "a".repeat(20_000)), null);
+        assertThat(oversized.status()).isEqualTo(431);
+        assertThat(oversized.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(oversized.body()).contains("\"status\":431");
+    }
+
+    @Test
     void aStreamStillStarts() {
         Fixtures.TestUser user = new Fixtures(dataSource, hasher).owner();
 
