@@ -231,7 +231,7 @@ if [ -n "${LOG_SQL:-}" ]; then
   tail -n +"$MARK" target/bench-app.log | grep -E 'FE=> (Parse|Bind|Execute|Sync|Describe)' \
     | sed -E 's/^[^[]*\[virtdevice\] \[ *([^]]*)\][^:]*: */\1 /' > target/bench-protocol.txt || true
   echo "## the requests' threads:"
-  grep -E '^tomcat-handler' target/bench-protocol.txt | cut -c1-240 || true
+  grep -E "^(jetty|tomcat)-" target/bench-protocol.txt | cut -c1-240 || true
   echo "## round trips (Syncs) by thread, the requests' and the app's background work (relay, scheduler, notifier):"
   awk '$NF == "Sync" || $3 == "Sync" { n[$1]++ } END { for (t in n) printf "  %s %d\n", t, n[t] }' target/bench-protocol.txt | sort
   echo "paths (all changes so far, 30 unlogged first) one_statement locked stale_guess context_lost: $(path_counts)"

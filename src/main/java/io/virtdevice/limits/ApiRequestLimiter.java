@@ -22,8 +22,8 @@ import tools.jackson.databind.json.JsonMapper;
  * from its own bucket (an API key or OAuth token; the browser session counts per user), whatever the answer
  * (a 403 for what it may not do included); a request without one (sign-up, login, reset, CSRF, and the 401s
  * of unknown or expired keys, so guessing keys is bounded) takes one {@code anonymous-requests} unit from its
- * client address's bucket under the anonymous plan. The address is the one Tomcat resolved (the TCP peer, or
- * the trusted proxy's {@code X-Forwarded-For}: docs/operations.md, "Client addresses behind a proxy"); an
+ * client address's bucket under the anonymous plan. The address is the request's remote address (the TCP peer,
+ * or the trusted proxy's {@code X-Forwarded-For}: docs/operations.md, "Client addresses behind a proxy"); an
  * IPv6 address counts with its /64, the prefix one subscriber gets, so hopping inside it gains nothing.
  * The response carries {@code RateLimit-Policy} and {@code RateLimit} (draft-ietf-httpapi-ratelimit-headers);
  * a refused request is a 429 problem with {@code Retry-After}. A plan that does not set the limit (self-hosted
@@ -83,7 +83,7 @@ class ApiRequestLimiter implements ApiRequestLimit {
             return "address:" + address;
         }
         try {
-            InetAddress ip = InetAddress.getByName(address); // a literal (Tomcat's remote address): no lookup
+            InetAddress ip = InetAddress.getByName(address); // a literal (the resolved remote address): no lookup
             if (!(ip instanceof Inet6Address)) {
                 return "address:" + ip.getHostAddress();
             }

@@ -53,7 +53,7 @@ class TrustedProxyLoginTests {
     @BeforeAll
     static void startBehindAProxy() {
         behindProxy = AppInstance.start("server.forward-headers-strategy=native",
-                "server.tomcat.remoteip.internal-proxies=127\\.0\\.0\\.1", "virtdevice.web.secure-cookies=false",
+                "virtdevice.web.trusted-proxies=127\\.0\\.0\\.1", "virtdevice.web.secure-cookies=false",
                 "LOG_FORMAT=", "logging.level.root=WARN");
     }
 
@@ -126,6 +126,33 @@ class TrustedProxyLoginTests {
         assertThat(home.login(owner.email(), Fixtures.PASSWORD)).isEqualTo(200);
     }
 
+    @Test
+    void theForwardedChainIsReadFromTheRight() {
+        Fixtures.TestUser owner = accounts.fixtures.owner();
+        String client = newAddress();
+        // what the client sent itself is on the left; the trusted proxy appended the address it saw
+        Client spoofing = Client.viaProxy("198.51.100.77, " + client);
+
+        assertThat(spoofing.login(owner.email(), "guess")).isEqualTo(401);
+
+        assertThat(accounts.count("select count(*) from security_events where email = ? and kind = 'login_failed'"
+                + " and ip_address = cast(? as inet)", owner.email(), client)).isEqualTo(1);
+        assertThat(accounts.count("select count(*) from security_events where email = ? and kind = 'login_failed'"
+                + " and ip_address = '198.51.100.77'", owner.email())).isZero();
+    }
+
+    @Test
+    void anIpv6PeerIsRecordedWithoutBrackets() {
+        Fixtures.TestUser owner = accounts.fixtures.owner();
+        // not a trusted proxy here (only 127.0.0.1 is): its own address counts, as "::1" (inet refuses "[::1]")
+        Client ipv6 = Client.direct("::1", newAddress());
+
+        assertThat(ipv6.login(owner.email(), "guess")).isEqualTo(401);
+
+        assertThat(accounts.count("select count(*) from security_events where email = ? and kind = 'login_failed'"
+                + " and ip_address = '::1'", owner.email())).isEqualTo(1);
+    }
+
     /** A distinct documentation-range (TEST-NET-3) address per call. */
     private static String newAddress() {
         int n = ADDRESSES.incrementAndGet();
@@ -150,7 +177,8 @@ class TrustedProxyLoginTests {
                 throw new java.io.UncheckedIOException(e);
             }
             this.forwardedFor = forwardedFor;
-            this.base = "http://127.0.0.1:" + behindProxy.port();
+            // an IPv6 peer connects to the IPv6 loopback
+            this.base = (localAddress.contains(":") ? "http://[::1]:" : "http://127.0.0.1:") + behindProxy.port();
         }
 
         /** A client behind the trusted proxy: the proxy connects and names the client. */

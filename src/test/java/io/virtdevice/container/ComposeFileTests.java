@@ -155,7 +155,7 @@ class ComposeFileTests {
         assertThat(known.explain("SPRING_DATA_REDDIS_HOST")).isNull();
         assertThat(known.explain("VIRTDEVICE_CRYPTO_SECRET")).isNull();
         assertThat(known.explain("DATABASE_POOLSIZE")).isNull();
-        assertThat(known.explain("SERVER_TOMCAT_REMOTEIP_INTERNALPROXIES")).contains("server.tomcat.remoteip.internal-proxies");
+        assertThat(known.explain("VIRTDEVICE_WEB_TRUSTEDPROXIES")).contains("virtdevice.web.trusted-proxies");
     }
 
     @Test
@@ -180,7 +180,7 @@ class ComposeFileTests {
         assertThat(app.getProperty("virtdevice.database.embedded.actual-port")).as("no embedded server").isNull();
         assertThat(app.getProperty("spring.data.redis.host")).isEqualTo("redis");
         assertThat(app.getProperty("server.forward-headers-strategy")).isEqualTo("native");
-        assertThat(app.getProperty("server.tomcat.remoteip.internal-proxies")).isEqualTo("172\\.28\\.0\\.10");
+        assertThat(app.getProperty("virtdevice.web.trusted-proxies")).isEqualTo("172\\.28\\.0\\.10");
         assertThat(app.getProperty("virtdevice.crypto.secret-key")).isEqualTo("c2VjcmV0");
 
         // the service names are the host names in those URLs
@@ -211,7 +211,7 @@ class ComposeFileTests {
         String proxyAddress = String.valueOf(map(map(proxy.get("networks")).get("backend")).get("ipv4_address"));
         instances.values().forEach(instance -> {
             Pattern trusted = Pattern.compile(String.valueOf(map(instance.get("environment"))
-                    .get("SERVER_TOMCAT_REMOTEIP_INTERNALPROXIES")));
+                    .get("VIRTDEVICE_WEB_TRUSTEDPROXIES")));
             assertThat(trusted.matcher(proxyAddress).matches()).as(proxyAddress).isTrue();
             assertThat(trusted.matcher("172.28.0.11").matches()).isFalse();
             assertThat(trusted.matcher("172.28.0.100").matches()).isFalse();

@@ -86,7 +86,7 @@ class RateLimitTests {
                 "virtdevice.limits.plans.free.alexa-events.limit=3",
                 "virtdevice.limits.plans.free.alexa-events.window=1h",
                 // anonymous requests count per client address: tests name theirs through a trusted proxy's
-                // X-Forwarded-For (127.0.0.1 is one of Tomcat's default internal proxies); the unknown-token
+                // X-Forwarded-For (127.0.0.1 is among the default virtdevice.web.trusted-proxies); the unknown-token
                 // throttle (per instance) stays out of the way of the shared quota
                 "server.forward-headers-strategy=native",
                 "virtdevice.security.unknown-token-limit=1000000",

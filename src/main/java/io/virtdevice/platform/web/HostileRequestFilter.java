@@ -18,7 +18,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * Refuses, before anything else reads them, the two request shapes that the servlet stack turns into
  * exceptions far from any handler (issue 9: 500s from hostile input):
  * <ul>
- *   <li>a query string or form body with bad percent-encoding or invalid UTF-8 ({@code ?value=%zz}): Tomcat
+ *   <li>a query string or form body with bad percent-encoding or invalid UTF-8 ({@code ?value=%zz}): the server
  *       throws on the first {@code getParameter}, wherever that is (a security filter, an argument
  *       resolver), so the parameters are parsed here once and a failure is a 400;
  *   <li>a wildcard {@code Content-Type} ({@code *}{@code /*}, {@code application/*}): Spring's request
@@ -43,7 +43,7 @@ class HostileRequestFilter extends OncePerRequestFilter {
         try {
             request.getParameterMap();
         } catch (RuntimeException e) {
-            // Tomcat's InvalidParameterException (an IllegalStateException): bad %-encoding or charset
+            // Jetty's BadMessageException (Tomcat's InvalidParameterException before): bad %-encoding or charset
             refuse(request, response, HttpStatus.BAD_REQUEST, ProblemTypes.MALFORMED_REQUEST, "Malformed request",
                     "The query string or form body is not validly encoded.");
             return;

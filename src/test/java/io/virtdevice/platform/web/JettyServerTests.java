@@ -10,15 +10,18 @@ import io.virtdevice.testing.RawHttp;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
-import org.apache.catalina.connector.Connector;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.boot.tomcat.TomcatWebServer;
+import org.springframework.boot.jetty.JettyWebServer;
 import org.springframework.boot.web.server.servlet.context.ServletWebServerApplicationContext;
 
 @IntegrationTest
-class ConnectionBuffersTests {
+class JettyServerTests {
 
     @LocalServerPort
     int port;
@@ -33,18 +36,20 @@ class ConnectionBuffersTests {
     ServletWebServerApplicationContext context;
 
     @Test
-    void theConnectorHasTheSmallBuffers() {
-        Connector connector = ((TomcatWebServer) context.getWebServer()).getTomcat().getConnector();
-        assertThat(connector.getProtocolHandler()).isInstanceOf(ConnectionBuffers.Http11Protocol.class);
-        assertThat(connector.getProtocolHandler().getDesiredBufferSize()).isEqualTo(2048);
-        assertThat(connector.getProperty("socket.appReadBufSize")).hasToString("4096");
-        assertThat(connector.getProperty("socket.appWriteBufSize")).hasToString("4096");
-        // the settings Spring Boot applies to its protocol still reach the subclass
-        assertThat(connector.getProperty("maxConnections")).hasToString("11000");
+    void selectorsAndAcceptorsRunOnPlatformThreadsAndRequestsOnVirtualOnes() {
+        Server server = ((JettyWebServer) context.getWebServer()).getServer();
+        // not Spring Boot's VirtualThreadPool for the whole server (docs/decisions.md, h-jetty2)
+        assertThat(server.getThreadPool()).isInstanceOf(QueuedThreadPool.class);
+        assertThat(((QueuedThreadPool) server.getThreadPool()).getVirtualThreadsExecutor()).isNotNull();
+        ServerConnector connector = (ServerConnector) server.getConnectors()[0];
+        // above the live streams' 20 s heartbeat
+        assertThat(connector.getIdleTimeout()).isEqualTo(60_000);
+        // room for virtdevice.events.max-streams and the requests beside them
+        assertThat(server.getBean(NetworkConnectionLimit.class).getMaxNetworkConnectionCount()).isEqualTo(11_000);
     }
 
     @Test
-    void otherResponsesKeepTomcatsEightKilobyteBuffer() {
+    void otherResponsesKeepJettysBuffer() {
         Fixtures.TestUser user = new Fixtures(dataSource, hasher).owner(50);
         Api api = new Api(port).bearer(user.apiKey());
         for (int i = 0; i < 6; i++) {
@@ -56,10 +61,24 @@ class ConnectionBuffersTests {
                 List.of("Authorization: Bearer " + user.apiKey(), "Accept: application/json"), null);
 
         assertThat(list.status()).isEqualTo(200);
-        // bigger than a stream's 2 KB buffer, smaller than 8 KB: still sent whole, with its length
+        // bigger than a stream's 2 KB buffer, smaller than Jetty's 32 KB: still sent whole, with its length
         assertThat(list.body().length()).isBetween(2049, 8191);
         assertThat(list.header("Content-Length")).isEqualTo(Integer.toString(list.body().length()));
         assertThat(list.header("Transfer-Encoding")).isNull();
+    }
+
+    @Test
+    void whatJettyRefusesItselfIsAProblemUnderApi() {
+        RawHttp.Response badPath = RawHttp.send(port, "GET", "/api/v1/devices/%zz", List.of(), null);
+        assertThat(badPath.status()).isEqualTo(400);
+        assertThat(badPath.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(badPath.body()).contains("\"status\":400");
+
+        RawHttp.Response oversized = RawHttp.send(port, "GET", "/api/v1/devices",
+                List.of("X-Padding: " + "a".repeat(20_000)), null);
+        assertThat(oversized.status()).isEqualTo(431);
+        assertThat(oversized.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(oversized.body()).contains("\"status\":431");
     }
 
     @Test
