@@ -153,6 +153,29 @@ class TrustedProxyLoginTests {
                 + " and ip_address = '::1'", owner.email())).isEqualTo(1);
     }
 
+    @Test
+    void theNameOfTheSettingBeforeJettyIsStillRead() {
+        // SERVER_TOMCAT_REMOTEIP_INTERNALPROXIES (the Tomcat-era name operators have in their environment) names
+        // only 127.0.0.2 here: 127.0.0.1, trusted by default as a loopback address, is not a proxy any more
+        try (AppInstance renamed = AppInstance.start("server.forward-headers-strategy=native",
+                "SERVER_TOMCAT_REMOTEIP_INTERNALPROXIES=127\\.0\\.0\\.2", "virtdevice.web.secure-cookies=false",
+                "LOG_FORMAT=", "logging.level.root=WARN")) {
+            Fixtures.TestUser owner = accounts.fixtures.owner();
+            String behind = newAddress();
+            String claimed = newAddress();
+
+            assertThat(new Client("127.0.0.2", behind, renamed.port()).login(owner.email(), "guess")).isEqualTo(401);
+            assertThat(new Client("127.0.0.1", claimed, renamed.port()).login(owner.email(), "guess")).isEqualTo(401);
+
+            assertThat(accounts.count("select count(*) from security_events where email = ? and kind = 'login_failed'"
+                    + " and ip_address = cast(? as inet)", owner.email(), behind)).isEqualTo(1);
+            assertThat(accounts.count("select count(*) from security_events where email = ? and kind = 'login_failed'"
+                    + " and ip_address = '127.0.0.1'", owner.email())).isEqualTo(1);
+            assertThat(accounts.count("select count(*) from security_events where email = ? and kind = 'login_failed'"
+                    + " and ip_address = cast(? as inet)", owner.email(), claimed)).isZero();
+        }
+    }
+
     /** A distinct documentation-range (TEST-NET-3) address per call. */
     private static String newAddress() {
         int n = ADDRESSES.incrementAndGet();
@@ -168,6 +191,10 @@ class TrustedProxyLoginTests {
         private String csrf;
 
         private Client(String localAddress, String forwardedFor) {
+            this(localAddress, forwardedFor, behindProxy.port());
+        }
+
+        private Client(String localAddress, String forwardedFor, int port) {
             try {
                 this.http = HttpClient.newBuilder()
                         .localAddress(InetAddress.getByName(localAddress))
@@ -178,7 +205,7 @@ class TrustedProxyLoginTests {
             }
             this.forwardedFor = forwardedFor;
             // an IPv6 peer connects to the IPv6 loopback
-            this.base = (localAddress.contains(":") ? "http://[::1]:" : "http://127.0.0.1:") + behindProxy.port();
+            this.base = (localAddress.contains(":") ? "http://[::1]:" : "http://127.0.0.1:") + port;
         }
 
         /** A client behind the trusted proxy: the proxy connects and names the client. */

@@ -56,7 +56,8 @@ class ClientAddressFilter extends OncePerRequestFilter {
         this.forwardHeaders = strategy == null ? usesForwardHeaders(environment)
                 : strategy.trim().toLowerCase(Locale.ROOT).equals("native");
         this.trustedProxies = Pattern.compile(
-                settings.trustedProxies() == null ? PRIVATE_ADDRESSES : settings.trustedProxies());
+                settings.trustedProxies() == null || settings.trustedProxies().isBlank() ? PRIVATE_ADDRESSES
+                        : settings.trustedProxies());
     }
 
     private static boolean usesForwardHeaders(Environment environment) {
