@@ -68,6 +68,7 @@ public class RateLimiter {
     private final Map<String, Rule> rulesByPrefix = new ConcurrentHashMap<>();
     /** This instance's proxy of each bucket in use: the local copy and batching queue live in it. */
     private final Cache<BucketId, Local> local;
+    private final Counter rememberedRefusals;
     private final OptimizationListener answeredLocally;
 
     RateLimiter(RateLimitSettings settings, LimitBuckets buckets, ObjectProvider<PlanSource> planSource,
@@ -89,6 +90,8 @@ public class RateLimiter {
                 .build();
         Counter skipped = Counter.builder("virtdevice.rate_limit.local")
                 .description("Rate-limit checks answered from the instance's local copy of a bucket").register(meters);
+        this.rememberedRefusals = Counter.builder("virtdevice.rate_limit.remembered")
+                .description("Rate-limit refusals answered from the last refusal, without the bucket store").register(meters);
         Counter merged = Counter.builder("virtdevice.rate_limit.merged")
                 .description("Rate-limit checks that shared another check's call to the bucket store").register(meters);
         settings.plans().forEach((plan, quotas) -> {
@@ -139,7 +142,7 @@ public class RateLimiter {
         }
         Quota quota = rule.quota();
         try {
-            ConsumptionProbe probe = bucket(rule, key).tryConsumeAndReturnRemaining(1);
+            ConsumptionProbe probe = tryConsumeOne(rule, key);
             Decision decision = new Decision(limit, plan, quota, probe.isConsumed(), probe.getRemainingTokens(),
                     seconds(probe.getNanosToWaitForReset()), Math.max(1, seconds(probe.getNanosToWaitForRefill())),
                     probe.getNanosToWaitForRefill());
@@ -230,8 +233,7 @@ public class RateLimiter {
      */
     public Optional<Duration> take(String budget, Quota quota, String key) {
         try {
-            ConsumptionProbe probe = bucket(rule(budgetPrefix(budget, quota, ""), quota), key)
-                    .tryConsumeAndReturnRemaining(1);
+            ConsumptionProbe probe = tryConsumeOne(rule(budgetPrefix(budget, quota, ""), quota), key);
             return probe.isConsumed() ? Optional.empty() : Optional.of(Duration.ofNanos(probe.getNanosToWaitForRefill()));
         } catch (RuntimeException e) {
             log.warn("budget {} not checked (bucket store unavailable): {}", budget, e.toString());
@@ -294,15 +296,41 @@ public class RateLimiter {
                         .build()));
     }
 
+    /**
+     * One unit of the bucket, or the refusal. Once the bucket has refused, it is refused here, without asking the
+     * store, until the time the refusal named for the next unit: the refill is greedy and nobody, on any
+     * instance, can take a unit from an empty bucket before that, so this is as exact as asking. It keeps a
+     * client hammering a small (store-exact) quota from taking a pooled connection and a store transaction
+     * per refused request (docs/decisions.md, "Refusals answered from memory").
+     */
+    private ConsumptionProbe tryConsumeOne(Rule rule, String key) {
+        Local bucket = local(rule, key);
+        long now = System.nanoTime();
+        ConsumptionProbe remembered = bucket.refusal(now);
+        if (remembered != null) {
+            rememberedRefusals.increment();
+            return remembered;
+        }
+        ConsumptionProbe probe = bucket.proxy().tryConsumeAndReturnRemaining(1);
+        if (!probe.isConsumed()) {
+            bucket.refused(now, probe);
+        }
+        return probe;
+    }
+
     /** This instance's proxy of the shared bucket {@code rule}'s prefix + {@code key}. */
     private BucketProxy bucket(Rule rule, String key) {
+        return local(rule, key).proxy();
+    }
+
+    private Local local(Rule rule, String key) {
         return local.get(new BucketId(rule, key), id -> {
             long units = rule.localUnits();
             Optimization optimization = units < 1 ? Optimizations.batching()
                     : Optimizations.delaying(new DelayParameters(units, settings.syncInterval()));
             return new Local(buckets.builder().withOptimization(optimization.withListener(answeredLocally))
                     .build(rule.prefix() + key, rule::configuration), units >= 1);
-        }).proxy();
+        });
     }
 
     /**
@@ -343,8 +371,45 @@ public class RateLimiter {
     /** One bucket on this instance: its rule and its key (device id, user id, credential, …). */
     private record BucketId(Rule rule, String key) {}
 
-    /** A bucket's proxy on this instance; {@code delayed} when it may hold units not yet written to the store. */
-    private record Local(BucketProxy proxy, boolean delayed) {
+    /**
+     * A bucket's proxy on this instance; {@code delayed} when it may hold units not yet written to the store. Also
+     * the last refusal's times, so that refusals until the next unit are answered without the store.
+     */
+    private static final class Local {
+        private final BucketProxy proxy;
+        private final boolean delayed;
+        /** {@link System#nanoTime()} when the last refusal's next unit comes and when the bucket is full again. */
+        private volatile long nextUnitAt;
+        private volatile long fullAt;
+        private volatile boolean empty;
+
+        Local(BucketProxy proxy, boolean delayed) {
+            this.proxy = proxy;
+            this.delayed = delayed;
+        }
+
+        BucketProxy proxy() {
+            return proxy;
+        }
+
+        void refused(long now, ConsumptionProbe probe) {
+            fullAt = now + probe.getNanosToWaitForReset();
+            nextUnitAt = now + probe.getNanosToWaitForRefill();
+            empty = true;
+        }
+
+        /** The refusal the bucket would give at {@code now}, or null when it may have a unit by now. */
+        ConsumptionProbe refusal(long now) {
+            if (!empty) {
+                return null;
+            }
+            long toNextUnit = nextUnitAt - now;
+            if (toNextUnit <= 0) {
+                empty = false;
+                return null;
+            }
+            return ConsumptionProbe.rejected(0, toNextUnit, Math.max(toNextUnit, fullAt - now));
+        }
 
         /** Writes the units taken locally since the last store call, if any. */
         void flush() {

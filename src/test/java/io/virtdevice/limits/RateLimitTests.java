@@ -553,6 +553,33 @@ class RateLimitTests {
         assertThat(total).isBetween((long) SHARED_QUOTA, SHARED_QUOTA + LOCAL_UNITS + 1L);
     }
 
+    @Test
+    void aRefusalIsRememberedUntilTheNextUnitAndNoLonger() {
+        RateLimiter onA = a.context().getBean(RateLimiter.class);
+        RateLimiter onB = b.getBean(RateLimiter.class);
+        io.micrometer.core.instrument.MeterRegistry metersOfA = a.context()
+                .getBean(io.micrometer.core.instrument.MeterRegistry.class);
+        // two units, one more every second: exact (under 100 units), so every check that is not remembered asks the store
+        Quota quota = new Quota(2, Duration.ofSeconds(2));
+        String key = "remembered-" + UUID.randomUUID();
+        assertThat(onA.take("test-budget", quota, key)).isEmpty();
+        assertThat(onB.take("test-budget", quota, key)).isEmpty();
+        assertThat(onA.take("test-budget", quota, key)).as("the store refuses A's third unit").isPresent();
+        double remembered = metersOfA.counter("virtdevice.rate_limit.remembered").count();
+
+        // A answers the next refusals from memory, with the time to the next unit the store named
+        java.util.Optional<Duration> again = onA.take("test-budget", quota, key);
+        assertThat(again).isPresent();
+        assertThat(again.get()).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(1));
+        assertThat(metersOfA.counter("virtdevice.rate_limit.remembered").count()).isEqualTo(remembered + 1);
+        // B has no memory of it and asks the store, which refuses too: the memory refuses nothing the store would give
+        assertThat(onB.take("test-budget", quota, key)).isPresent();
+
+        // once the next unit is due, A asks the store again and gets it: the memory is not a lock-out
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+                .until(() -> onA.take("test-budget", quota, key).isEmpty());
+    }
+
     /**
      * The same over Redis: two more instances on this class's database whose buckets live in one Redis (the
      * tests' own, {@link TestRedis}); a quota holds across both, the fields are exact, a refusal is a 429
