@@ -6,7 +6,6 @@ import com.github.kagkarlsson.scheduler.task.ExecutionContext;
 import com.github.kagkarlsson.scheduler.task.FailureHandler;
 import com.github.kagkarlsson.scheduler.task.TaskInstance;
 import com.github.kagkarlsson.scheduler.task.helper.CustomTask;
-import io.virtdevice.platform.tenancy.TenantScope;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.Function;
@@ -21,21 +20,19 @@ import org.springframework.stereotype.Component;
 @Component
 class PulseResetTask extends CustomTask<PulseResets.Job> {
 
-    private final DeviceManagement devices;
     private final PulseResets pulses;
 
-    PulseResetTask(DeviceManagement devices, PulseResets pulses) {
+    PulseResetTask(PulseResets pulses) {
         super(PulseResets.TASK, PulseResets.Job.class, null, Function.identity(),
                 new FailureHandler.ExponentialBackoffFailureHandler<>(Duration.ofSeconds(1), 2.0),
                 new DeadExecutionHandler.ReviveDeadExecution<>());
-        this.devices = devices;
         this.pulses = pulses;
     }
 
     @Override
     public CompletionHandler<PulseResets.Job> execute(TaskInstance<PulseResets.Job> instance, ExecutionContext context) {
         PulseResets.Job job = instance.getData();
-        Instant again = TenantScope.call(job.owner(), () -> devices.finishPulse(job.deviceId(), job.resetAt()));
+        Instant again = pulses.finish(job);
         if (again == null) {
             return new CompletionHandler.OnCompleteRemove<>();
         }

@@ -117,10 +117,19 @@ class PulseResets {
         }
     }
 
+    /**
+     * Ends {@code job}'s pulse in its owner's tenant scope if it is still the one under way; the time to try
+     * again when the database's clock has not reached the reset yet, else null. Both the in-process run and the
+     * durable execution ({@link PulseResetTask}) do this.
+     */
+    Instant finish(Job job) {
+        return TenantScope.call(job.owner(), () -> devices.getObject().finishPulse(job.deviceId(), job.resetAt()));
+    }
+
     private void run(Job job) {
         Instant again;
         try {
-            again = TenantScope.call(job.owner(), () -> devices.getObject().finishPulse(job.deviceId(), job.resetAt()));
+            again = finish(job);
         } catch (RuntimeException e) {
             log.warn("pulse reset of device {} failed here ({}); its durable execution retries it", job.deviceId(),
                     e.toString());
