@@ -378,10 +378,8 @@ public class RateLimiter {
     private static final class Local {
         private final BucketProxy proxy;
         private final boolean delayed;
-        /** {@link System#nanoTime()} when the last refusal's next unit comes and when the bucket is full again. */
-        private volatile long nextUnitAt;
-        private volatile long fullAt;
-        private volatile boolean empty;
+        /** The store's last refusal of this bucket, null before any; one value, so it is read whole. */
+        private volatile Refusal lastRefusal;
 
         Local(BucketProxy proxy, boolean delayed) {
             this.proxy = proxy;
@@ -393,23 +391,24 @@ public class RateLimiter {
         }
 
         void refused(long now, ConsumptionProbe probe) {
-            fullAt = now + probe.getNanosToWaitForReset();
-            nextUnitAt = now + probe.getNanosToWaitForRefill();
-            empty = true;
+            lastRefusal = new Refusal(now + probe.getNanosToWaitForRefill(), now + probe.getNanosToWaitForReset());
         }
 
         /** The refusal the bucket would give at {@code now}, or null when it may have a unit by now. */
         ConsumptionProbe refusal(long now) {
-            if (!empty) {
+            Refusal last = lastRefusal;
+            if (last == null) {
                 return null;
             }
-            long toNextUnit = nextUnitAt - now;
+            long toNextUnit = last.nextUnitAt() - now;
             if (toNextUnit <= 0) {
-                empty = false;
                 return null;
             }
-            return ConsumptionProbe.rejected(0, toNextUnit, Math.max(toNextUnit, fullAt - now));
+            return ConsumptionProbe.rejected(0, toNextUnit, Math.max(toNextUnit, last.fullAt() - now));
         }
+
+        /** {@link System#nanoTime()} when the refused bucket's next unit comes and when it is full again. */
+        private record Refusal(long nextUnitAt, long fullAt) {}
 
         /** Writes the units taken locally since the last store call, if any. */
         void flush() {
