@@ -48,6 +48,10 @@ class ClientAddressFilter extends OncePerRequestFilter {
             + "|172\\.1[6-9]\\.\\d{1,3}\\.\\d{1,3}|172\\.2[0-9]\\.\\d{1,3}\\.\\d{1,3}|172\\.3[0-1]\\.\\d{1,3}\\.\\d{1,3}"
             + "|0:0:0:0:0:0:0:1|::1|fe[89ab]\\p{XDigit}:.*|f[cd]\\p{XDigit}{2}+:.*";
 
+    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+(%[0-9A-Za-z._-]+)?");
+    private static final Pattern PORT = Pattern.compile("\\d{1,5}");
+
     private final boolean forwardHeaders;
     private final Pattern trustedProxies;
 
@@ -86,14 +90,14 @@ class ClientAddressFilter extends OncePerRequestFilter {
         if (host != null && !host.isBlank()) {
             host = host.split(",")[0].trim();
             int colon = host.lastIndexOf(':');
-            if (colon > 0 && host.indexOf(']') < colon && host.substring(colon + 1).matches("\\d{1,5}")) {
+            if (colon > 0 && host.indexOf(']') < colon && PORT.matcher(host.substring(colon + 1)).matches()) {
                 port = Integer.parseInt(host.substring(colon + 1));
                 host = host.substring(0, colon);
             }
             serverName = host;
         }
         String forwardedPort = request.getHeader("X-Forwarded-Port");
-        if (forwardedPort != null && forwardedPort.trim().matches("\\d{1,5}")) {
+        if (forwardedPort != null && PORT.matcher(forwardedPort.trim()).matches()) {
             port = Integer.parseInt(forwardedPort.trim());
         }
         if (port == -1 && secure != null) {
@@ -148,8 +152,7 @@ class ClientAddressFilter extends OncePerRequestFilter {
 
     /** An IPv4 or IPv6 literal (no host names: nothing here may cause a DNS lookup). */
     static boolean literal(String address) {
-        return address.matches("\\d{1,3}(\\.\\d{1,3}){3}")
-                || (address.indexOf(':') >= 0 && address.matches("[0-9A-Fa-f:.]+(%[0-9A-Za-z._-]+)?"));
+        return IPV4.matcher(address).matches() || (address.indexOf(':') >= 0 && IPV6.matcher(address).matches());
     }
 
     static String withoutBrackets(String address) {
