@@ -198,17 +198,21 @@ floor_run() { # CONCURRENCY SECONDS
 # The SQL ceiling: the same statements the app sends per request, replayed by pgbench as the app role.
 $PSQL -U postgres -c "create table bench.rest_devices (client int primary key, id uuid not null); grant usage on schema bench to virtdevice_app; grant select on bench.rest_devices to virtdevice_app"
 echo "$DEVICES" | head -64 | awk '{ printf "insert into bench.rest_devices values (%d, '\''%s'\'');\n", NR - 1, $1 }' | $PSQL -U postgres
+# The JSON texts the app binds for one change of a switch's power (Jackson's text): the one-round-trip replay sends
+# them as parameters, as the app does; the baseline replay builds its own with functions and ignores them.
+SQL_JSON=(-D 'changes=[{"new":true,"old":false,"property":"power"}]' -D 'snapshot={"power":true}'
+          -D 'details={"name":"bench","changes":[{"property":"power","old":false,"new":true}]}')
 sql_run() { # CONCURRENCY SECONDS [SCRIPT]: the baseline replay (bench/rest-transaction.sql) unless SCRIPT is given
   local script=${3:-bench/rest-transaction.sql} v=1000000 before after out
   # the two-round-trip replay writes only at the version it expects: every bench device starts at $v
   $PSQL -U postgres -c "update devices set version = $v where id in (select id from bench.rest_devices)"
   pgbench -h 127.0.0.1 -p $PG_PORT -U virtdevice_app -n -M prepared -c $1 -j 2 -T $WARMUP -D tenant=$TENANT -D user=$USER_ID \
-    -D v=$v -f $script virtdevice >/dev/null 2>&1
+    -D v=$v "${SQL_JSON[@]}" -f $script virtdevice >/dev/null 2>&1
   $PSQL -U postgres -c "update devices set version = $v where id in (select id from bench.rest_devices)"
   before=$($PSQL -U postgres -At -c "select count(*) from device_events")
   cpu_snapshot "$CPU_TMP/before"
   pgbench -h 127.0.0.1 -p $PG_PORT -U virtdevice_app -n -M prepared -c $1 -j 2 -T $2 -D tenant=$TENANT -D user=$USER_ID \
-    -D v=$v -f $script virtdevice > "$CPU_TMP/pgbench" 2>&1 || true
+    -D v=$v "${SQL_JSON[@]}" -f $script virtdevice > "$CPU_TMP/pgbench" 2>&1 || true
   sleep 0.3  # the backends exit after pgbench: let the postmaster reap them (their CPU moves to its cutime)
   cpu_snapshot "$CPU_TMP/after"
   out=$(cat "$CPU_TMP/pgbench")
@@ -216,6 +220,40 @@ sql_run() { # CONCURRENCY SECONDS [SCRIPT]: the baseline replay (bench/rest-tran
   echo "sql c=$1 tps=$(echo "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p') latency_avg_ms=$(echo "$out" | sed -n 's/^latency average = \([0-9.]*\).*/\1/p') failed=$(echo "$out" | sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p') events_written=$((after - before))/$(echo "$out" | sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p') (pgbench replay of the request's SQL: $script)"
   cpu_line "sql c=$1 ${script##*/}" "$CPU_TMP/before" "$CPU_TMP/after" "$(echo "$out" | sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p')"
 }
+
+# SQL_PARTS=1: only the replays, no REST: at each concurrency (SQL_PARTS_CONCURRENCY, default "16 64"), ROUNDS
+# (default 3) rounds of the baseline, the new replay and the new replay cut down part by part
+# (bench/write-path-parts/), each run as sql_run does; then the mean PostgreSQL CPU per transaction of each and
+# the differences, which are each part's cost per change (docs/decisions.md, "The write path's database cost per
+# change"). The app runs meanwhile, as in the other runs (its relay reads the events written).
+if [ -n "${SQL_PARTS:-}" ]; then
+  echo "# $(date -u +%FT%TZ) $(nproc) cores; write path by part, ${SECONDS_PER_RUN}s per run after ${WARMUP}s warm-up"
+  PART_SCRIPTS="bench/rest-transaction.sql bench/rest-transaction-one-round-trip.sql bench/write-path-parts/without-activity.sql
+    bench/write-path-parts/devices-properties.sql bench/write-path-parts/devices.sql bench/write-path-parts/context.sql"
+  for C in ${SQL_PARTS_CONCURRENCY:-16 64}; do
+    for round in $(seq 1 "${ROUNDS:-3}"); do
+      echo "# c=$C round $round load average $(cut -d' ' -f1-3 /proc/loadavg)"
+      for script in $PART_SCRIPTS; do
+        sql_run $C $SECONDS_PER_RUN $script | tee -a "$CPU_TMP/parts-$C"
+      done
+    done
+    awk -v c="$C" '
+      /^sql c=/ { for (i = 1; i <= NF; i++) if ($i ~ /^tps=/) { split($i, kv, "="); last_tps = kv[2] } }
+      /^cpu sql/ { name = $4; for (i = 1; i <= NF; i++) if ($i ~ /^pg_ms=/) { split($i, kv, "="); pg[name] += kv[2]; n[name]++ }
+                   tps[name] += last_tps }
+      function m(k) { return n[k] ? pg[k] / n[k] : 0 }
+      END {
+        base = m("rest-transaction.sql"); full = m("rest-transaction-one-round-trip.sql"); noact = m("without-activity.sql")
+        dp = m("devices-properties.sql"); dev = m("devices.sql"); ctx = m("context.sql")
+        printf "parts c=%d pg_ms per change (means of %d rounds): baseline %.3f, new %.3f (%.2fx; tps %.2fx)\n", c,
+          n["rest-transaction.sql"], base, full, (full > 0 ? base / full : 0),
+          (tps["rest-transaction.sql"] > 0 ? tps["rest-transaction-one-round-trip.sql"] / tps["rest-transaction.sql"] : 0)
+        printf "parts c=%d new = context %.3f + version bump and commit %.3f + properties %.3f + device_events row %.3f + activity entry %.3f; the baseline'"'"'s own statements %.3f\n",
+          c, ctx, dev - ctx, dp - dev, noact - dp, full - noact, base - full
+      }' "$CPU_TMP/parts-$C"
+  done
+  exit 0
+fi
 
 if [ -n "${LOG_SQL:-}" ]; then
   ONE=$(echo "$DEVICES" | head -1)
