@@ -26,6 +26,8 @@
 # against itself with -Dsome.property=… compares a setting. APP_JAVA_OPTS="…" goes to the app's JVM (and the
 # second one's), e.g. APP_JAVA_OPTS="-XX:StartFlightRecording=filename=target/bench-app.jfr,settings=profile" for
 # a CPU profile.
+# SQL_PARTS=1 measures only the replays, the new one also cut down part by part (bench/write-path-parts/): each
+# part's PostgreSQL CPU per change (see the block before LOG_SQL below).
 # LOG_SQL=N prints the protocol messages the app's driver sends (pgjdbc's own trace log: Parse, Bind, Execute,
 # Sync) for 2N REST changes made one after another, after 30 others (past pgjdbc's prepare threshold), with the
 # round trips per thread, and stops. (The embedded PostgreSQL's own log is not kept anywhere readable.)
