@@ -278,8 +278,13 @@ class DeviceEventDispatcher implements SmartLifecycle {
         }
     }
 
+    /**
+     * What the relay handed out; {@code minTx} and {@code maxTx} are the least and greatest writing transaction
+     * of its events (null when there are none): every one of them lies in that range of device_events'
+     * partition key.
+     */
     private record Batch(boolean busy, long position, long finalSeq, Long fenceSeq, String[] fenceHolders,
-            boolean fenceChanged, List<Entry> entries) {}
+            boolean fenceChanged, List<Entry> entries, String minTx, String maxTx) {}
 
     private record Entry(UUID id, long seq, TenantContext owner, boolean parked) {}
 
@@ -317,7 +322,7 @@ class DeviceEventDispatcher implements SmartLifecycle {
                 TenantScopedTransactionManager.rebind(dataSource, owner);
                 bound = owner;
             }
-            TenantScope.run(owner, () -> relay(lane, owner, run, careful, blocked));
+            TenantScope.run(owner, () -> relay(lane, owner, run, batch, careful, blocked));
             from = to;
         }
         long last = take == 0 ? batch.position() : entries.get(take - 1).seq();
@@ -338,10 +343,15 @@ class DeviceEventDispatcher implements SmartLifecycle {
     }
 
     /** One owner's consecutive events for one consumer, under the owner's context. */
-    private void relay(Lane lane, TenantContext owner, List<Entry> run, TransactionStatus careful,
+    private void relay(Lane lane, TenantContext owner, List<Entry> run, Batch batch, TransactionStatus careful,
             Set<TenantContext> blocked) {
         Map<UUID, DeviceEvent> read = new HashMap<>();
-        for (DeviceEvent event : reader.findAll(run.stream().map(Entry::id).toList())) {
+        List<UUID> ids = run.stream().map(Entry::id).toList();
+        // only the partitions that can hold the batch's events (the relay read their tx_ids)
+        List<DeviceEvent> found = batch.minTx() == null || batch.maxTx() == null
+                ? reader.findAll(ids)
+                : reader.findAllWrittenBetween(ids, batch.minTx(), batch.maxTx());
+        for (DeviceEvent event : found) {
             read.put(event.id(), event);
         }
         // an event deleted since (with its user) has nobody left to react for
@@ -439,7 +449,7 @@ class DeviceEventDispatcher implements SmartLifecycle {
 
     private static Batch batch(ResultSet rs, int row) throws SQLException {
         if (rs.getBoolean("busy")) {
-            return new Batch(true, 0, 0, null, null, false, List.of());
+            return new Batch(true, 0, 0, null, null, false, List.of(), null, null);
         }
         UUID[] ids = array(rs.getArray("ids"), UUID[].class, new UUID[0]);
         Long[] seqs = array(rs.getArray("seqs"), Long[].class, new Long[0]);
@@ -453,7 +463,7 @@ class DeviceEventDispatcher implements SmartLifecycle {
         long fence = rs.getLong("next_fence_seq");
         return new Batch(false, rs.getLong("position"), rs.getLong("final_seq"), rs.wasNull() ? null : fence,
                 array(rs.getArray("next_fence_holders"), String[].class, null), rs.getBoolean("fence_changed"),
-                entries);
+                entries, rs.getString("min_tx"), rs.getString("max_tx"));
     }
 
     private static <T> T array(Array array, Class<T> type, T empty) throws SQLException {

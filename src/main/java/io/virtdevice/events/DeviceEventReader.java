@@ -41,6 +41,12 @@ class DeviceEventReader {
              order by seq
             """;
 
+    // the relay's events: their writing transactions are known, so the partitions outside that range are pruned
+    private static final String BY_IDS_WRITTEN_BETWEEN = COLUMNS + """
+             where id = any(:ids) and tx_id >= cast(:minTx as xid8) and tx_id <= cast(:maxTx as xid8)
+             order by seq
+            """;
+
     private static final String OF_DEVICE = COLUMNS + """
              where user_id = :user and device_id = :device and device_version between :from and :to
              order by device_version, seq
@@ -91,6 +97,16 @@ class DeviceEventReader {
             return recent;
         }
         return jdbc.sql(BY_IDS).param("ids", wanted).query(this::event).list();
+    }
+
+    /**
+     * The events of these ids among those written by transactions {@code minTx} to {@code maxTx} (xid8 text,
+     * inclusive), in seq order: for ids whose writers are known to lie in that range (the relay's), an exact
+     * read of only the partitions that can hold them.
+     */
+    List<DeviceEvent> findAllWrittenBetween(Collection<UUID> ids, String minTx, String maxTx) {
+        return jdbc.sql(BY_IDS_WRITTEN_BETWEEN).param("ids", ids.toArray(UUID[]::new)).param("minTx", minTx)
+                .param("maxTx", maxTx).query(this::event).list();
     }
 
     /** The device's events with versions {@code from} to {@code to}, in version order. */

@@ -65,9 +65,17 @@ class TriggerSubscriptions {
                    enabled = true, last_polled_at = now()
             """;
 
+    // A poll's bookkeeping never waits for another transaction: the row is taken only if nobody holds it
+    // (SKIP LOCKED). The holder is almost always another poll of the same identity recording the same thing (IFTTT
+    // and the bench poll an identity several times at once); otherwise the next poll records it. Waiting made
+    // every concurrent poll of an identity queue behind the first one's whole transaction once a minute
+    // (issue 14 §2: row-lock waits on this UPDATE in the large-database bench).
     private static final String TOUCH = """
             update ifttt_trigger_subscriptions set last_polled_at = now()
-             where id = :id and (last_polled_at is null or last_polled_at < now() - cast(:precision as interval))
+             where id = (select s.id from ifttt_trigger_subscriptions s
+                          where s.id = :id
+                            and (s.last_polled_at is null or s.last_polled_at < now() - cast(:precision as interval))
+                            for update skip locked)
             """;
 
     // The same, committed without waiting for the WAL flush (set in the statement: no extra round trip). Only
@@ -75,14 +83,20 @@ class TriggerSubscriptions {
     // only the dashboard shows.
     private static final String TOUCH_ASYNCHRONOUS_COMMIT = """
             update ifttt_trigger_subscriptions set last_polled_at = now()
-             where id = :id and (last_polled_at is null or last_polled_at < now() - cast(:precision as interval))
+             where id = (select s.id from ifttt_trigger_subscriptions s
+                          where s.id = :id
+                            and (s.last_polled_at is null or s.last_polled_at < now() - cast(:precision as interval))
+                            for update skip locked)
                and set_config('synchronous_commit', 'off', true) = 'off'
             """;
 
+    // Likewise without waiting: a poll that finds the row held lets the holder (or the next poll) write the entry.
     private static final String MARK_LOGGED = """
             update ifttt_trigger_subscriptions set last_logged_at = now()
-             where user_id = :user and trigger_identity = :identity
-               and (last_logged_at is null or last_logged_at < now() - interval '15 minutes')
+             where id = (select s.id from ifttt_trigger_subscriptions s
+                          where s.user_id = :user and s.trigger_identity = :identity
+                            and (s.last_logged_at is null or s.last_logged_at < now() - interval '15 minutes')
+                            for update skip locked)
             """;
 
     private static final String DELETE = """
@@ -153,7 +167,8 @@ class TriggerSubscriptions {
     }
 
     /**
-     * Records a poll unless the recorded one is younger than {@code precision}.
+     * Records a poll unless the recorded one is younger than {@code precision}, or another transaction holds the
+     * identity's row (then that one or the next poll records it: a poll never waits for bookkeeping).
      *
      * @param durable false when the poll's transaction writes nothing else: it then commits asynchronously
      */
@@ -162,7 +177,10 @@ class TriggerSubscriptions {
                 .param("precision", precision.toMillis() + " milliseconds").update();
     }
 
-    /** True when this poll should go to the activity log (the identity's first in 15 minutes). */
+    /**
+     * True when this poll should go to the activity log (the identity's first in 15 minutes); false too when
+     * another transaction holds the identity's row (the entry is left to it or to the next poll, not waited for).
+     */
     boolean markLogged(UUID userId, String identity) {
         return jdbc.sql(MARK_LOGGED).param("user", userId).param("identity", identity).update() == 1;
     }

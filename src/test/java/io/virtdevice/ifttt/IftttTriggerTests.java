@@ -3,8 +3,13 @@ package io.virtdevice.ifttt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.virtdevice.testing.Api;
+import io.virtdevice.testing.TestDatabase;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -179,6 +184,43 @@ class IftttTriggerTests extends IftttTestSupport {
         assertThat(linked.ifttt().delete("/ifttt/v1/triggers/device_turned_on/trigger_identity/never-seen").status())
                 .isEqualTo(200);
         assertThat(linked.rest().get("/api/v1/ifttt").json().path("triggerIdentities").path("count").asInt()).isZero();
+    }
+
+    @Test
+    void aPollDoesNotWaitForAnotherTransactionHoldingItsIdentity() throws Exception {
+        Linked linked = linked();
+        String[] lamp = device(linked.rest(), "Lamp", "switch");
+        String id = identity();
+        assertThat(poll(linked.ifttt(), "device_turned_on", Map.of("device", lamp[1]), "trigger_identity", id)
+                .status()).isEqualTo(200);
+        // the recorded poll and activity entry are old: the next poll is due for both
+        superuser().sql("""
+                update ifttt_trigger_subscriptions
+                   set last_polled_at = now() - interval '1 hour', last_logged_at = now() - interval '1 hour'
+                 where trigger_identity = :id""").param("id", id).update();
+        try (Connection holder = TestDatabase.of(context).superuserConnection()) {
+            holder.setAutoCommit(false);
+            try (Statement st = holder.createStatement()) {
+                st.execute("select 1 from ifttt_trigger_subscriptions where trigger_identity = '" + id
+                        + "' for update");
+            }
+            // before: the poll's bookkeeping UPDATE queued behind the holder until it ended (or lock_timeout)
+            Api.Response polled = CompletableFuture
+                    .supplyAsync(() -> poll(linked.ifttt(), "device_turned_on", Map.of("device", lamp[1]),
+                            "trigger_identity", id))
+                    .get(60, TimeUnit.SECONDS);
+            assertThat(polled.status()).as(polled.toString()).isEqualTo(200);
+            holder.rollback();
+        }
+        // skipped, not lost: the next poll records the poll time and the activity entry
+        assertThat(poll(linked.ifttt(), "device_turned_on", Map.of("device", lamp[1]), "trigger_identity", id)
+                .status()).isEqualTo(200);
+        Map<String, Object> row = superuser().sql("""
+                select last_polled_at > now() - interval '10 minutes' as polled,
+                       last_logged_at > now() - interval '10 minutes' as logged
+                  from ifttt_trigger_subscriptions where trigger_identity = :id""").param("id", id)
+                .query().singleRow();
+        assertThat(row).containsEntry("polled", true).containsEntry("logged", true);
     }
 
     @Test

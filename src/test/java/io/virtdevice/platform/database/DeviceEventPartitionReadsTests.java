@@ -155,10 +155,22 @@ class DeviceEventPartitionReadsTests {
             setPosition(0);
             List<Long> relayed = new ArrayList<>();
             for (int pass = 0; pass < 20; pass++) {
-                List<Long> batch = relay(limit).seqs();
+                Relayed relayedNow = relay(limit);
+                List<Long> batch = relayedNow.seqs();
                 if (batch.isEmpty()) {
+                    assertThat(relayedNow.minTx()).isNull();
+                    assertThat(relayedNow.maxTx()).isNull();
                     break;
                 }
+                // the writers' range the dispatcher reads the batch's events from: exactly theirs
+                List<Long> txs = new ArrayList<>();
+                for (long seq : batch) {
+                    txs.add(txOf(seq));
+                }
+                assertThat(relayedNow.minTx()).as("limit %d, batch %s", limit, batch).isEqualTo(
+                        txs.stream().min(Long::compare).orElseThrow());
+                assertThat(relayedNow.maxTx()).as("limit %d, batch %s", limit, batch).isEqualTo(
+                        txs.stream().max(Long::compare).orElseThrow());
                 relayed.addAll(batch);
                 setPosition(batch.get(batch.size() - 1));
             }
@@ -259,7 +271,7 @@ class DeviceEventPartitionReadsTests {
         }
     }
 
-    record Relayed(List<Long> seqs, String plan, Set<String> scanned) {
+    record Relayed(List<Long> seqs, String plan, Set<String> scanned, Long minTx, Long maxTx) {
     }
 
     private static Relayed relay(int limit) throws SQLException {
@@ -272,6 +284,8 @@ class DeviceEventPartitionReadsTests {
             app.setAutoCommit(false);
             List<String> plans = explained(app, "set plan_cache_mode = " + planCacheMode);
             List<Long> relayed = new ArrayList<>();
+            Long minTx;
+            Long maxTx;
             try (PreparedStatement ps = app.prepareStatement("select * from app.device_events_relay(?, ?)")) {
                 ps.setString(1, CONSUMER);
                 ps.setInt(2, limit);
@@ -284,12 +298,16 @@ class DeviceEventPartitionReadsTests {
                             relayed.add(seq);
                         }
                     }
+                    String min = rs.getString("min_tx");
+                    String max = rs.getString("max_tx");
+                    minTx = min == null ? null : Long.valueOf(min);
+                    maxTx = max == null ? null : Long.valueOf(max);
                 }
                 plans.addAll(notices(ps.getWarnings()));
             }
             app.rollback();
             String plan = only(plans, "e.seq > v_pos");
-            return new Relayed(relayed, plan, scanned(plan));
+            return new Relayed(relayed, plan, scanned(plan), minTx, maxTx);
         }
     }
 
@@ -402,6 +420,12 @@ class DeviceEventPartitionReadsTests {
     private static String rangeOf(long seq) throws SQLException {
         try (Connection c = superuser(); Statement st = c.createStatement()) {
             return string(st, "select tableoid::regclass::text from device_events where seq = " + seq);
+        }
+    }
+
+    private static long txOf(long seq) throws SQLException {
+        try (Connection c = superuser(); Statement st = c.createStatement()) {
+            return number(st, "select tx_id::text::bigint from device_events where seq = " + seq);
         }
     }
 
