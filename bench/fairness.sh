@@ -14,7 +14,8 @@
 # each slice (the switch-over). Prints the noisy user's achieved attempt rate and answers, the app's and
 # PostgreSQL's CPU in quiet and noisy slices, the fair share's metrics and outbox, both classes' percentiles
 # and the ratio of the p99s (target: noisy within 1.2 x alone).
-# APP_JAVA_OPTS: extra JVM options of the app.
+# APP_JAVA_OPTS: extra JVM options of the app. APP_CLASSES: the app's compiled classes (default target/classes;
+# another build's, e.g. main's, for a before/after pair of runs back to back).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RATE=${1:-10}
@@ -51,7 +52,7 @@ trap '[ -z "$NOISE" ] || kill $NOISE 2>/dev/null; stop_app' EXIT
 if curl -s -o /dev/null "http://127.0.0.1:$APP_PORT/"; then echo "port $APP_PORT is taken"; exit 1; fi
 # three tries: on a busy machine the embedded PostgreSQL may miss its 10 s start-up wait
 for _ in 1 2 3; do
-  "$JAVA_HOME/bin/java" ${APP_JAVA_OPTS:-} -cp "target/classes:target/test-classes:$(cat target/bench-classpath.txt)" \
+  "$JAVA_HOME/bin/java" ${APP_JAVA_OPTS:-} -cp "${APP_CLASSES:-target/classes}:target/test-classes:$(cat target/bench-classpath.txt)" \
     io.virtdevice.VirtDeviceApplication "--virtdevice.test.alexa-links=NA:$ALEXA_TOKEN" \
     "--virtdevice.alexa.event-gateway.na=http://127.0.0.1:$ALEXA_GATEWAY_PORT/na/v3/events" \
     --server.port=$APP_PORT --LOG_FORMAT= --logging.level.root=WARN \
@@ -125,6 +126,25 @@ metrics
 echo "## alexa_event_outbox now, per user (pending = due, retrying or held)"
 $PSQL -U postgres -c "select case when o.user_id = (select user_id from api_keys where token_hash = decode('$(printf '%s' "$NOISY_KEY" | sha256sum | cut -d' ' -f1)', 'hex')) then 'noisy' else 'normal' end as who,
   status, count(*) as rows, sum(event_count) as changes, sum(delayed) as holds from alexa_event_outbox o group by 1, 2 order by 1, 2"
+echo "## where the normal user's ChangeReports spent their time, by slice (rows of one change each, as kept: the newest 20 per dimmer)"
+echo "# relay = change's transaction start -> its row staged (the change's own transaction, the wake-up, the relay's queue and batch);"
+echo "# sender = staged -> finished (the staging commit, the attempt's start, the fair share's check, the gateway, the record); gateway = the POST alone"
+$PSQL -U postgres -c "with r as (
+    select case when extract(epoch from first_change_at)::bigint % $SEGMENT < $MARGIN then null
+                when (extract(epoch from first_change_at)::bigint / $SEGMENT) % 2 = 1 then 'noisy' else 'quiet' end as slice,
+           1000 * extract(epoch from created_at - first_change_at) as relay,
+           1000 * extract(epoch from finished_at - created_at) as sender, latency_ms as gateway, delayed
+      from alexa_event_outbox o
+     where o.user_id <> (select user_id from api_keys where token_hash = decode('$(printf '%s' "$NOISY_KEY" | sha256sum | cut -d' ' -f1)', 'hex'))
+       and kind = 'ChangeReport' and status = 'sent' and event_count = 1)
+  select slice, count(*) as rows, sum(delayed) as holds,
+         round(percentile_cont(0.5) within group (order by relay)::numeric, 1) as relay_p50,
+         round(percentile_cont(0.99) within group (order by relay)::numeric, 1) as relay_p99,
+         round(percentile_cont(0.5) within group (order by sender)::numeric, 1) as sender_p50,
+         round(percentile_cont(0.99) within group (order by sender)::numeric, 1) as sender_p99,
+         round(percentile_cont(0.5) within group (order by gateway)::numeric, 1) as gateway_p50,
+         round(percentile_cont(0.99) within group (order by gateway)::numeric, 1) as gateway_p99
+    from r where slice is not null group by slice order by slice desc"
 line() { grep -F "$1" target/bench-fairness-normal.txt | sed -n 's/.*p99_ms=\([0-9.]*\).*/\1/p'; }
 A=$(line 'request sent -> ChangeReport received) [alone]')
 B=$(line 'request sent -> ChangeReport received) [noisy]')

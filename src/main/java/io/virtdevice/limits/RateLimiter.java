@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.distributed.BucketProxy;
+import io.github.bucket4j.distributed.proxy.BucketNotFoundException;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
 import io.github.bucket4j.distributed.proxy.optimization.DelayParameters;
 import io.github.bucket4j.distributed.proxy.optimization.Optimization;
@@ -25,6 +26,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -69,6 +71,7 @@ public class RateLimiter {
     /** This instance's proxy of each bucket in use: the local copy and batching queue live in it. */
     private final Cache<BucketId, Local> local;
     private final Counter rememberedRefusals;
+    private final Counter createdOnMissing;
     private final OptimizationListener answeredLocally;
 
     RateLimiter(RateLimitSettings settings, LimitBuckets buckets, ObjectProvider<PlanSource> planSource,
@@ -90,6 +93,9 @@ public class RateLimiter {
                 .build();
         Counter skipped = Counter.builder("virtdevice.rate_limit.local")
                 .description("Rate-limit checks answered from the instance's local copy of a bucket").register(meters);
+        this.createdOnMissing = Counter.builder("virtdevice.rate_limit.created_on_missing")
+                .description("Rate-limit checks merged against a bucket not yet in the store, checked again on their own")
+                .register(meters);
         this.rememberedRefusals = Counter.builder("virtdevice.rate_limit.remembered")
                 .description("Rate-limit refusals answered from the last refusal, without the bucket store").register(meters);
         Counter merged = Counter.builder("virtdevice.rate_limit.merged")
@@ -217,7 +223,7 @@ public class RateLimiter {
                 continue;
             }
             try {
-                long available = bucket(rule, key).getAvailableTokens();
+                long available = call(rule, key, BucketProxy::getAvailableTokens);
                 all.add(new Decision(limit, plan, quota, true, available, 0, 0, 0));
             } catch (RuntimeException e) {
                 all.add(new Decision(limit, plan, quota, true, quota.limit(), 0, 0, 0));
@@ -253,7 +259,7 @@ public class RateLimiter {
      */
     public Taken takeUpTo(String budget, Quota quota, String key, long units) {
         try {
-            long taken = bucket(rule(budgetPrefix(budget, quota, "n:"), quota), key).tryConsumeAsMuchAsPossible(units);
+            long taken = call(rule(budgetPrefix(budget, quota, "n:"), quota), key, b -> b.tryConsumeAsMuchAsPossible(units));
             return new Taken(taken, taken == units ? Duration.ZERO
                     : Duration.ofNanos(Math.max(1, quota.window().toNanos() / quota.limit())));
         } catch (RuntimeException e) {
@@ -311,16 +317,49 @@ public class RateLimiter {
             rememberedRefusals.increment();
             return remembered;
         }
-        ConsumptionProbe probe = bucket.proxy().tryConsumeAndReturnRemaining(1);
+        ConsumptionProbe probe = call(rule, key, bucket, b -> b.tryConsumeAndReturnRemaining(1));
         if (!probe.isConsumed()) {
             bucket.refused(now, probe);
         }
         return probe;
     }
 
-    /** This instance's proxy of the shared bucket {@code rule}'s prefix + {@code key}. */
-    private BucketProxy bucket(Rule rule, String key) {
-        return local(rule, key).proxy();
+    private <T> T call(Rule rule, String key, Function<BucketProxy, T> check) {
+        return call(rule, key, local(rule, key), check);
+    }
+
+    /**
+     * One check through this instance's proxy of the bucket; when the bucket does not exist in the store yet and
+     * Bucket4j's batching merged this check with others into one store call, the same check once more through a
+     * plain proxy, which creates the bucket if it is missing and then takes from it.
+     *
+     * <p>Why: the batching optimization (also under delaying) sends concurrent checks of one key as one multi
+     * command. Against a missing row the store answers the whole multi command "bucket not found", and Bucket4j
+     * then throws {@link BucketNotFoundException} to every check in it instead of creating the bucket (a single
+     * check is created-on-missing by its proxy; a merged batch is not). The checks would fail open (allowed, as
+     * if the store were down): the first concurrent burst on a brand-new bucket went through unchecked. The plain
+     * proxy's create-and-take runs under the row's lock and creates only a missing row, so concurrent retries
+     * take from the one bucket (docs/decisions.md, "A new bucket's first concurrent checks").
+     */
+    private <T> T call(Rule rule, String key, Local bucket, Function<BucketProxy, T> check) {
+        try {
+            return check.apply(bucket.proxy());
+        } catch (RuntimeException e) {
+            if (!bucketNotFound(e)) {
+                throw e;
+            }
+            createdOnMissing.increment();
+            return check.apply(buckets.builder().build(rule.prefix() + key, rule::configuration));
+        }
+    }
+
+    private static boolean bucketNotFound(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof BucketNotFoundException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Local local(Rule rule, String key) {

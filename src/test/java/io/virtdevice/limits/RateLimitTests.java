@@ -277,12 +277,26 @@ class RateLimitTests {
         String noisyEndpoint = noisyApi.get("/api/v1/devices/" + noisyLamp).json().path("alexaEndpointId").asString();
         // the share is 3 events an hour: the AddOrUpdateReport and the first changes go out, the rest waits
         GATEWAY.await(r -> noisyEndpoint.equals(r.endpointId()) && "AddOrUpdateReport".equals(r.name()), 1);
-        for (int i = 1; i <= 6; i++) {
+        // One change at a time until the share is spent: changes made while the previous report is still
+        // being sent fold into one waiting report, so a fast burst of six could spend the share exactly (the
+        // AddOrUpdateReport, the first change, the other five folded) and leave nothing to hold on a slow run.
+        // The first two changes each go out; the third finds the share spent and is held.
+        for (int i = 1; i <= 2; i++) {
+            Api on = i % 2 == 0 ? noisyApi : new Api(port(b)).bearer(noisy.apiKey());
+            assertThat(on.put("/api/v1/devices/" + noisyLamp + "/properties", Map.of("brightness", i * 10)).status())
+                    .isEqualTo(200);
+            int sent = i;
+            GATEWAY.await(r -> noisyEndpoint.equals(r.endpointId()) && "ChangeReport".equals(r.name()), sent);
+        }
+        assertThat(new Api(port(b)).bearer(noisy.apiKey())
+                .put("/api/v1/devices/" + noisyLamp + "/properties", Map.of("brightness", 30)).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(30)).until(() -> heldBack(noisyApi, noisyLamp) != null);
+        // the burst that follows folds into the held report (on either instance), nothing is sent for it
+        for (int i = 4; i <= 6; i++) {
             Api on = i % 2 == 0 ? noisyApi : new Api(port(b)).bearer(noisy.apiKey());
             assertThat(on.put("/api/v1/devices/" + noisyLamp + "/properties", Map.of("brightness", i * 10)).status())
                     .isEqualTo(200);
         }
-        await().atMost(Duration.ofSeconds(30)).until(() -> heldBack(noisyApi, noisyLamp) != null);
 
         // the calm user's change, made after the noisy user's burst, reaches Amazon while the noisy one waits
         String calmLamp = created(calmApi, "Calm lamp");
@@ -578,6 +592,46 @@ class RateLimitTests {
         // once the next unit is due, A asks the store again and gets it: the memory is not a lock-out
         await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
                 .until(() -> onA.take("test-budget", quota, key).isEmpty());
+    }
+
+    /**
+     * A brand-new bucket's first checks, all at once on both instances: Bucket4j's batching merges the concurrent
+     * checks of one key into one store call, and against a bucket not yet in the store that merged call answered
+     * "bucket not found" to all of them, which the limiter took for an unavailable store (allowed, unchecked).
+     * The quota holds from the first burst: exactly its units are given, and no check fails open.
+     */
+    @Test
+    void aNewBucketsFirstConcurrentChecksHoldTheQuota() throws Exception {
+        RateLimiter[] instances = {a.context().getBean(RateLimiter.class), b.getBean(RateLimiter.class)};
+        io.micrometer.core.instrument.MeterRegistry[] meters = {
+            a.context().getBean(io.micrometer.core.instrument.MeterRegistry.class),
+            b.getBean(io.micrometer.core.instrument.MeterRegistry.class)};
+        double unavailable = meters[0].counter("virtdevice.rate_limit.unavailable").count()
+                + meters[1].counter("virtdevice.rate_limit.unavailable").count();
+        Quota quota = new Quota(5, Duration.ofHours(1)); // under 100 units: exact, every check asks the store
+        int threads = 32;
+        for (int round = 0; round < 3; round++) {
+            String key = "first-burst-" + UUID.randomUUID();
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+            List<java.util.concurrent.Future<Boolean>> taken = new ArrayList<>();
+            try (var pool = java.util.concurrent.Executors.newFixedThreadPool(threads)) {
+                for (int i = 0; i < threads; i++) {
+                    RateLimiter on = instances[i % 2];
+                    taken.add(pool.submit(() -> {
+                        start.await();
+                        return on.take("test-budget", quota, key).isEmpty();
+                    }));
+                }
+                int given = 0;
+                for (java.util.concurrent.Future<Boolean> one : taken) {
+                    given += one.get() ? 1 : 0;
+                }
+                assertThat(given).as("units given in round %d", round).isEqualTo(5);
+            }
+        }
+        assertThat(meters[0].counter("virtdevice.rate_limit.unavailable").count()
+                + meters[1].counter("virtdevice.rate_limit.unavailable").count())
+                .as("checks that failed open").isEqualTo(unavailable);
     }
 
     /**
