@@ -146,23 +146,40 @@ public class RateLimiter {
         if (rule == null) {
             return Decision.unlimited(limit, plan);
         }
-        Quota quota = rule.quota();
         try {
-            ConsumptionProbe probe = tryConsumeOne(rule, key);
-            Decision decision = new Decision(limit, plan, quota, probe.isConsumed(), probe.getRemainingTokens(),
-                    seconds(probe.getNanosToWaitForReset()), Math.max(1, seconds(probe.getNanosToWaitForRefill())),
-                    probe.getNanosToWaitForRefill());
-            if (!decision.allowed()) {
-                refusals.computeIfAbsent(limit.policy() + "/" + plan, k -> Counter.builder("virtdevice.rate_limit.refused")
-                        .description("Requests refused by a published rate limit")
-                        .tag("limit", limit.policy()).tag("plan", plan).register(meters)).increment();
-            }
-            return decision;
+            return decision(limit, plan, rule.quota(), tryConsumeOne(rule, key));
         } catch (RuntimeException e) {
             log.warn("rate limit {} not checked (bucket store unavailable): {}", limit.policy(), e.toString());
             meters.counter("virtdevice.rate_limit.unavailable").increment();
             return Decision.unlimited(limit, plan);
         }
+    }
+
+    private Decision decision(RateLimit limit, String plan, Quota quota, ConsumptionProbe probe) {
+        Decision decision = new Decision(limit, plan, quota, probe.isConsumed(), probe.getRemainingTokens(),
+                seconds(probe.getNanosToWaitForReset()), Math.max(1, seconds(probe.getNanosToWaitForRefill())),
+                probe.getNanosToWaitForRefill());
+        if (!decision.allowed()) {
+            refusals.computeIfAbsent(limit.policy() + "/" + plan, k -> Counter.builder("virtdevice.rate_limit.refused")
+                    .description("Requests refused by a published rate limit")
+                    .tag("limit", limit.policy()).tag("plan", plan).register(meters)).increment();
+        }
+        return decision;
+    }
+
+    /**
+     * The refusal this instance remembers for {@code key}'s bucket of {@code limit} (it refused before and its next
+     * unit is not due yet), without asking the store or taking anything; null when there is none.
+     */
+    private Decision remembered(RateLimit limit, String plan, String key) {
+        Rule rule = rule(plan, limit);
+        Local bucket = rule == null ? null : local.getIfPresent(new BucketId(rule, key));
+        ConsumptionProbe refusal = bucket == null ? null : bucket.refusal(System.nanoTime());
+        if (refusal == null) {
+            return null;
+        }
+        rememberedRefusals.increment();
+        return decision(limit, plan, rule.quota(), refusal);
     }
 
     /** {@link #consume} that throws {@link RateLimited} (429) when the limit refuses. */
@@ -181,8 +198,16 @@ public class RateLimiter {
      */
     public void enforceChange(TenantContext user, UUID deviceId) {
         String plan = plan(user);
+        String userKey = user.userId().toString();
+        // a user whose own bucket is known to be empty is refused before the device's bucket is asked: no store
+        // call and no device unit spent on a change that is refused anyway (a noisy user over their quota
+        // otherwise took a pooled connection per attempt for the device's bucket; docs/decisions.md)
+        Decision userRefused = remembered(RateLimit.USER_CHANGES, plan, userKey);
+        if (userRefused != null) {
+            throw refusal(userRefused);
+        }
         enforce(consume(RateLimit.DEVICE_CHANGES, plan, deviceId.toString()));
-        enforce(consume(RateLimit.USER_CHANGES, plan, user.userId().toString()));
+        enforce(consume(RateLimit.USER_CHANGES, plan, userKey));
     }
 
     /** {@link #enforceChange(TenantContext, UUID)} for the user whose tenant scope is bound (every entry point's). */

@@ -595,6 +595,51 @@ class RateLimitTests {
     }
 
     /**
+     * A user over their change quota is refused before any device's bucket is asked: a change of a device whose
+     * bucket was never used is refused from the user's remembered refusal, with no call to the store (the
+     * device's bucket is not even created there) and no device unit spent.
+     */
+    @Test
+    void aUserOverTheirChangeQuotaIsRefusedWithoutAskingTheStoreForTheDevicesBucket() {
+        RateLimiter onA = a.context().getBean(RateLimiter.class);
+        io.micrometer.core.instrument.MeterRegistry metersOfA = a.context()
+                .getBean(io.micrometer.core.instrument.MeterRegistry.class);
+        Fixtures.TestUser user = fixtures.owner(5);
+        // the free plan of this class: 10 changes per user, 6 per device, an hour each (exact: asked of the store)
+        UUID first = UUID.randomUUID();
+        UUID second = UUID.randomUUID();
+        for (int i = 0; i < 10; i++) {
+            onA.enforceChange(user.context(), i % 2 == 0 ? first : second);
+        }
+        RateLimited byStore = org.assertj.core.api.Assertions.catchThrowableOfType(RateLimited.class,
+                () -> onA.enforceChange(user.context(), first));
+        assertThat(byStore.decision().limit()).isEqualTo(RateLimit.USER_CHANGES);
+        double remembered = metersOfA.counter("virtdevice.rate_limit.remembered").count();
+
+        UUID untouched = UUID.randomUUID();
+        RateLimited fromMemory = org.assertj.core.api.Assertions.catchThrowableOfType(RateLimited.class,
+                () -> onA.enforceChange(user.context(), untouched));
+        assertThat(fromMemory.decision().limit()).isEqualTo(RateLimit.USER_CHANGES);
+        assertThat(fromMemory.decision().allowed()).isFalse();
+        assertThat(fromMemory.decision().retryAfterSeconds()).isPositive();
+        assertThat(metersOfA.counter("virtdevice.rate_limit.remembered").count()).isEqualTo(remembered + 1);
+        org.springframework.jdbc.core.simple.JdbcClient store = org.springframework.jdbc.core.simple.JdbcClient
+                .create(a.context().getBean(DataSource.class));
+        assertThat(store.sql("select count(*) from rate_limit_buckets where id like :key")
+                .param("key", "%" + untouched).query(Long.class).single())
+                .as("the untouched device's bucket was never asked for").isZero();
+        assertThat(store.sql("select count(*) from rate_limit_buckets where id like :key")
+                .param("key", "%" + first).query(Long.class).single()).isEqualTo(1);
+        // a refused change of the second device (five of its six units used) spends nothing of its bucket either:
+        // its sixth unit is still there afterwards
+        assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(RateLimited.class,
+                () -> onA.enforceChange(user.context(), second)).decision().limit()).isEqualTo(RateLimit.USER_CHANGES);
+        Decision sixth = onA.consume(RateLimit.DEVICE_CHANGES, user.context(), second.toString());
+        assertThat(sixth.allowed()).isTrue();
+        assertThat(sixth.remaining()).isZero();
+    }
+
+    /**
      * A brand-new bucket's first checks, all at once on both instances. Bucket4j's batching merges concurrent
      * checks of one key into one store call; under delaying (a quota of 100 units or more: a local share) that
      * merged call went to a bucket not yet in the store, came back "bucket not found" for all of them, and
