@@ -14,6 +14,9 @@
 # each slice (the switch-over). Prints the noisy user's achieved attempt rate and answers, the app's and
 # PostgreSQL's CPU in quiet and noisy slices, the fair share's metrics and outbox, both classes' percentiles
 # and the ratio of the p99s (target: noisy within 1.2 x alone).
+# NOISY_TIMES=1 makes the noisy user send at exactly its limit instead of 10x: the same accepted changes with no
+# excess, so a pair of runs (1 and 10) shows what the excess costs the normal user beyond the load the noisy
+# user is allowed.
 # APP_JAVA_OPTS: extra JVM options of the app. APP_CLASSES: the app's compiled classes (default target/classes;
 # another build's, e.g. main's, for a before/after pair of runs back to back).
 set -euo pipefail
@@ -88,7 +91,7 @@ bench_user() { # prints "API_KEY USER_ID" of a new user allowed 200 devices
 }
 read -r KEY _ <<<"$(bench_user)"
 read -r NOISY_KEY _ <<<"$(bench_user)"
-NOISY_RATE=$((10 * NOISY_LIMIT))
+NOISY_RATE=$((${NOISY_TIMES:-10} * NOISY_LIMIT))
 metrics() { curl -sf -H "Authorization: Bearer $METRICS_TOKEN" "http://127.0.0.1:$APP_PORT/actuator/prometheus" \
   | grep -E '^virtdevice_(alexa_events_(delayed|coalesced)_total|alexa_events_total|rate_limit_refused_total)' | grep -v ' 0\.0$' || true; }
 
