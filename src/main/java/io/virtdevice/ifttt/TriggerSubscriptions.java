@@ -81,12 +81,7 @@ class TriggerSubscriptions {
     // The same, committed without waiting for the WAL flush (set in the statement: no extra round trip). Only
     // for a poll that writes nothing else: a crash may lose the last fraction of a second of poll times, which
     // only the dashboard shows.
-    private static final String TOUCH_ASYNCHRONOUS_COMMIT = """
-            update ifttt_trigger_subscriptions set last_polled_at = now()
-             where id = (select s.id from ifttt_trigger_subscriptions s
-                          where s.id = :id
-                            and (s.last_polled_at is null or s.last_polled_at < now() - cast(:precision as interval))
-                            for update skip locked)
+    private static final String TOUCH_ASYNCHRONOUS_COMMIT = TOUCH + """
                and set_config('synchronous_commit', 'off', true) = 'off'
             """;
 

@@ -39,7 +39,7 @@ import org.springframework.stereotype.Service;
  * A user's plan is read from the {@link PlanSource} and cached for {@code virtdevice.limits.plan-cache-ttl};
  * with {@code virtdevice.billing.mode=none} every user is on the {@code self-hosted} plan.
  *
- * <p>Each instance keeps one Bucket4j proxy per bucket key ({@link #bucket}) with one of Bucket4j's
+ * <p>Each instance keeps one Bucket4j proxy per bucket key ({@link #local}) with one of Bucket4j's
  * optimizations: <em>delaying</em> when {@code virtdevice.limits.local-share} of the quota is at least one
  * unit (the instance answers from its local copy of the bucket and writes what it took to the store after
  * that many units or {@code virtdevice.limits.sync-interval}, whichever comes first), else <em>batching</em>
@@ -173,13 +173,18 @@ public class RateLimiter {
      */
     private Decision remembered(RateLimit limit, String plan, String key) {
         Rule rule = rule(plan, limit);
-        Local bucket = rule == null ? null : local.getIfPresent(new BucketId(rule, key));
-        ConsumptionProbe refusal = bucket == null ? null : bucket.refusal(System.nanoTime());
-        if (refusal == null) {
-            return null;
+        ConsumptionProbe refusal = rule == null ? null
+                : remembered(local.getIfPresent(new BucketId(rule, key)), System.nanoTime());
+        return refusal == null ? null : decision(limit, plan, rule.quota(), refusal);
+    }
+
+    /** The bucket's remembered refusal at {@code now}, counted, or null (no bucket on this instance, or none due). */
+    private ConsumptionProbe remembered(Local bucket, long now) {
+        ConsumptionProbe refusal = bucket == null ? null : bucket.refusal(now);
+        if (refusal != null) {
+            rememberedRefusals.increment();
         }
-        rememberedRefusals.increment();
-        return decision(limit, plan, rule.quota(), refusal);
+        return refusal;
     }
 
     /** {@link #consume} that throws {@link RateLimited} (429) when the limit refuses. */
@@ -277,7 +282,7 @@ public class RateLimiter {
      * Up to {@code units} units of an internal budget in one check (e.g. a batch of IFTTT realtime notices), in
      * buckets of their own: as many as the bucket holds, and when that is fewer, about how long until the next
      * unit (one unit's refill interval: the bucket is then empty). All of them when the bucket store is
-     * unavailable. Through the same local proxy as every other check ({@link #bucket}), so the local share's
+     * unavailable. Through the same local proxy as every other check ({@link #local}), so the local share's
      * rules hold: units are taken from the local copy only while they stay within the bucket's local units
      * (a request for more than that, or a quota under 100 units with the default share, asks the store), and
      * concurrent checks of one bucket share a store call.
@@ -337,9 +342,8 @@ public class RateLimiter {
     private ConsumptionProbe tryConsumeOne(Rule rule, String key) {
         Local bucket = local(rule, key);
         long now = System.nanoTime();
-        ConsumptionProbe remembered = bucket.refusal(now);
+        ConsumptionProbe remembered = remembered(bucket, now);
         if (remembered != null) {
-            rememberedRefusals.increment();
             return remembered;
         }
         ConsumptionProbe probe = call(rule, key, bucket, b -> b.tryConsumeAndReturnRemaining(1));

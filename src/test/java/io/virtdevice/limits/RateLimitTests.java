@@ -1,6 +1,7 @@
 package io.virtdevice.limits;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 import io.virtdevice.alexa.AlexaLinking;
@@ -611,13 +612,13 @@ class RateLimitTests {
         for (int i = 0; i < 10; i++) {
             onA.enforceChange(user.context(), i % 2 == 0 ? first : second);
         }
-        RateLimited byStore = org.assertj.core.api.Assertions.catchThrowableOfType(RateLimited.class,
+        RateLimited byStore = catchThrowableOfType(RateLimited.class,
                 () -> onA.enforceChange(user.context(), first));
         assertThat(byStore.decision().limit()).isEqualTo(RateLimit.USER_CHANGES);
         double remembered = metersOfA.counter("virtdevice.rate_limit.remembered").count();
 
         UUID untouched = UUID.randomUUID();
-        RateLimited fromMemory = org.assertj.core.api.Assertions.catchThrowableOfType(RateLimited.class,
+        RateLimited fromMemory = catchThrowableOfType(RateLimited.class,
                 () -> onA.enforceChange(user.context(), untouched));
         assertThat(fromMemory.decision().limit()).isEqualTo(RateLimit.USER_CHANGES);
         assertThat(fromMemory.decision().allowed()).isFalse();
@@ -632,7 +633,7 @@ class RateLimitTests {
                 .param("key", "%" + first).query(Long.class).single()).isEqualTo(1);
         // a refused change of the second device (five of its six units used) spends nothing of its bucket either:
         // its sixth unit is still there afterwards
-        assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(RateLimited.class,
+        assertThat(catchThrowableOfType(RateLimited.class,
                 () -> onA.enforceChange(user.context(), second)).decision().limit()).isEqualTo(RateLimit.USER_CHANGES);
         Decision sixth = onA.consume(RateLimit.DEVICE_CHANGES, user.context(), second.toString());
         assertThat(sixth.allowed()).isTrue();
