@@ -56,9 +56,11 @@ class TokenCacheTests {
 
         assertThat(cache.size()).isLessThanOrEqualTo(100);
         // no wipe-all when full: the key in use (400 uses) stays cached. A wipe-all cache of 100 would have
-        // looked it up about 200 times; Caffeine's admission has a random element against hash flooding, so
-        // the key may rarely be evicted once while its frequency builds up
-        assertThat(validLookups.get()).isBetween(1, 3);
+        // looked it up about 200 times. Caffeine's eviction is not deterministic (randomised admission against
+        // hash flooding, a lossy read buffer drained asynchronously), so the key may be evicted a few times
+        // while its frequency builds up: 400 repetitions gave 1 lookup 53 times, 2 338, 3 7 and 4 twice (the
+        // CI failure of 2026-12-05); the bound separates "a few" from a wipe-all's hundreds
+        assertThat(validLookups.get()).isBetween(1, 10);
         assertThat(lookups).hasValue(20_000);
     }
 
