@@ -74,6 +74,7 @@ public class NoisyLoad {
         int[] brightness = new int[devices.length];
         long[] cpu = new long[2]; // ticks in quiet, noisy measured segments
         long[] cpuNanos = new long[2];
+        long[] machine = new long[2]; // busy ticks of the whole machine (load generators included), same segments
         long[] sentIn = new long[2];
 
         long interval = (long) (1_000_000_000L / rate);
@@ -84,6 +85,7 @@ public class NoisyLoad {
         int lastSegment = Integer.MIN_VALUE;
         boolean measuring = false;
         long measureFromTicks = 0;
+        long measureFromMachine = 0;
         long measureFromNanos = 0;
         long measureFromSent = 0;
         for (long i = 0; due < stopNanos; i++) {
@@ -104,6 +106,7 @@ public class NoisyLoad {
                     if (measuring && appPid != null) { // the previous segment ends
                         int c = (lastSegment % 2 == 1) ? 1 : 0;
                         cpu[c] += ticks(appPid) - measureFromTicks;
+                        machine[c] += machineTicks() - measureFromMachine;
                         cpuNanos[c] += System.nanoTime() - measureFromNanos;
                         sentIn[c] += sent.get() - measureFromSent;
                     }
@@ -113,6 +116,7 @@ public class NoisyLoad {
                 if (!measuring && pastMargin && appPid != null) {
                     measuring = true;
                     measureFromTicks = ticks(appPid);
+                    measureFromMachine = machineTicks();
                     measureFromNanos = System.nanoTime();
                     measureFromSent = sent.get();
                 }
@@ -167,6 +171,9 @@ public class NoisyLoad {
                     : (cpu[1] / (double) hz - quiet * cpuNanos[1] / 1e9) * 1000 / sentIn[1];
             System.out.printf("app+postgres cpu: quiet segments %.2f cores, noisy segments %.2f cores "
                             + "(%.2f ms of cpu per noisy attempt)%n", quiet, noisy, perAttempt);
+            System.out.printf("whole machine (load generators and fake gateway included): quiet segments %.2f cores, "
+                    + "noisy segments %.2f cores busy of %d%n", machine[0] / (double) hz / (cpuNanos[0] / 1e9),
+                    machine[1] / (double) hz / (cpuNanos[1] / 1e9), Runtime.getRuntime().availableProcessors());
         }
         System.exit(0);
     }
@@ -190,6 +197,17 @@ public class NoisyLoad {
     }
 
     /** utime + stime (+ reaped children's) of the process and its live descendants, in clock ticks. */
+    /** Busy ticks of all cores from /proc/stat (user, nice, system, irq, softirq, steal). */
+    static long machineTicks() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split(" +");
+            return Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3]) + Long.parseLong(f[6])
+                    + Long.parseLong(f[7]) + Long.parseLong(f[8]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     static long ticks(String pid) {
         List<Long> pids = new ArrayList<>();
         ProcessHandle.of(Long.parseLong(pid)).ifPresent(p -> {
