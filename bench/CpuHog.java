@@ -20,7 +20,8 @@ public class CpuHog {
         double cores = Double.parseDouble(args[0]);
         int segment = Integer.parseInt(args[1]);
         long seconds = Long.parseLong(args[2]);
-        String stopFile = System.getenv("STOP_FILE");
+        String stopName = System.getenv("STOP_FILE");
+        java.io.File stopFile = stopName == null ? null : new java.io.File(stopName);
         int threads = (int) Math.ceil(cores);
         double duty = cores / threads;
         long end = System.nanoTime() + seconds * 1_000_000_000L;
@@ -31,7 +32,7 @@ public class CpuHog {
             all[t] = Thread.ofPlatform().start(() -> {
                 ThreadLocalRandom random = ThreadLocalRandom.current();
                 long x = index + 1;
-                while (System.nanoTime() < end && (stopFile == null || !new java.io.File(stopFile).exists())) {
+                while (System.nanoTime() < end && (stopFile == null || !stopFile.exists())) {
                     boolean on = (System.currentTimeMillis() / 1000 / segment) % 2 == 1;
                     if (!on) {
                         LockSupport.parkNanos(10_000_000);

@@ -196,7 +196,6 @@ public class NoisyLoad {
         return ids;
     }
 
-    /** utime + stime (+ reaped children's) of the process and its live descendants, in clock ticks. */
     /** Busy ticks of all cores from /proc/stat (user, nice, system, irq, softirq, steal). */
     static long machineTicks() {
         try {
@@ -208,6 +207,7 @@ public class NoisyLoad {
         }
     }
 
+    /** utime + stime (+ reaped children's) of the process and its live descendants, in clock ticks. */
     static long ticks(String pid) {
         List<Long> pids = new ArrayList<>();
         ProcessHandle.of(Long.parseLong(pid)).ifPresent(p -> {
