@@ -55,7 +55,8 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
             HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         if (ex.getMostSpecificCause() instanceof BodySizeLimitFilter.BodyTooLarge tooLarge) {
-            return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).body(tooLarge(tooLarge).getBody());
+            ResponseEntity<ProblemDetail> refused = tooLarge(tooLarge);
+            return new ResponseEntity<>(refused.getBody(), refused.getHeaders(), refused.getStatusCode());
         }
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, readableDetail(ex));
         problem.setType(ProblemTypes.MALFORMED_REQUEST);
@@ -101,7 +102,8 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
                 "The request body must not exceed " + ex.maxBytes + " bytes.");
         problem.setType(ProblemTypes.BODY_TOO_LARGE);
         problem.setTitle("Request body too large");
-        return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).body(problem);
+        // the rest of the body is not read: the connection closes after this answer (BodySizeLimitFilter)
+        return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).header(HttpHeaders.CONNECTION, "close").body(problem);
     }
 
     @ExceptionHandler(AccessDeniedException.class)

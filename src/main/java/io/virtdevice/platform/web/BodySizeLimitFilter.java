@@ -13,6 +13,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
@@ -20,7 +21,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Caps request bodies (default 64 KiB): a declared length over the cap is refused at once with 413, and a
- * chunked body is cut off as it is read, which surfaces as {@link BodyTooLarge} and the same 413.
+ * chunked body is cut off as it is read, which surfaces as {@link BodyTooLarge} and the same 413. Either 413
+ * says {@code Connection: close}: the rest of the body is never read, so the server closes the connection, and a
+ * keep-alive client must not send its next request on it.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 1)
@@ -38,6 +41,7 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
         long declared = request.getContentLengthLong();
         if (declared > maxBytes) {
             response.setStatus(HttpStatus.CONTENT_TOO_LARGE.value());
+            response.setHeader(HttpHeaders.CONNECTION, "close");
             response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
             response.getOutputStream().write(BodyTooLarge.json(maxBytes).getBytes(StandardCharsets.UTF_8));
             return;
