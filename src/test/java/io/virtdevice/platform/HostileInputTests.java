@@ -7,6 +7,7 @@ import io.virtdevice.testing.Api;
 import io.virtdevice.testing.Fixtures;
 import io.virtdevice.testing.IntegrationTest;
 import io.virtdevice.testing.RawHttp;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -122,7 +123,10 @@ class HostileInputTests {
                 new String[] {"GET", "/api/v1/devices/not-a-uuid", "Accept: application/json", null},
                 new String[] {"GET", "/api/v1/devices?limit=99999999999999999999999", "Accept: */*", null},
                 new String[] {"PROPFIND", "/api/v1/devices", "Accept: */*", null},
-                new String[] {"GET", "/api/v1/no-such-thing", "Accept: */*", null});
+                new String[] {"GET", "/api/v1/no-such-thing", "Accept: */*", null},
+                // refused by Jetty itself (an ambiguous path separator), for a method its own handler gives no body
+                new String[] {"DELETE", "/api/v1/devices/..%2f..%2factuator", "Accept: application/json", null},
+                new String[] {"PATCH", "/api/v1/devices/%zz", "Content-Type: application/json", "{}"});
         for (String[] c : cases) {
             List<String> headers = List.of(c[2], "Authorization: Bearer " + user.apiKey());
             RawHttp.Response response = RawHttp.send(port, c[0], c[1], headers,
@@ -131,7 +135,7 @@ class HostileInputTests {
             assertThat(response.header("Content-Type")).as(c[0] + " " + c[1]).startsWith("application/problem+json");
             assertThat(response.body()).as(c[0] + " " + c[1]).contains("\"status\":" + response.status());
         }
-        // refused by Tomcat's connector before any application code (and so in Tomcat's own shape)
+        // refused by Jetty before any application code (answered by JettyServer.ProblemErrorHandler)
         assertThat(RawHttp.send(port, "GET", "/api/v1/devices/%zz", List.of(), null).status()).isEqualTo(400);
     }
 
@@ -142,6 +146,7 @@ class HostileInputTests {
         List<String> paths = paths();
         List<String> offenders = new ArrayList<>();
         List<String> shapeless = new ArrayList<>();
+        List<String> unanswered = new ArrayList<>();
         int sent = 0;
         for (int i = 0; i < RANDOM_REQUESTS; i++) {
             String method = pick(random, METHODS);
@@ -164,23 +169,32 @@ class HostileInputTests {
             }
             String accept = pick(random, ACCEPTS);
             headers.add("Accept: " + accept);
-            RawHttp.Response response = RawHttp.send(port, method, path, headers, body);
-            sent++;
             String request = method + " " + path + " " + headers + " body="
                     + (body == null ? "none" : abbreviate(new String(body, StandardCharsets.UTF_8)));
+            sent++;
+            RawHttp.Response response;
+            try {
+                response = RawHttp.send(port, method, path, headers, body);
+            } catch (UncheckedIOException e) {
+                // no answer at all (reset, closed, timed out) is a finding like a 5xx: listed with the rest
+                unanswered.add(e.getMessage() + " <- " + request);
+                continue;
+            }
             if (response.status() >= 500) {
                 offenders.add(response.status() + " <- " + request);
             }
-            // /api errors are problem details for a client that accepts them (a path or method Tomcat's
+            // /api errors are problem details for a client that accepts them (a path or method Jetty's
             // connector refuses never reaches the application)
             boolean acceptsProblems = Set.of("*/*", "application/json", "application/problem+json").contains(accept);
-            if (path.startsWith("/api/") && !path.contains("%zz") && !path.contains("%2f") && !method.equals("HEAD")
+            if (path.startsWith("/api/") && !method.equals("HEAD")
                     && !method.equals("TRACE") && acceptsProblems && response.status() >= 400
                     && !String.valueOf(response.header("Content-Type")).startsWith("application/problem+json")) {
                 shapeless.add(response.status() + " " + response.header("Content-Type") + " <- " + request);
             }
         }
         assertThat(sent).isEqualTo(RANDOM_REQUESTS);
+        assertThat(unanswered).as("%d of %d requests got no answer:%n%s", unanswered.size(), sent,
+                String.join("\n", unanswered)).isEmpty();
         assertThat(offenders).as("%d of %d requests answered 5xx:%n%s", offenders.size(), sent,
                 String.join("\n", offenders)).isEmpty();
         assertThat(shapeless).as("%d /api errors without problem details:%n%s", shapeless.size(),

@@ -2,6 +2,7 @@ package io.virtdevice.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.FilterInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -15,9 +16,12 @@ import java.util.Map;
 /**
  * HTTP/1.1 over a plain socket, for requests a well-behaved client refuses to send: bad percent-encoding in
  * the path, invalid UTF-8, odd methods and header values. One request per connection ({@code Connection:
- * close}); the response is read up to {@code maxBodyBytes} of its body (a live stream is cut there).
+ * close}); the response is read up to 16 KB of its body: a sized body to its {@code Content-Length}, any other
+ * to the end of the connection (a live stream is cut there).
  */
 public final class RawHttp {
+
+    private static final int MAX_BODY = 16_384;
 
     private RawHttp() {}
 
@@ -46,14 +50,23 @@ public final class RawHttp {
         if (body != null) {
             request.writeBytes(body);
         }
+        ByteArrayOutputStream received = new ByteArrayOutputStream();
+        String stage = "connecting";
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(15_000);
+            stage = "sending";
             OutputStream out = socket.getOutputStream();
             out.write(request.toByteArray());
             out.flush();
-            return read(socket.getInputStream(), "HEAD".equals(method));
+            stage = "reading";
+            return read(new RecordingInputStream(socket.getInputStream(), received), "HEAD".equals(method));
         } catch (IOException e) {
-            throw new UncheckedIOException(method + " " + target, e);
+            // what failed, where, and what had arrived: a transport failure in a fuzz of thousands of requests
+            // is only worth something if the report says which it was
+            String arrived = received.size() == 0 ? "nothing"
+                    : received.size() + " bytes, beginning: " + abbreviate(received.toString(StandardCharsets.ISO_8859_1));
+            throw new UncheckedIOException(method + " " + target + ": " + e + " while " + stage + "; received "
+                    + arrived, e);
         }
     }
 
@@ -72,11 +85,17 @@ public final class RawHttp {
             }
         }
         ByteArrayOutputStream body = new ByteArrayOutputStream();
-        if (!head && status != 204 && status != 304
-                && !headers.getOrDefault("content-type", "").startsWith("text/event-stream")) {
+        String contentLength = headers.get("content-length");
+        if (head || status == 204 || status == 304) {
+            // no body
+        } else if (contentLength != null) {
+            // a sized body is read to its end and no further: what the server does with the connection after a
+            // complete answer (a FIN, or a reset for request bytes it did not read) is not this answer's business
+            body.writeBytes(in.readNBytes((int) Math.min(Long.parseLong(contentLength), MAX_BODY)));
+        } else if (!headers.getOrDefault("content-type", "").startsWith("text/event-stream")) {
             byte[] buffer = new byte[4096];
             try {
-                for (int n = in.read(buffer); n > 0 && body.size() < 16_384; n = in.read(buffer)) {
+                for (int n = in.read(buffer); n > 0 && body.size() < MAX_BODY; n = in.read(buffer)) {
                     body.write(buffer, 0, n);
                 }
             } catch (SocketTimeoutException e) {
@@ -96,6 +115,40 @@ public final class RawHttp {
             line.write(b);
         }
         return line.size() == 0 ? null : line.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    private static String abbreviate(String text) {
+        String oneLine = text.replace("\r", "\\r").replace("\n", "\\n");
+        return oneLine.length() > 200 ? oneLine.substring(0, 200) + "…" : oneLine;
+    }
+
+    /** Copies what is read into {@code copy}, for the failure report. */
+    private static final class RecordingInputStream extends FilterInputStream {
+
+        private final ByteArrayOutputStream copy;
+
+        RecordingInputStream(InputStream in, ByteArrayOutputStream copy) {
+            super(in);
+            this.copy = copy;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b != -1 && copy.size() < MAX_BODY) {
+                copy.write(b);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            int n = super.read(buffer, offset, length);
+            if (n > 0 && copy.size() < MAX_BODY) {
+                copy.write(buffer, offset, n);
+            }
+            return n;
+        }
     }
 
     private static void write(ByteArrayOutputStream out, String text) {
