@@ -1,5 +1,9 @@
 package io.virtdevice.devices;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.kagkarlsson.scheduler.ExecutionTimeAndId;
+import com.github.kagkarlsson.scheduler.ScheduledExecutionsFilter;
 import com.github.kagkarlsson.scheduler.SchedulerClient;
 import com.github.kagkarlsson.scheduler.exceptions.TaskInstanceCurrentlyExecutingException;
 import com.github.kagkarlsson.scheduler.exceptions.TaskInstanceNotFoundException;
@@ -13,7 +17,9 @@ import java.io.Serial;
 import java.io.Serializable;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -22,6 +28,8 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
@@ -39,7 +47,11 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * (webhook attempts wait up to {@code virtdevice.webhooks.timeout} each) and it picks due work oldest first,
  * so a reset left to it waits behind whatever was due before it (docs/decisions.md, "Leftovers: pulse
  * timing, stream subscribers, restore check"). The durable execution is the fallback for when this instance
- * dies or cannot reach the database at the due time: another instance's scheduler finds it at its next poll.
+ * dies or cannot reach the database at the due time. Then every instance takes it over the same way, on its
+ * own timer, not the scheduler's threads: a sweep every {@link #SWEEP_EVERY} finds the executions more than
+ * {@link #ORPHANED_AFTER} past due, picked by a scheduler or not (a busy scheduler claims due work into its
+ * queue long before a thread is free for it), and resets their pulses; an execution a scheduler had claimed
+ * runs later and changes nothing.
  */
 @Component
 class PulseResets {
@@ -53,6 +65,15 @@ class PulseResets {
 
     /** Resets falling due together run this many at a time (each is one short transaction). */
     private static final int CONCURRENCY = 4;
+
+    /** How often an instance looks for resets that the instance that staged them did not run. */
+    static final Duration SWEEP_EVERY = Duration.ofSeconds(1);
+
+    /** How long past due a reset is left to the instance that staged it (which runs it {@link #MARGIN} after). */
+    static final Duration ORPHANED_AFTER = Duration.ofSeconds(1);
+
+    /** Resets taken over per sweep, oldest first; the rest wait for the next. */
+    private static final int SWEEP_BATCH = 100;
 
     /**
      * A pulse's reset.
@@ -75,6 +96,14 @@ class PulseResets {
             Thread.ofPlatform().daemon().name("pulse-reset-timer").factory());
     private final ExecutorService workers = Executors.newFixedThreadPool(CONCURRENCY,
             Thread.ofVirtual().name("pulse-reset-", 0).factory());
+    /** The resets queued or running here, so that a sweep does not queue one twice. */
+    private final Set<String> underWay = ConcurrentHashMap.newKeySet();
+    /**
+     * The resets run here whose execution is still in the table because a scheduler had claimed it: a sweep
+     * skips them until that execution has run.
+     */
+    private final Cache<String, Boolean> handedOver = Caffeine.newBuilder().maximumSize(10_000)
+            .expireAfterWrite(Duration.ofMinutes(10)).build();
 
     PulseResets(ObjectProvider<SchedulerClient> client, ObjectProvider<DeviceManagement> devices) {
         this.client = client;
@@ -105,13 +134,7 @@ class PulseResets {
     void runAt(Job job, Instant at) {
         long delay = Math.max(0, Duration.between(Instant.now(), at.plus(MARGIN)).toMillis());
         try {
-            timer.schedule(() -> {
-                try {
-                    workers.execute(() -> run(job));
-                } catch (RejectedExecutionException e) {
-                    // stopping: the durable execution resets it
-                }
-            }, delay, TimeUnit.MILLISECONDS);
+            timer.schedule(() -> dispatch(job), delay, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             // stopping: the durable execution resets it
         }
@@ -124,6 +147,53 @@ class PulseResets {
      */
     Instant finish(Job job) {
         return TenantScope.call(job.owner(), () -> devices.getObject().finishPulse(job.deviceId(), job.resetAt()));
+    }
+
+    /** Once the application is ready: the sweep for resets whose staging instance did not run them. */
+    @EventListener(ApplicationReadyEvent.class)
+    void startSweeping() {
+        try {
+            timer.scheduleWithFixedDelay(this::sweep, SWEEP_EVERY.toMillis(), SWEEP_EVERY.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // stopping
+        }
+    }
+
+    /** Takes over the resets more than {@link #ORPHANED_AFTER} past due, oldest first. */
+    void sweep() {
+        try {
+            Instant cutoff = Instant.now().minus(ORPHANED_AFTER);
+            client.getObject().fetchScheduledExecutionsForTask(TASK, Job.class, ScheduledExecutionsFilter.all()
+                    .before(new ExecutionTimeAndId(cutoff, "")).limit(SWEEP_BATCH), execution -> {
+                        Job job = execution.getData();
+                        if (job != null && handedOver.getIfPresent(instanceId(job)) == null) {
+                            dispatch(job);
+                        }
+                    });
+        } catch (RuntimeException e) {
+            // the database out of reach: the next sweep tries again
+            log.debug("pulse reset sweep failed: {}", e.toString());
+        }
+    }
+
+    /** Queues {@code job}'s reset on this instance's workers, unless it is queued or running here already. */
+    private void dispatch(Job job) {
+        String id = instanceId(job);
+        if (!underWay.add(id)) {
+            return;
+        }
+        try {
+            workers.execute(() -> {
+                try {
+                    run(job);
+                } finally {
+                    underWay.remove(id);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            underWay.remove(id); // stopping: the durable execution resets it
+        }
     }
 
     private void run(Job job) {
@@ -141,8 +211,11 @@ class PulseResets {
         }
         try {
             client.getObject().cancel(TaskInstanceId.of(TASK, instanceId(job)));
-        } catch (TaskInstanceCurrentlyExecutingException | TaskInstanceNotFoundException e) {
-            // another instance is running it or has run it: it finds the pulse ended and changes nothing
+        } catch (TaskInstanceNotFoundException e) {
+            // another instance has run it
+        } catch (TaskInstanceCurrentlyExecutingException e) {
+            // a scheduler has claimed it: it runs when a thread is free and finds the pulse ended
+            handedOver.put(instanceId(job), Boolean.TRUE);
         } catch (RuntimeException e) {
             // picked in between, or the database went away: the execution runs and changes nothing
             log.debug("could not remove the pulse reset execution of device {}: {}", job.deviceId(), e.toString());

@@ -25,8 +25,9 @@ import tools.jackson.databind.JsonNode;
 /**
  * A pulse's reset outlives the process that started the pulse: the application runs in a JVM of its own on
  * the tests' PostgreSQL, pulses momentary sensors and is killed with kill -9 before the resets fall due;
- * the next process (this context's scheduler is paused, so it alone can do it) resets every sensor once,
- * as a system change with its event and activity entry.
+ * what is left (the next process's scheduler, or its sweep or this context's, which take over a reset its
+ * staging instance did not run; this context's scheduler is paused) resets every sensor once, as a system
+ * change with its event and activity entry.
  */
 @IntegrationTest
 class PulseResetCrashTests {
