@@ -103,11 +103,6 @@ class IndexedHandlerMapping extends RequestMappingHandlerMapping {
         return super.lookupHandlerMethod(lookupPath, request);
     }
 
-    /** The indexed lookup (for the tests). */
-    HandlerMethod indexedLookup(String lookupPath, HttpServletRequest request) throws Exception {
-        return lookupHandlerMethod(lookupPath, request);
-    }
-
     @Override
     public void registerMapping(RequestMappingInfo mapping, Object handler, Method method) {
         super.registerMapping(mapping, handler, method);

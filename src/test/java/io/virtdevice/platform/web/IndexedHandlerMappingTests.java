@@ -85,7 +85,7 @@ class IndexedHandlerMappingTests {
         ServletRequestPathUtils.parseAndCache(request);
         String lookupPath = ServletRequestPathUtils.getParsedRequestPath(request).pathWithinApplication().value();
         try {
-            HandlerMethod handler = fast ? mapping.indexedLookup(lookupPath, request)
+            HandlerMethod handler = fast ? mapping.lookupHandlerMethod(lookupPath, request)
                     : mapping.fullScan(lookupPath, request);
             return new Outcome(handler == null ? null
                             : handler.getBeanType().getSimpleName() + "." + handler.getMethod().getName(),

@@ -11,6 +11,9 @@ import io.virtdevice.testing.RawHttp;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
+import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -47,6 +50,21 @@ class JettyServerTests {
         assertThat(connector.getIdleTimeout()).isEqualTo(60_000);
         // room for virtdevice.events.max-streams and the requests beside them
         assertThat(server.getBean(NetworkConnectionLimit.class).getMaxNetworkConnectionCount()).isEqualTo(11_000);
+    }
+
+    @Test
+    void theConnectorsBuffersAreNotPooledAndLiveOnTheHeap() {
+        Server server = ((JettyWebServer) context.getWebServer()).getServer();
+        ServerConnector connector = (ServerConnector) server.getConnectors()[0];
+        // a buffer released too early is garbage, never another connection's (docs/decisions.md, "Jetty's buffer
+        // pool, off")
+        assertThat(connector.getByteBufferPool()).isInstanceOf(ByteBufferPool.NonPooling.class);
+        HttpConfiguration http = connector.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration();
+        assertThat(http.isUseInputDirectByteBuffers()).isFalse();
+        assertThat(http.isUseOutputDirectByteBuffers()).isFalse();
+        // what Spring Boot's own factory sets is still set
+        assertThat(http.getSendServerVersion()).isFalse();
+        assertThat(connector.getLocalPort()).isEqualTo(port);
     }
 
     @Test
