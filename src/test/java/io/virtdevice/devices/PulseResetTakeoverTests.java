@@ -11,7 +11,6 @@ import io.virtdevice.testing.WebhookReceiver;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -60,21 +59,8 @@ class PulseResetTakeoverTests extends DeviceTests {
             assertThat(created.status()).as(created.toString()).isEqualTo(201);
             UUID id = UUID.fromString(created.json().path("id").asString());
 
-            slow.always(WebhookReceiver.Answer.status(200).after(Duration.ofMinutes(1)));
-            Fixtures.TestUser neighbour = fixtures().owner();
-            Api theirs = api(neighbour);
-            Api.Response hook = theirs.post("/api/v1/webhooks",
-                    Map.of("url", slow.url("/slow"), "events", List.of("doorbell.pressed")));
-            assertThat(hook.status()).as(hook.toString()).isEqualTo(201);
-            String webhookId = hook.json().path("id").asString();
-            try {
-                for (int i = 0; i < BACKLOG; i++) {
-                    Api.Response sent = theirs.post("/api/v1/webhooks/" + webhookId + "/test", null);
-                    assertThat(sent.status()).as(sent.toString()).isEqualTo(202);
-                }
+            try (SlowWebhooks neighbour = holdSchedulerThreads(slow, BACKLOG, schedulerThreads)) {
                 // every scheduler thread here is now waiting on the neighbour's endpoint
-                slow.await(schedulerThreads, Duration.ofSeconds(60));
-
                 Api.Response pulsed = elsewhere.post("/api/v1/devices/" + id + "/pulse", null);
                 assertThat(pulsed.status()).as(pulsed.toString()).isEqualTo(200);
                 Instant due = Instant.parse(pulsed.json().path("pulseResetAt").asString());
@@ -82,24 +68,17 @@ class PulseResetTakeoverTests extends DeviceTests {
                 assertThat(Instant.now()).as("killed before the reset fell due").isBefore(due);
 
                 Api api = api(user);
-                await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100)).until(() -> "not_detected"
-                        .equals(api.get("/api/v1/devices/" + id).json().path("properties").path("motion").path("value")
-                                .asString()));
-                long attempted = sql().as(neighbour, jdbc -> jdbc.sql(
-                                "select count(*) from webhook_deliveries where webhook_id = cast(:w as uuid) and attempts > 0")
-                        .param("w", webhookId).query(Long.class).single());
-                OffsetDateTime resetAt = sql().as(user, jdbc -> jdbc.sql(
-                                "select occurred_at from device_events where device_id = :d and source = 'system'")
-                        .param("d", id).query(OffsetDateTime.class).single());
-                long late = Duration.between(due, resetAt.toInstant()).toMillis();
+                Instant resetAt = awaitMotionReset(api, user, id);
+                long attempted = neighbour.attempted(sql());
+                long late = Duration.between(due, resetAt).toMillis();
                 System.out.printf("pulse reset taken over: due %s, committed %s (%d ms late); neighbour's messages"
-                        + " attempted by then: %d of %d%n", due, resetAt.toInstant(), late, attempted, BACKLOG);
+                        + " attempted by then: %d of %d%n", due, resetAt, late, attempted, BACKLOG);
                 assertThat(attempted).as("the neighbour's messages attempted before the reset (the reset waited for"
                         + " the backlog claimed before it if nearly all were)").isLessThan(BACKLOG - schedulerThreads);
                 assertThat(late).as("taken over after the staging instance's grace").isGreaterThanOrEqualTo(
                         PulseResets.ORPHANED_AFTER.toMillis());
                 // the durable execution is gone once the scheduler has run what it had claimed, which changes nothing
-                theirs.delete("/api/v1/webhooks/" + webhookId);
+                neighbour.close();
                 await().atMost(Duration.ofSeconds(60)).until(() -> sql().as(user, jdbc -> jdbc.sql(
                                 "select count(*) from scheduled_tasks where task_name = 'devices.pulse-reset'"
                                         + " and task_instance like :prefix")
@@ -108,9 +87,6 @@ class PulseResetTakeoverTests extends DeviceTests {
                                 "select count(*) from device_events where device_id = :d and source = 'system'")
                         .param("d", id).query(Long.class).single());
                 assertThat(resets).as("reset once").isEqualTo(1);
-            } finally {
-                // what is left of the backlog ends at once (its webhook is gone) instead of holding other tests up
-                theirs.delete("/api/v1/webhooks/" + webhookId);
             }
         } finally {
             if (app != null) {

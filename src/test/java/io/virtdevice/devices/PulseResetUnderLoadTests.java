@@ -9,8 +9,6 @@ import io.virtdevice.testing.IntegrationTest;
 import io.virtdevice.testing.WebhookReceiver;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -36,55 +34,32 @@ class PulseResetUnderLoadTests extends DeviceTests {
     @Test
     void aPulseResetsWhileAnotherTenantsSlowWebhooksHoldEverySchedulerThread() {
         assertThat(BACKLOG).as("the backlog outlasts the scheduler's threads").isGreaterThanOrEqualTo(4 * schedulerThreads);
-        try (WebhookReceiver slow = new WebhookReceiver()) {
-            slow.always(WebhookReceiver.Answer.status(200).after(Duration.ofMinutes(1)));
-            Fixtures.TestUser neighbour = fixtures().owner();
-            Api theirs = api(neighbour);
-            Api.Response hook = theirs.post("/api/v1/webhooks",
-                    Map.of("url", slow.url("/slow"), "events", List.of("doorbell.pressed")));
-            assertThat(hook.status()).as(hook.toString()).isEqualTo(201);
-            String webhookId = hook.json().path("id").asString();
-            try {
-                for (int i = 0; i < BACKLOG; i++) {
-                    Api.Response sent = theirs.post("/api/v1/webhooks/" + webhookId + "/test", null);
-                    assertThat(sent.status()).as(sent.toString()).isEqualTo(202);
-                }
-                // every scheduler thread is now waiting on the neighbour's endpoint
-                slow.await(schedulerThreads, Duration.ofSeconds(60));
+        try (WebhookReceiver slow = new WebhookReceiver();
+                SlowWebhooks neighbour = holdSchedulerThreads(slow, BACKLOG, schedulerThreads)) {
+            // every scheduler thread is now waiting on the neighbour's endpoint
+            Fixtures.TestUser user = fixtures().owner();
+            Api api = api(user);
+            Api.Response created = api.post("/api/v1/devices",
+                    Map.of("name", "Doorbell motion", "type", "motion_sensor", "momentary", true, "pulseSeconds", 1));
+            assertThat(created.status()).as(created.toString()).isEqualTo(201);
+            UUID id = UUID.fromString(created.json().path("id").asString());
+            Api.Response pulsed = api.post("/api/v1/devices/" + id + "/pulse", null);
+            assertThat(pulsed.status()).as(pulsed.toString()).isEqualTo(200);
+            Instant due = Instant.parse(pulsed.json().path("pulseResetAt").asString());
 
-                Fixtures.TestUser user = fixtures().owner();
-                Api api = api(user);
-                Api.Response created = api.post("/api/v1/devices",
-                        Map.of("name", "Doorbell motion", "type", "motion_sensor", "momentary", true, "pulseSeconds", 1));
-                assertThat(created.status()).as(created.toString()).isEqualTo(201);
-                UUID id = UUID.fromString(created.json().path("id").asString());
-                Api.Response pulsed = api.post("/api/v1/devices/" + id + "/pulse", null);
-                assertThat(pulsed.status()).as(pulsed.toString()).isEqualTo(200);
-                Instant due = Instant.parse(pulsed.json().path("pulseResetAt").asString());
-
-                await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100)).until(() -> "not_detected"
-                        .equals(api.get("/api/v1/devices/" + id).json().path("properties").path("motion").path("value")
-                                .asString()));
-                long attempted = sql().as(neighbour, jdbc -> jdbc.sql(
-                                "select count(*) from webhook_deliveries where webhook_id = cast(:w as uuid) and attempts > 0")
-                        .param("w", webhookId).query(Long.class).single());
-                OffsetDateTime resetAt = sql().as(user, jdbc -> jdbc.sql(
-                                "select occurred_at from device_events where device_id = :d and source = 'system'")
-                        .param("d", id).query(OffsetDateTime.class).single());
-                System.out.printf("pulse reset under load: due %s, committed %s (%d ms late); neighbour's messages"
-                        + " attempted by then: %d of %d%n", due, resetAt.toInstant(),
-                        Duration.between(due, resetAt.toInstant()).toMillis(), attempted, BACKLOG);
-                assertThat(attempted).as("the neighbour's messages attempted before the reset (the reset waited for"
-                        + " the backlog queued before it if nearly all were)").isLessThan(BACKLOG - schedulerThreads);
-                // the instance that reset it removed the durable execution (nothing left for the scheduler to run)
-                await().atMost(Duration.ofSeconds(30)).until(() -> sql().as(user, jdbc -> jdbc.sql(
-                                "select count(*) from scheduled_tasks where task_name = 'devices.pulse-reset'"
-                                        + " and task_instance like :prefix")
-                        .param("prefix", id + "@%").query(Long.class).single()) == 0);
-            } finally {
-                // what is left of the backlog ends at once (its webhook is gone) instead of holding other tests up
-                theirs.delete("/api/v1/webhooks/" + webhookId);
-            }
+            Instant resetAt = awaitMotionReset(api, user, id);
+            long attempted = neighbour.attempted(sql());
+            System.out.printf("pulse reset under load: due %s, committed %s (%d ms late); neighbour's messages"
+                    + " attempted by then: %d of %d%n", due, resetAt,
+                    Duration.between(due, resetAt).toMillis(), attempted, BACKLOG);
+            assertThat(attempted).as("the neighbour's messages attempted before the reset (the reset waited for"
+                    + " the backlog queued before it if nearly all were)").isLessThan(BACKLOG - schedulerThreads);
+            // the instance that reset it removed the durable execution (nothing left for the scheduler to run)
+            await().atMost(Duration.ofSeconds(30)).until(() -> sql().as(user, jdbc -> jdbc.sql(
+                            "select count(*) from scheduled_tasks where task_name = 'devices.pulse-reset'"
+                                    + " and task_instance like :prefix")
+                    .param("prefix", id + "@%").query(Long.class).single()) == 0);
+            // closing the neighbour's webhook ends what is left of the backlog instead of holding other tests up
         }
     }
 }
