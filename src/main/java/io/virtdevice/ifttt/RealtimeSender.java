@@ -28,7 +28,8 @@ import tools.jackson.databind.json.JsonMapper;
  * Sends the staged realtime notices to IFTTT (shared/spec/ifttt.md §6): every poll interval each instance
  * claims due notices (a lease, {@code SKIP LOCKED}: several instances never send one twice at once), posts
  * them in batches of at most {@code realtime-batch-size} trigger identities with the service key, and
- * deletes them once IFTTT answered 2xx. Any other outcome (an outage, 429, 5xx, a timeout) moves them to
+ * deletes them once IFTTT answered 2xx, except a notice that absorbed a change while it was in flight: IFTTT
+ * may have polled before that change, so it waits again for it. Any other outcome (an outage, 429, 5xx, a timeout) moves them to
  * the next retry delay: they wait, they are never dropped. Before a batch goes out each notice takes a unit of
  * its user's fair share of the service's realtime budget ({@link RealtimeFairShare}); a user's notices past it
  * are held (their lease ends, their {@code due_at} moves to the next unit, {@code delayed} counts up) and keep
@@ -44,7 +45,9 @@ class RealtimeSender implements SmartLifecycle {
     private static final String CLAIM = "select id, trigger_identity, user_id, coalesced "
             + "from app.claim_ifttt_realtime_notices_shared(:limit, cast(:lease as interval))";
     private static final String HELD = "select app.ifttt_realtime_held(:ids, cast(:wait as interval))";
-    private static final String DELIVERED = "select app.ifttt_realtime_delivered(:ids)";
+    // a notice that absorbed a change while it was being sent waits again, for that change (V024)
+    private static final String DELIVERED =
+            "select app.ifttt_realtime_delivered_as_claimed(:ids, :coalesced, cast(:debounce as interval))";
     private static final String FAILED = "select app.ifttt_realtime_failed(:ids, cast(:delays as interval[]), :error)";
 
     private record Notice(UUID id, String identity, UUID userId, int coalesced) {}
@@ -57,6 +60,7 @@ class RealtimeSender implements SmartLifecycle {
     private final HttpClient http;
     private final String lease;
     private final String delays;
+    private final String debounce;
     private volatile ScheduledExecutorService executor;
 
     RealtimeSender(IftttSettings settings, JdbcClient jdbc, PlatformTransactionManager transactions, JsonMapper json,
@@ -69,6 +73,7 @@ class RealtimeSender implements SmartLifecycle {
         this.http = HttpClient.newBuilder().connectTimeout(settings.realtimeTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER).build();
         this.lease = settings.realtimeTimeout().plusSeconds(30).toMillis() + " milliseconds";
+        this.debounce = settings.realtimeDebounce().toMillis() + " milliseconds";
         this.delays = settings.realtimeRetryDelays().stream().map(d -> "\"" + d.toMillis() + " milliseconds\"")
                 .collect(Collectors.joining(",", "{", "}"));
     }
@@ -175,8 +180,9 @@ class RealtimeSender implements SmartLifecycle {
         try {
             HttpResponse<String> response = post(body);
             if (response.statusCode() / 100 == 2) {
+                Integer[] coalesced = batch.stream().map(Notice::coalesced).toArray(Integer[]::new);
                 TenantScope.callWithoutContext(() -> tx.execute(s -> jdbc.sql(DELIVERED).param("ids", ids)
-                        .query(Integer.class).single()));
+                        .param("coalesced", coalesced).param("debounce", debounce).query(Integer.class).single()));
                 fairShare.coalesced(batch.stream().mapToLong(Notice::coalesced).sum());
                 return;
             }

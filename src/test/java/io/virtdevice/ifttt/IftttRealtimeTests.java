@@ -75,6 +75,37 @@ class IftttRealtimeTests extends IftttTestSupport {
         assertThat(REALTIME.refused()).isEmpty();
     }
 
+    /**
+     * A change that reaches a notice while IFTTT is being told about it may come after IFTTT's poll: the
+     * notice is sent again for it, not deleted with the first announcement (docs/decisions.md, "A change made
+     * while its realtime notice was being sent").
+     */
+    @Test
+    void aChangeMadeWhileItsNoticeIsBeingSentIsAnnouncedAgain() throws InterruptedException {
+        Linked linked = linked();
+        String[] lamp = device(linked.rest(), "Porch", "switch");
+        String id = identity();
+        poll(linked.ifttt(), "property_changed", Map.of("device", lamp[1]), "trigger_identity", id);
+        REALTIME.holdNext(id);
+        try {
+            set(linked.rest(), lamp[0], Map.of("power", true));
+            assertThat(REALTIME.awaitHeld(WAIT)).as("the first notice reached IFTTT").isTrue();
+
+            // IFTTT has the notice and may have polled already; this change comes after
+            set(linked.rest(), lamp[0], Map.of("power", false));
+            await().atMost(WAIT).until(() -> linked.rest().get("/api/v1/ifttt").json().path("triggerIdentities")
+                    .path("realtime").path("coalesced").asLong() == 1);
+        } finally {
+            REALTIME.release();
+        }
+
+        await().atMost(WAIT).until(() -> REALTIME.acceptedFor(id) == 2 && pending(linked) == 0);
+        JsonNode item = linked.rest().get("/api/v1/ifttt").json().path("triggerIdentities").path("items").get(0);
+        // two announcements, one change each: nothing was folded into one that IFTTT had already been told of
+        assertThat(item.path("realtimeCoalesced").asLong()).isZero();
+        assertThat(REALTIME.refused()).isEmpty();
+    }
+
     @Test
     void sendsAtMostAThousandIdentitiesPerRequest() {
         Linked linked = linked();

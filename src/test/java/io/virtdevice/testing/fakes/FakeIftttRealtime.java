@@ -6,12 +6,15 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -21,7 +24,7 @@ import tools.jackson.databind.json.JsonMapper;
  * given (else 401), JSON content type, an {@code X-Request-ID}, and a body {@code {"data":[...]}} of 1 to
  * 1000 entries each {@code {"trigger_identity":"..."}} or {@code {"user_id":"..."}}, none named twice (else
  * 400). Tests read the requests it accepted and assert that none was refused; {@link #outage} makes it
- * answer 503.
+ * answer 503, {@link #holdNext} keeps one request waiting for its answer.
  */
 public final class FakeIftttRealtime implements AutoCloseable {
 
@@ -41,6 +44,10 @@ public final class FakeIftttRealtime implements AutoCloseable {
     private final String serviceKey;
     private final List<Notification> received = new CopyOnWriteArrayList<>();
     private volatile boolean outage;
+    private volatile Hold hold;
+
+    /** A request to keep waiting: the first naming {@code identity}. */
+    private record Hold(String identity, CountDownLatch arrived, CountDownLatch released) {}
 
     public FakeIftttRealtime(String serviceKey) {
         this.serviceKey = serviceKey;
@@ -61,6 +68,29 @@ public final class FakeIftttRealtime implements AutoCloseable {
     /** While on, every well-formed request is answered 503 (IFTTT unavailable). */
     public void outage(boolean on) {
         outage = on;
+    }
+
+    /**
+     * The next request naming {@code triggerIdentity} waits, before it is answered, until {@link #release}:
+     * a notice in flight.
+     */
+    public void holdNext(String triggerIdentity) {
+        hold = new Hold(triggerIdentity, new CountDownLatch(1), new CountDownLatch(1));
+    }
+
+    /** Waits until the held request has arrived; false on timeout. */
+    public boolean awaitHeld(Duration timeout) throws InterruptedException {
+        Hold current = hold;
+        return current != null && current.arrived().await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Lets the held request be answered (at most a minute after it arrived, it is anyway). */
+    public void release() {
+        Hold current = hold;
+        hold = null;
+        if (current != null) {
+            current.released().countDown();
+        }
     }
 
     public List<Notification> received() {
@@ -87,6 +117,15 @@ public final class FakeIftttRealtime implements AutoCloseable {
         List<String> identities = new ArrayList<>();
         List<String> users = new ArrayList<>();
         String problem = check(exchange, body, identities, users);
+        Hold current = hold;
+        if (current != null && identities.contains(current.identity()) && current.arrived().getCount() > 0) {
+            current.arrived().countDown();
+            try {
+                current.released().await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         int status = problem != null
                 ? (problem.startsWith("key") ? 401 : 400)
                 : outage ? 503 : 200;
