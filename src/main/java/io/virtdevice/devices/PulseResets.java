@@ -25,6 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -48,10 +49,10 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * so a reset left to it waits behind whatever was due before it (docs/decisions.md, "Leftovers: pulse
  * timing, stream subscribers, restore check"). The durable execution is the fallback for when this instance
  * dies or cannot reach the database at the due time. Then every instance takes it over the same way, on its
- * own timer, not the scheduler's threads: a sweep every {@link #SWEEP_EVERY} finds the executions more than
- * {@link #ORPHANED_AFTER} past due, picked by a scheduler or not (a busy scheduler claims due work into its
- * queue long before a thread is free for it), and resets their pulses; an execution a scheduler had claimed
- * runs later and changes nothing.
+ * own timer and pool, not the scheduler's threads: a sweep every {@link #SWEEP_EVERY} finds the executions
+ * more than {@link #ORPHANED_AFTER} past due, picked by a scheduler or not (a busy scheduler claims due work
+ * into its queue long before a thread is free for it), and resets their pulses; an execution a scheduler had
+ * claimed runs later and changes nothing.
  */
 @Component
 class PulseResets {
@@ -96,6 +97,7 @@ class PulseResets {
             Thread.ofPlatform().daemon().name("pulse-reset-timer").factory());
     private final ExecutorService workers = Executors.newFixedThreadPool(CONCURRENCY,
             Thread.ofVirtual().name("pulse-reset-", 0).factory());
+    private final AtomicBoolean sweeping = new AtomicBoolean();
     /** The resets queued or running here, so that a sweep does not queue one twice. */
     private final Set<String> underWay = ConcurrentHashMap.newKeySet();
     /**
@@ -153,10 +155,31 @@ class PulseResets {
     @EventListener(ApplicationReadyEvent.class)
     void startSweeping() {
         try {
-            timer.scheduleWithFixedDelay(this::sweep, SWEEP_EVERY.toMillis(), SWEEP_EVERY.toMillis(),
+            timer.scheduleWithFixedDelay(this::startSweep, SWEEP_EVERY.toMillis(), SWEEP_EVERY.toMillis(),
                     TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             // stopping
+        }
+    }
+
+    /**
+     * Runs a sweep on the workers, unless one is still running: its query may wait for a pool connection,
+     * and the timer thread must stay free for the resets this instance staged.
+     */
+    private void startSweep() {
+        if (!sweeping.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            workers.execute(() -> {
+                try {
+                    sweep();
+                } finally {
+                    sweeping.set(false);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            sweeping.set(false); // stopping
         }
     }
 
