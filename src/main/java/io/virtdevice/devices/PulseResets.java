@@ -25,7 +25,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -49,7 +48,7 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * so a reset left to it waits behind whatever was due before it (docs/decisions.md, "Leftovers: pulse
  * timing, stream subscribers, restore check"). The durable execution is the fallback for when this instance
  * dies or cannot reach the database at the due time. Then every instance takes it over the same way, on its
- * own timer and pool, not the scheduler's threads: a sweep every {@link #SWEEP_EVERY} finds the executions
+ * own threads, not the scheduler's: a sweep every {@link #SWEEP_EVERY} finds the executions
  * more than {@link #ORPHANED_AFTER} past due, picked by a scheduler or not (a busy scheduler claims due work
  * into its queue long before a thread is free for it), and resets their pulses; an execution a scheduler had
  * claimed runs later and changes nothing.
@@ -97,7 +96,12 @@ class PulseResets {
             Thread.ofPlatform().daemon().name("pulse-reset-timer").factory());
     private final ExecutorService workers = Executors.newFixedThreadPool(CONCURRENCY,
             Thread.ofVirtual().name("pulse-reset-", 0).factory());
-    private final AtomicBoolean sweeping = new AtomicBoolean();
+    /**
+     * The sweep's own thread, one sweep at a time: its query may wait for a pool connection, and the timer
+     * must stay free for the resets this instance staged.
+     */
+    private final ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("pulse-reset-sweep").factory());
     /** The resets queued or running here, so that a sweep does not queue one twice. */
     private final Set<String> underWay = ConcurrentHashMap.newKeySet();
     /**
@@ -155,31 +159,10 @@ class PulseResets {
     @EventListener(ApplicationReadyEvent.class)
     void startSweeping() {
         try {
-            timer.scheduleWithFixedDelay(this::startSweep, SWEEP_EVERY.toMillis(), SWEEP_EVERY.toMillis(),
+            sweeper.scheduleWithFixedDelay(this::sweep, SWEEP_EVERY.toMillis(), SWEEP_EVERY.toMillis(),
                     TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             // stopping
-        }
-    }
-
-    /**
-     * Runs a sweep on the workers, unless one is still running: its query may wait for a pool connection,
-     * and the timer thread must stay free for the resets this instance staged.
-     */
-    private void startSweep() {
-        if (!sweeping.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            workers.execute(() -> {
-                try {
-                    sweep();
-                } finally {
-                    sweeping.set(false);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            sweeping.set(false); // stopping
         }
     }
 
@@ -248,6 +231,7 @@ class PulseResets {
     @PreDestroy
     void stop() {
         timer.shutdownNow();
+        sweeper.shutdownNow();
         ExecutorShutdown.within(workers, Duration.ofSeconds(5));
     }
 }

@@ -29,8 +29,8 @@ import tools.jackson.databind.json.JsonMapper;
  * claims due notices (a lease, {@code SKIP LOCKED}: several instances never send one twice at once), posts
  * them in batches of at most {@code realtime-batch-size} trigger identities with the service key, and
  * deletes them once IFTTT answered 2xx, except a notice that absorbed a change while it was in flight: IFTTT
- * may have polled before that change, so it waits again for it. Any other outcome (an outage, 429, 5xx, a timeout) moves them to
- * the next retry delay: they wait, they are never dropped. Before a batch goes out each notice takes a unit of
+ * may have polled before that change, so it waits again for it. Any other outcome (an outage, 429, 5xx, a
+ * timeout) moves them to the next retry delay: they wait, they are never dropped. Before a batch goes out each notice takes a unit of
  * its user's fair share of the service's realtime budget ({@link RealtimeFairShare}); a user's notices past it
  * are held (their lease ends, their {@code due_at} moves to the next unit, {@code delayed} counts up) and keep
  * absorbing later changes of their identity, while the other users' notices of the batch go out. Off while
